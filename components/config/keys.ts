@@ -1,0 +1,89 @@
+/**
+ * The stack config contract: every key under the `ck-dualstack` namespace, with its type,
+ * default and description. Pulumi.yaml declares the same keys (a unit test keeps them equal),
+ * so the engine, `npm run plan` and the README agree.
+ */
+export type KeyType = "string" | "integer" | "boolean" | "array";
+
+export interface KeySpec {
+    readonly type: KeyType;
+    readonly default: string | number | boolean | string[];
+    readonly description: string;
+}
+
+export const NAMESPACE = "ck-dualstack";
+
+export const CONFIG_KEYS = {
+    cloud: { type: "string", default: "sandbox", description: "Where nodes come from: aws, openstack, existing or sandbox" },
+    podCidr: {
+        type: "string",
+        default: "192.168.0.0/16,fd00:c00b:1::/112",
+        description: "Calico `cidr`: 1 or 2 comma-separated CIDRs, the first is the preferred pod family",
+    },
+    serviceCidr: {
+        type: "string",
+        default: "10.152.183.0/24,fd00:c00b:2::/112",
+        description: "kubernetes-control-plane `service-cidr`: same format, the first is the default service family",
+    },
+    jujuPath: { type: "string", default: "juju", description: "The Juju CLI to run (a path or a name on PATH)" },
+    controller: { type: "string", default: "", description: "Juju controller to use (empty: the client's current controller)" },
+    model: { type: "string", default: "ck-dualstack", description: "Juju model to create and deploy into" },
+    bundle: { type: "string", default: "charmed-kubernetes", description: "Charmed Kubernetes bundle to deploy" },
+    channel: { type: "string", default: "1.35/stable", description: "Channel of the bundle and its charms" },
+    controlPlaneCount: { type: "integer", default: 1, description: "Control-plane nodes (1 to 7) on aws, openstack and sandbox" },
+    workerCount: { type: "integer", default: 2, description: "Worker nodes (1 to 100) on aws, openstack and sandbox" },
+    nodeCidr: { type: "string", default: "10.0.0.0/16", description: "IPv4 block of the host network (AWS VPC, OpenStack subnet)" },
+    nodeIpv6Cidr: {
+        type: "string",
+        default: "fd00:c00b:100::/64",
+        description: "IPv6 /64 of the OpenStack host subnet (ignored when ipv6SubnetPool is set; AWS assigns its own /56)",
+    },
+    adminCidrs: {
+        type: "array",
+        default: [],
+        description: "Sources allowed to reach SSH and the Kubernetes API (6443), any family; empty: none",
+    },
+    nodePortCidrs: {
+        type: "array",
+        default: [],
+        description: "Sources allowed to reach worker NodePorts 30000-32767, any family; empty: none",
+    },
+    sshUser: { type: "string", default: "ubuntu", description: "User Juju logs in as to enlist nodes (add-machine ssh:)" },
+    sshPublicKey: { type: "string", default: "", description: "Public key installed on new AWS/OpenStack instances for sshUser" },
+    instanceType: { type: "string", default: "t3.large", description: "AWS instance type (the charms want 2 cores and 8 GiB)" },
+    imageId: { type: "string", default: "", description: "AWS AMI; empty: the newest Ubuntu 24.04 LTS from Canonical" },
+    availabilityZones: { type: "integer", default: 2, description: "AWS availability zones to spread subnets over (1 to 6)" },
+    privateSubnets: {
+        type: "boolean",
+        default: false,
+        description: "AWS: also create private subnets with an egress-only gateway for IPv6",
+    },
+    externalNetwork: { type: "string", default: "public", description: "OpenStack external network for the router gateway" },
+    flavor: { type: "string", default: "m1.large", description: "OpenStack flavor for nodes" },
+    image: { type: "string", default: "ubuntu-24.04", description: "OpenStack image name for nodes" },
+    ipv6Mode: { type: "string", default: "slaac", description: "OpenStack IPv6 address and RA mode: slaac or dhcpv6-stateless" },
+    ipv6SubnetPool: { type: "string", default: "", description: "OpenStack IPv6 subnet pool ID to allocate the host /64 from" },
+    hosts: {
+        type: "array",
+        default: [],
+        description: "cloud=existing: one entry per host, 'name roles ipv4 [ipv6 ...]', roles control-plane and/or worker joined by +",
+    },
+    apiOverIpv6: {
+        type: "boolean",
+        default: false,
+        description: "Reach the API server over IPv6 (loadbalancer-ips); always on when services prefer IPv6",
+    },
+    loadBalancer: { type: "string", default: "none", description: "IPv6-capable load balancer for nginx: none, nlb (AWS) or octavia (OpenStack)" },
+    nginxReplicas: { type: "integer", default: 2, description: "Replicas of the nginx dual-stack Deployment (1 to 50)" },
+    nginxImage: { type: "string", default: "ghcr.io/canonical/cdk/diverdane/nginxdualstack:1.0.0", description: "Image of the nginx Deployment" },
+    nginxCpu: { type: "string", default: "100m", description: "CPU request and limit of each nginx container" },
+    nginxMemory: { type: "string", default: "64Mi", description: "Memory request and limit of each nginx container" },
+    deployTimeoutMinutes: { type: "integer", default: 90, description: "How long to wait for the bundle to settle (1 to 600)" },
+    blockedGraceMinutes: { type: "integer", default: 10, description: "How long a unit may stay blocked before the deployment fails (0 to 600)" },
+    pollSeconds: { type: "integer", default: 10, description: "Seconds between juju status polls (1 to 300)" },
+} as const satisfies Record<string, KeySpec>;
+
+export type ConfigKey = keyof typeof CONFIG_KEYS;
+
+export const CLOUDS = ["aws", "openstack", "existing", "sandbox"] as const;
+export type Cloud = (typeof CLOUDS)[number];

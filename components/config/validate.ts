@@ -1,0 +1,258 @@
+import {
+    Cidr,
+    Family,
+    cidrContainsAddress,
+    cidrsOverlap,
+    formatCidr,
+    isCidrError,
+    parseAddress,
+    parseCidr,
+    reservedRangeOf,
+    splitList,
+} from "../net/cidr";
+import { CLOUDS, NAMESPACE } from "./keys";
+import { StackConfig } from "./stackConfig";
+
+/** One thing wrong with the config: which key, what value, which rule it breaks. */
+export interface Problem {
+    readonly key: string;
+    readonly value: string;
+    readonly rule: string;
+}
+
+/** `ck-dualstack:podCidr = "10.0.0.1/8": host bits are set; ...` */
+export function formatProblem(problem: Problem): string {
+    return `${NAMESPACE}:${problem.key} = ${JSON.stringify(problem.value)}: ${problem.rule}`;
+}
+
+/** Calico's default block sizes: a pool smaller than one block cannot hand out addresses. */
+export const CALICO_BLOCK_PREFIX: Record<Family, number> = { IPv4: 26, IPv6: 122 };
+/** kube-apiserver refuses service ranges larger than these. */
+export const MAX_SERVICE_PREFIX: Record<Family, number> = { IPv4: 12, IPv6: 108 };
+
+export const ROLES = ["control-plane", "worker"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** A host given in `hosts` for cloud=existing. */
+export interface HostEntry {
+    readonly name: string;
+    readonly roles: Role[];
+    readonly ipv4: string;
+    readonly ipv6: string[];
+}
+
+/**
+ * Parses a 1-or-2 CIDR list key (podCidr, serviceCidr): syntax, prefix, host bits, at most one
+ * block per family, no reserved ranges. Returns the blocks that parsed, in the given order.
+ */
+export function parseCidrList(key: string, text: string, problems: Problem[]): Cidr[] {
+    const parts = splitList(text);
+    if (parts.length < 1 || parts.length > 2) {
+        problems.push({ key, value: text, rule: "must hold 1 or 2 comma-separated CIDRs (at most one IPv4 and one IPv6)" });
+        if (parts.length < 1) return [];
+    }
+    const blocks: Cidr[] = [];
+    for (const part of parts.slice(0, 2)) {
+        const block = parseSingleCidr(key, part, problems, text);
+        if (!block) continue;
+        if (blocks.some((other) => other.family === block.family)) {
+            problems.push({ key, value: text, rule: `has two ${block.family} ranges; give at most one per family` });
+            continue;
+        }
+        blocks.push(block);
+    }
+    return blocks;
+}
+
+function parseSingleCidr(key: string, text: string, problems: Problem[], whole = text): Cidr | undefined {
+    const parsed = parseCidr(text);
+    if (isCidrError(parsed)) {
+        problems.push({ key, value: whole, rule: `${text}: ${parsed.error}` });
+        return undefined;
+    }
+    const reserved = reservedRangeOf(parsed);
+    if (reserved) {
+        problems.push({ key, value: whole, rule: `${text} overlaps the ${reserved} range, which cannot be used` });
+        return undefined;
+    }
+    return parsed;
+}
+
+/** Parses one `hosts` entry: `name roles ipv4 [ipv6 ...]`. */
+export function parseHostEntry(entry: string, problems: Problem[]): HostEntry | undefined {
+    const fields = entry.trim().split(/\s+/);
+    const bad = (rule: string) => {
+        problems.push({ key: "hosts", value: entry, rule });
+        return undefined;
+    };
+    if (fields.length < 3) return bad("must read 'name roles ipv4 [ipv6 ...]', e.g. 'cp0 control-plane 10.0.0.10 2001:db8::10'");
+    const [name, roleText, ipv4, ...ipv6] = fields;
+    if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(name)) return bad(`host name "${name}" must be lower-case letters, digits and dashes`);
+    const roles = roleText.split("+");
+    const unknownRole = roles.find((role) => !(ROLES as readonly string[]).includes(role));
+    if (unknownRole) return bad(`role "${unknownRole}" is not one of ${ROLES.join(", ")}`);
+    const v4 = parseAddress(ipv4);
+    if (!v4 || v4.family !== "IPv4") {
+        return bad(`"${ipv4}" is not an IPv4 address; the charms need IPv4 on every host, even for IPv6-only clusters`);
+    }
+    for (const address of ipv6) {
+        const v6 = parseAddress(address);
+        if (!v6 || v6.family !== "IPv6") return bad(`"${address}" is not an IPv6 address`);
+    }
+    return { name, roles: roles as Role[], ipv4, ipv6 };
+}
+
+function checkRange(key: string, value: number, min: number, max: number, problems: Problem[]): void {
+    if (!Number.isInteger(value) || value < min || value > max) {
+        problems.push({ key, value: String(value), rule: `must be a whole number from ${min} to ${max}` });
+    }
+}
+
+function checkSources(key: string, sources: readonly string[], problems: Problem[]): void {
+    for (const source of sources) {
+        const parsed = parseCidr(source);
+        if (isCidrError(parsed)) problems.push({ key, value: source, rule: parsed.error });
+    }
+}
+
+/**
+ * Every rule the config must satisfy before a single resource is registered. Returns all
+ * problems at once; an empty list means the config is good.
+ */
+export function validateConfig(config: StackConfig): Problem[] {
+    const problems: Problem[] = [];
+    if (!(CLOUDS as readonly string[]).includes(config.cloud)) {
+        problems.push({ key: "cloud", value: config.cloud, rule: `must be one of ${CLOUDS.join(", ")}` });
+    }
+
+    const pods = parseCidrList("podCidr", config.podCidr, problems);
+    const services = parseCidrList("serviceCidr", config.serviceCidr, problems);
+    for (const pod of pods) {
+        if (pod.prefix > CALICO_BLOCK_PREFIX[pod.family]) {
+            problems.push({
+                key: "podCidr",
+                value: config.podCidr,
+                rule: `${formatCidr(pod)} is smaller than one Calico ${pod.family} block (/${CALICO_BLOCK_PREFIX[pod.family]}); use a /${CALICO_BLOCK_PREFIX[pod.family]} or larger`,
+            });
+        }
+    }
+    for (const service of services) {
+        if (service.prefix < MAX_SERVICE_PREFIX[service.family]) {
+            problems.push({
+                key: "serviceCidr",
+                value: config.serviceCidr,
+                rule: `${formatCidr(service)} is larger than kube-apiserver allows for ${service.family} (/${MAX_SERVICE_PREFIX[service.family]} at most)`,
+            });
+        }
+        if (pods.length > 0 && !pods.some((pod) => pod.family === service.family)) {
+            problems.push({
+                key: "serviceCidr",
+                value: config.serviceCidr,
+                rule: `has an ${service.family} range but podCidr has none; pods must have every service family`,
+            });
+        }
+    }
+    for (const pod of pods) {
+        for (const service of services) {
+            if (cidrsOverlap(pod, service)) {
+                problems.push({ key: "serviceCidr", value: config.serviceCidr, rule: `${formatCidr(service)} overlaps podCidr ${formatCidr(pod)}` });
+            }
+        }
+    }
+
+    if (services.length > 0 && !services.some((block) => block.family === "IPv6")) {
+        problems.push({
+            key: "serviceCidr",
+            value: config.serviceCidr,
+            rule: "has no IPv6 range; ck-dualstack builds IPv6 services (IPv4-preferred, IPv6-preferred or IPv6-only)",
+        });
+    }
+    const usesIpv6 = [...pods, ...services].some((block) => block.family === "IPv6");
+    const nodeNetworks: { key: string; block: Cidr }[] = [];
+    if (config.cloud === "aws" || config.cloud === "openstack") {
+        const node = parseSingleCidr("nodeCidr", config.nodeCidr, problems);
+        if (node && node.family !== "IPv4") {
+            problems.push({ key: "nodeCidr", value: config.nodeCidr, rule: "must be IPv4: the charms need IPv4 on every host, even for IPv6-only clusters" });
+        } else if (node) {
+            if (node.prefix < 16 || node.prefix > 24) {
+                problems.push({ key: "nodeCidr", value: config.nodeCidr, rule: "must be a /16 to /24 so every availability zone gets a subnet" });
+            }
+            nodeNetworks.push({ key: "nodeCidr", block: node });
+        }
+    }
+    if (config.cloud === "openstack" && config.ipv6SubnetPool === "") {
+        const node6 = parseSingleCidr("nodeIpv6Cidr", config.nodeIpv6Cidr, problems);
+        if (node6 && (node6.family !== "IPv6" || node6.prefix !== 64)) {
+            problems.push({ key: "nodeIpv6Cidr", value: config.nodeIpv6Cidr, rule: "must be an IPv6 /64 (SLAAC needs exactly 64 host bits)" });
+        } else if (node6) nodeNetworks.push({ key: "nodeIpv6Cidr", block: node6 });
+    }
+    if (config.cloud === "openstack" && !["slaac", "dhcpv6-stateless"].includes(config.ipv6Mode)) {
+        problems.push({ key: "ipv6Mode", value: config.ipv6Mode, rule: "must be slaac or dhcpv6-stateless" });
+    }
+
+    if (config.cloud === "existing") {
+        validateHosts(config, usesIpv6, pods, services, problems);
+    } else {
+        checkRange("controlPlaneCount", config.controlPlaneCount, 1, 7, problems);
+        checkRange("workerCount", config.workerCount, 1, 100, problems);
+    }
+    for (const { key, block } of nodeNetworks) {
+        for (const [listKey, blocks] of [["podCidr", pods], ["serviceCidr", services]] as const) {
+            for (const other of blocks) {
+                if (cidrsOverlap(block, other)) {
+                    problems.push({ key: listKey, value: config[listKey], rule: `${formatCidr(other)} overlaps the host network ${key} ${formatCidr(block)}` });
+                }
+            }
+        }
+    }
+    if (config.cloud === "aws") checkRange("availabilityZones", config.availabilityZones, 1, 6, problems);
+
+    checkSources("adminCidrs", config.adminCidrs, problems);
+    checkSources("nodePortCidrs", config.nodePortCidrs, problems);
+    checkRange("nginxReplicas", config.nginxReplicas, 1, 50, problems);
+    checkRange("deployTimeoutMinutes", config.deployTimeoutMinutes, 1, 600, problems);
+    checkRange("blockedGraceMinutes", config.blockedGraceMinutes, 0, 600, problems);
+    checkRange("pollSeconds", config.pollSeconds, 1, 300, problems);
+
+    const balancers: Record<string, string[]> = { none: [...CLOUDS], nlb: ["aws"], octavia: ["openstack"] };
+    if (!(config.loadBalancer in balancers)) {
+        problems.push({ key: "loadBalancer", value: config.loadBalancer, rule: "must be none, nlb or octavia" });
+    } else if (!balancers[config.loadBalancer].includes(config.cloud)) {
+        problems.push({ key: "loadBalancer", value: config.loadBalancer, rule: `${config.loadBalancer} is only available with cloud=${balancers[config.loadBalancer][0]}` });
+    }
+    if (!/^[a-z][a-z0-9-]*$/.test(config.model)) {
+        problems.push({ key: "model", value: config.model, rule: "must start with a letter and hold only lower-case letters, digits and dashes (Juju's rule)" });
+    }
+    if (config.jujuPath.trim() === "") problems.push({ key: "jujuPath", value: config.jujuPath, rule: "must name the Juju CLI" });
+    if (!/^\d+\.\d+\/(stable|candidate|beta|edge)$/.test(config.channel)) {
+        problems.push({ key: "channel", value: config.channel, rule: "must look like 1.35/stable" });
+    }
+    if (!/^[a-z_][a-z0-9_-]*$/.test(config.sshUser)) problems.push({ key: "sshUser", value: config.sshUser, rule: "must be a plain user name" });
+    return problems;
+}
+
+function validateHosts(config: StackConfig, usesIpv6: boolean, pods: Cidr[], services: Cidr[], problems: Problem[]): void {
+    if (config.hosts.length === 0) {
+        problems.push({ key: "hosts", value: "[]", rule: "cloud=existing needs at least one control-plane host and one worker host" });
+        return;
+    }
+    const hosts = config.hosts.map((entry) => parseHostEntry(entry, problems)).filter((host): host is HostEntry => host !== undefined);
+    const names = new Set<string>();
+    for (const host of hosts) {
+        if (names.has(host.name)) problems.push({ key: "hosts", value: host.name, rule: "host names must be unique" });
+        names.add(host.name);
+        if (usesIpv6 && host.ipv6.length === 0) {
+            problems.push({ key: "hosts", value: host.name, rule: "has no IPv6 address, but podCidr or serviceCidr uses IPv6" });
+        }
+        for (const text of [host.ipv4, ...host.ipv6]) {
+            const address = parseAddress(text);
+            const clash = address && [...pods, ...services].find((block) => cidrContainsAddress(block, address.family, address.value));
+            if (clash) problems.push({ key: "hosts", value: host.name, rule: `address ${text} lies inside the cluster range ${formatCidr(clash)}` });
+        }
+    }
+    for (const role of ROLES) {
+        if (hosts.length === config.hosts.length && !hosts.some((host) => host.roles.includes(role))) {
+            problems.push({ key: "hosts", value: config.hosts.join("; "), rule: `no host has the ${role} role` });
+        }
+    }
+}

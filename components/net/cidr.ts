@@ -1,0 +1,144 @@
+import { Address4, Address6 } from "ip-address";
+
+/** An address family as Kubernetes names it in `ipFamilies`. */
+export type Family = "IPv4" | "IPv6";
+
+/** A parsed CIDR block: the network address as a number plus its prefix length. */
+export interface Cidr {
+    readonly family: Family;
+    readonly network: bigint;
+    readonly prefix: number;
+}
+
+export const FAMILY_BITS: Record<Family, number> = { IPv4: 32, IPv6: 128 };
+
+/** What went wrong parsing a CIDR, in words fit for a validation message. */
+export interface CidrError {
+    readonly error: string;
+}
+
+function familyOf(text: string): Family {
+    return text.includes(":") ? "IPv6" : "IPv4";
+}
+
+/** Parses one address (no prefix) into family and numeric value, or undefined if invalid. */
+export function parseAddress(text: string): { family: Family; value: bigint } | undefined {
+    const family = familyOf(text);
+    if (text.includes("/")) return undefined;
+    if (family === "IPv4") {
+        return Address4.isValid(text) ? { family, value: new Address4(text).bigInt() } : undefined;
+    }
+    return Address6.isValid(text) ? { family, value: new Address6(text).bigInt() } : undefined;
+}
+
+/**
+ * Parses `a.b.c.d/n` or `x::/n`. Refuses a missing or out-of-range prefix and host bits set
+ * (suggesting the network address), since Calico and kube-apiserver refuse those too.
+ */
+export function parseCidr(text: string): Cidr | CidrError {
+    const trimmed = text.trim();
+    const slash = trimmed.indexOf("/");
+    if (slash < 0) return { error: "must be a CIDR block such as 10.0.0.0/16 or fd00::/64 (no prefix length given)" };
+    const addressText = trimmed.slice(0, slash);
+    const prefixText = trimmed.slice(slash + 1);
+    const address = parseAddress(addressText);
+    if (!address) return { error: `"${addressText}" is not a valid IPv4 or IPv6 address` };
+    const bits = FAMILY_BITS[address.family];
+    if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > bits) {
+        return { error: `prefix length must be a whole number from 0 to ${bits} for ${address.family}` };
+    }
+    const prefix = Number(prefixText);
+    const network = address.value & netmask(address.family, prefix);
+    if (network !== address.value) {
+        return { error: `host bits are set; did you mean ${formatCidr({ family: address.family, network, prefix })}?` };
+    }
+    return { family: address.family, network, prefix };
+}
+
+export function isCidrError(value: Cidr | CidrError): value is CidrError {
+    return (value as CidrError).error !== undefined;
+}
+
+function netmask(family: Family, prefix: number): bigint {
+    const bits = BigInt(FAMILY_BITS[family]);
+    const all = (1n << bits) - 1n;
+    return all ^ ((1n << (bits - BigInt(prefix))) - 1n);
+}
+
+/** Formats an address value in its canonical short form. */
+export function formatAddress(family: Family, value: bigint): string {
+    return family === "IPv4" ? Address4.fromBigInt(value).correctForm() : Address6.fromBigInt(value).correctForm();
+}
+
+export function formatCidr(cidr: Cidr): string {
+    return `${formatAddress(cidr.family, cidr.network)}/${cidr.prefix}`;
+}
+
+/** Number of addresses in the block. */
+export function cidrSize(cidr: Cidr): bigint {
+    return 1n << BigInt(FAMILY_BITS[cidr.family] - cidr.prefix);
+}
+
+/** The last address of the block. */
+export function lastAddress(cidr: Cidr): bigint {
+    return cidr.network + cidrSize(cidr) - 1n;
+}
+
+export function cidrContainsAddress(cidr: Cidr, family: Family, value: bigint): boolean {
+    return cidr.family === family && value >= cidr.network && value <= lastAddress(cidr);
+}
+
+/** True when `inner` lies wholly inside `outer` (a block contains itself). */
+export function cidrContains(outer: Cidr, inner: Cidr): boolean {
+    return outer.family === inner.family && outer.prefix <= inner.prefix && cidrContainsAddress(outer, inner.family, inner.network);
+}
+
+export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
+    return a.family === b.family && a.network <= lastAddress(b) && b.network <= lastAddress(a);
+}
+
+/**
+ * The `index`-th block of length `prefix` inside `parent`, e.g. the n-th /64 of a VPC's /56.
+ * Throws when the block does not fit, which is a programming error once config is validated.
+ */
+export function subnetAt(parent: Cidr, prefix: number, index: number): Cidr {
+    if (prefix < parent.prefix || prefix > FAMILY_BITS[parent.family]) {
+        throw new Error(`cannot carve a /${prefix} out of ${formatCidr(parent)}`);
+    }
+    const count = 1n << BigInt(prefix - parent.prefix);
+    if (index < 0 || BigInt(index) >= count) {
+        throw new Error(`${formatCidr(parent)} holds ${count} /${prefix} blocks; block ${index} does not exist`);
+    }
+    const size = 1n << BigInt(FAMILY_BITS[parent.family] - prefix);
+    return { family: parent.family, network: parent.network + BigInt(index) * size, prefix };
+}
+
+/** Splits a comma-separated CIDR list the way the charms read it. */
+export function splitList(text: string): string[] {
+    return text
+        .split(",")
+        .map((part) => part.trim())
+        .filter((part) => part.length > 0);
+}
+
+/** Ranges that can never be pod, service or host networks. */
+const RESERVED: ReadonlyArray<{ cidr: string; name: string }> = [
+    { cidr: "0.0.0.0/8", name: "unspecified ('this network')" },
+    { cidr: "127.0.0.0/8", name: "loopback" },
+    { cidr: "169.254.0.0/16", name: "link-local" },
+    { cidr: "224.0.0.0/4", name: "multicast" },
+    { cidr: "240.0.0.0/4", name: "reserved (class E)" },
+    { cidr: "::/128", name: "unspecified" },
+    { cidr: "::1/128", name: "loopback" },
+    { cidr: "fe80::/10", name: "link-local" },
+    { cidr: "ff00::/8", name: "multicast" },
+];
+
+/** The name of the reserved range the block overlaps, if any. */
+export function reservedRangeOf(cidr: Cidr): string | undefined {
+    for (const reserved of RESERVED) {
+        const parsed = parseCidr(reserved.cidr) as Cidr;
+        if (cidrsOverlap(parsed, cidr)) return `${reserved.name} ${reserved.cidr}`;
+    }
+    return undefined;
+}

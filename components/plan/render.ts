@@ -1,0 +1,47 @@
+import * as yaml from "js-yaml";
+import { ValidConfig } from "../config/load";
+import { parseHostEntry } from "../config/validate";
+import { apiOverIpv6 } from "./families";
+import { networkPlan } from "./network";
+import { dualStackOverlay } from "./overlay";
+import { WorkloadOptions, workloadManifests } from "./workload";
+
+/** Workload options of a validated config (the sandbox skips readiness waits: no kubelet). */
+export function workloadOptions({ config, families }: ValidConfig): WorkloadOptions {
+    return {
+        replicas: config.nginxReplicas,
+        image: config.nginxImage,
+        cpu: config.nginxCpu,
+        memory: config.nginxMemory,
+        serviceFamilies: families.serviceFamilies,
+        skipAwait: config.cloud === "sandbox",
+    };
+}
+
+/** The control plane's IPv6 address for `loadbalancer-ips`, where config alone tells it. */
+function knownApiIpv6(valid: ValidConfig): string | undefined {
+    if (valid.config.cloud !== "existing") return undefined;
+    const host = valid.config.hosts.map((entry) => parseHostEntry(entry, [])).find((h) => h?.roles.includes("control-plane"));
+    return host?.ipv6[0];
+}
+
+/** The files `npm run plan` writes: what an operator reviews before deploying. */
+export function renderPlan(valid: ValidConfig, stack: string): Record<string, string> {
+    const ipv6Api = apiOverIpv6(valid.families, valid.config.apiOverIpv6);
+    const known = ipv6Api ? knownApiIpv6(valid) : undefined;
+    const header = [
+        `# ck-dualstack plan for stack "${stack}" (${valid.families.mode}).`,
+        `# Deploy by hand: juju deploy ${valid.config.bundle} --channel ${valid.config.channel} --overlay overlay.yaml`,
+        ...(ipv6Api && !known
+            ? ["# loadbalancer-ips is set at deploy time to the control plane's IPv6 address, known once nodes exist."]
+            : []),
+    ].join("\n");
+    const overlay = dualStackOverlay({ families: valid.families, channel: valid.config.channel, loadbalancerIps: known });
+    return {
+        "overlay.yaml": `${header}\n${yaml.dump(overlay, { lineWidth: -1 })}`,
+        "workload.yaml": workloadManifests(workloadOptions(valid))
+            .map((manifest) => yaml.dump(manifest, { lineWidth: -1 }))
+            .join("---\n"),
+        "network.json": `${JSON.stringify(networkPlan(valid.config, valid.families), null, 2)}\n`,
+    };
+}

@@ -1,0 +1,31 @@
+// npm run plan -- <stack>: validates Pulumi.<stack>.yaml offline and writes out/<stack>/.
+import * as fs from "fs";
+import * as path from "path";
+import { ConfigError, loadConfig } from "../components/config/load";
+import { readStackFile } from "../components/config/stackFile";
+import { renderPlan } from "../components/plan/render";
+
+function main(): number {
+    const stack = process.argv[2];
+    const projectDir = path.resolve(__dirname, "..");
+    if (!stack) {
+        console.error("usage: npm run plan -- <stack>   (e.g. dev, openstack, sandbox)");
+        return 2;
+    }
+    try {
+        const valid = loadConfig(readStackFile(projectDir, stack));
+        const outDir = path.join(projectDir, "out", stack);
+        fs.mkdirSync(outDir, { recursive: true });
+        for (const [name, text] of Object.entries(renderPlan(valid, stack))) {
+            fs.writeFileSync(path.join(outDir, name), text);
+            console.log(`wrote ${path.relative(projectDir, path.join(outDir, name))}`);
+        }
+        console.log(`stack ${stack}: ${valid.families.mode}; pods ${valid.families.podCidrs.join(", ")}; services ${valid.families.serviceCidrs.join(", ")}`);
+        return 0;
+    } catch (error) {
+        console.error(error instanceof ConfigError || error instanceof Error ? error.message : String(error));
+        return 1;
+    }
+}
+
+process.exitCode = main();

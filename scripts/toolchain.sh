@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Makes the real tools the sandbox and end-to-end tests need available: the Pulumi CLI, the
+# Kubernetes provider plugin, etcd and kube-apiserver. A tool already on PATH at the right
+# version is used as is; otherwise it is built from Go modules into a cache outside the
+# repository, keyed by version, so a warm cache makes this a no-op.
+# Prints nothing on stdout but the final `export` lines; progress goes to stderr.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=../toolchain/versions.sh
+. "$root/toolchain/versions.sh"
+cache=${CK_TOOLCHAIN_CACHE:-$HOME/.cache/ck-dualstack/toolchain}
+mkdir -p "$cache"
+export GOFLAGS=-mod=mod GOTOOLCHAIN=local CGO_ENABLED=0
+
+pkgver() { node -p "require('$root/node_modules/$1/package.json').version" 2>/dev/null ||
+  node -p "require('$root/package.json').dependencies['$1'].replace(/^[^0-9]*/, '')"; }
+PULUMI_VERSION=v$(pkgver @pulumi/pulumi)
+KUBERNETES_PLUGIN_VERSION=$(pkgver @pulumi/kubernetes)
+
+log() { echo "toolchain: $*" >&2; }
+
+# wrapper_module DIR MODULE VERSION: a module in DIR that requires MODULE@VERSION and repeats
+# its replace directives, with local (staging) paths pointed at published versions.
+wrapper_module() {
+  local dir=$1 module=$2 version=$3 staging_version=${4:-}
+  mkdir -p "$dir"
+  (cd "$dir" && rm -f go.mod go.sum && go mod init "ck-dualstack.toolchain/$(basename "$dir")" >/dev/null 2>&1 &&
+    go mod download "$module@$version" && go mod edit -require="$module@$version")
+  local modfile
+  modfile=$(cd "$dir" && go mod download -json "$module@$version" | node -e \
+    'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).GoMod))')
+  # go mod edit -json lists replaces; local ones name a path, remote ones a version.
+  (cd "$dir" && go mod edit -json "$modfile") | node -e '
+    let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
+      for (const r of JSON.parse(s).Replace || []) {
+        const from = r.Old.Path + (r.Old.Version ? "@" + r.Old.Version : "");
+        if (r.New.Version) console.log(`${from}=${r.New.Path}@${r.New.Version}`);
+        else if (process.argv[1]) console.log(`${from}=${r.Old.Path}@${process.argv[1]}`);
+      }
+    });' "$staging_version" | while read -r rep; do
+      (cd "$dir" && go mod edit -replace="$rep")
+    done
+}
+
+# build NAME VERSION OUT PACKAGE [LDFLAGS]: go build PACKAGE from the wrapper in src/NAME-VERSION.
+build() {
+  local name=$1 version=$2 out=$3 package=$4 ldflags=${5:-}
+  local dir="$cache/src/$name-$version" bin="$cache/$name-$version/bin"
+  log "building $name $version (cache: $cache; this takes minutes on a cold cache)"
+  (cd "$dir" && go mod tidy >&2 && go build -trimpath -ldflags "-s -w $ldflags" -o "$bin/$out.tmp" "$package" >&2)
+  mv "$bin/$out.tmp" "$bin/$out"
+  log "built $bin/$out"
+}
+
+tools_file() { # a file that imports a main package so `go mod tidy` keeps its dependencies
+  printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$2" >"$1/tools.go"
+}
+
+# Pulumi CLI: the real engine, at the version of @pulumi/pulumi.
+pulumi_bin="$cache/pulumi-$PULUMI_VERSION/bin"
+if command -v pulumi >/dev/null && [ "$(pulumi version 2>/dev/null)" = "$PULUMI_VERSION" ]; then
+  pulumi_bin=$(dirname "$(command -v pulumi)")
+elif [ ! -x "$pulumi_bin/pulumi" ]; then
+  d="$cache/src/pulumi-$PULUMI_VERSION"
+  wrapper_module "$d" github.com/pulumi/pulumi/pkg/v3 "$PULUMI_VERSION"
+  (cd "$d" && go mod edit -require="github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION")
+  tools_file "$d" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+  build pulumi "$PULUMI_VERSION" pulumi github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
+    "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION"
+fi
+
+# Kubernetes provider plugin, reporting the version @pulumi/kubernetes asks for.
+k8s_plugin_bin="$cache/pulumi-resource-kubernetes-$KUBERNETES_PROVIDER_MODULE_VERSION-as-$KUBERNETES_PLUGIN_VERSION/bin"
+if [ ! -x "$k8s_plugin_bin/pulumi-resource-kubernetes" ]; then
+  d="$cache/src/pulumi-resource-kubernetes-$KUBERNETES_PROVIDER_MODULE_VERSION-as-$KUBERNETES_PLUGIN_VERSION"
+  m=github.com/pulumi/pulumi-kubernetes/provider/v4
+  wrapper_module "$d" "$m" "$KUBERNETES_PROVIDER_MODULE_VERSION"
+  src=$(cd "$d" && go list -m -f '{{.Dir}}' "$m")
+  cp "$root/toolchain/kubernetes-provider/main.go" "$d/main.go"
+  cp "$src/cmd/pulumi-resource-kubernetes/schema.json" "$d/schema.json"
+  cp "$src/cmd/pulumi-resource-kubernetes/terraform-mapping.json" "$d/terraform-mapping.json"
+  chmod u+w "$d"/*.json
+  build pulumi-resource-kubernetes "$KUBERNETES_PROVIDER_MODULE_VERSION-as-$KUBERNETES_PLUGIN_VERSION" \
+    pulumi-resource-kubernetes . "-X $m/pkg/version.Version=$KUBERNETES_PLUGIN_VERSION"
+fi
+
+# etcd, for kube-apiserver.
+etcd_bin="$cache/etcd-$ETCD_VERSION/bin"
+if command -v etcd >/dev/null && etcd --version 2>/dev/null | grep -q "etcd Version: ${ETCD_VERSION#v}"; then
+  etcd_bin=$(dirname "$(command -v etcd)")
+elif [ ! -x "$etcd_bin/etcd" ]; then
+  d="$cache/src/etcd-$ETCD_VERSION"
+  wrapper_module "$d" go.etcd.io/etcd/server/v3 "$ETCD_VERSION"
+  tools_file "$d" go.etcd.io/etcd/server/v3
+  build etcd "$ETCD_VERSION" etcd go.etcd.io/etcd/server/v3
+fi
+
+# kube-apiserver, with every k8s.io staging module pinned to the matching v0.x.
+kube_bin="$cache/kube-apiserver-$KUBERNETES_VERSION/bin"
+if command -v kube-apiserver >/dev/null && kube-apiserver --version 2>/dev/null | grep -qx "Kubernetes $KUBERNETES_VERSION"; then
+  kube_bin=$(dirname "$(command -v kube-apiserver)")
+elif [ ! -x "$kube_bin/kube-apiserver" ]; then
+  d="$cache/src/kube-apiserver-$KUBERNETES_VERSION"
+  wrapper_module "$d" k8s.io/kubernetes "$KUBERNETES_VERSION" "v0.${KUBERNETES_VERSION#v1.}"
+  tools_file "$d" k8s.io/kubernetes/cmd/kube-apiserver
+  build kube-apiserver "$KUBERNETES_VERSION" kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver \
+    "-X k8s.io/component-base/version.gitVersion=$KUBERNETES_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=${KUBERNETES_VERSION#v1.}"
+fi
+
+# The engine finds the Kubernetes plugin in PULUMI_HOME; dynamic providers run through the
+# script that ships inside @pulumi/pulumi.
+pulumi_home=${PULUMI_HOME:-$cache/pulumi-home}
+plugin_dir="$pulumi_home/plugins/resource-kubernetes-v$KUBERNETES_PLUGIN_VERSION"
+if [ ! -x "$plugin_dir/pulumi-resource-kubernetes" ]; then
+  log "installing the kubernetes plugin $KUBERNETES_PLUGIN_VERSION into $pulumi_home"
+  PULUMI_HOME=$pulumi_home "$pulumi_bin/pulumi" plugin install resource kubernetes \
+    "v$KUBERNETES_PLUGIN_VERSION" --file "$k8s_plugin_bin/pulumi-resource-kubernetes" >&2
+fi
+echo "export PULUMI_HOME='$pulumi_home'"
+echo "export PATH='$pulumi_bin:$etcd_bin:$kube_bin:$root/node_modules/@pulumi/pulumi/vendor:$root/node_modules/@pulumi/pulumi:'\"\$PATH\""
