@@ -7,7 +7,8 @@ import { renderPlan } from "../components/plan/render";
 
 function main(): number {
     const stack = process.argv[2];
-    const projectDir = path.resolve(__dirname, "..");
+    // CK_DUALSTACK_PROJECT_DIR lets tests point at a copy of the project with other stack files.
+    const projectDir = process.env.CK_DUALSTACK_PROJECT_DIR ?? path.resolve(__dirname, "..");
     if (!stack) {
         console.error("usage: npm run plan -- <stack>   (e.g. dev, openstack, sandbox)");
         return 2;
@@ -20,7 +21,9 @@ function main(): number {
             fs.writeFileSync(path.join(outDir, name), text);
             console.log(`wrote ${path.relative(projectDir, path.join(outDir, name))}`);
         }
-        console.log(`stack ${stack}: ${valid.families.mode}; pods ${valid.families.podCidrs.join(", ")}; services ${valid.families.serviceCidrs.join(", ")}`);
+        console.log(
+            `stack ${stack}: ${valid.families.mode}; pods ${valid.families.podCidrs.join(", ")}; services ${valid.families.serviceCidrs.join(", ")}`,
+        );
         return 0;
     } catch (error) {
         console.error(error instanceof ConfigError || error instanceof Error ? error.message : String(error));

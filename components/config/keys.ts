@@ -73,13 +73,25 @@ export const CONFIG_KEYS = {
         default: false,
         description: "Reach the API server over IPv6 (loadbalancer-ips); always on when services prefer IPv6",
     },
-    loadBalancer: { type: "string", default: "none", description: "IPv6-capable load balancer for nginx: none, nlb (AWS) or octavia (OpenStack)" },
+    loadBalancer: {
+        type: "string",
+        default: "none",
+        description: "IPv6-capable load balancer for nginx: none, nlb (AWS) or octavia (OpenStack)",
+    },
     nginxReplicas: { type: "integer", default: 2, description: "Replicas of the nginx dual-stack Deployment (1 to 50)" },
-    nginxImage: { type: "string", default: "ghcr.io/canonical/cdk/diverdane/nginxdualstack:1.0.0", description: "Image of the nginx Deployment" },
+    nginxImage: {
+        type: "string",
+        default: "ghcr.io/canonical/cdk/diverdane/nginxdualstack:1.0.0",
+        description: "Image of the nginx Deployment",
+    },
     nginxCpu: { type: "string", default: "100m", description: "CPU request and limit of each nginx container" },
     nginxMemory: { type: "string", default: "64Mi", description: "Memory request and limit of each nginx container" },
     deployTimeoutMinutes: { type: "integer", default: 90, description: "How long to wait for the bundle to settle (1 to 600)" },
-    blockedGraceMinutes: { type: "integer", default: 10, description: "How long a unit may stay blocked before the deployment fails (0 to 600)" },
+    blockedGraceMinutes: {
+        type: "integer",
+        default: 10,
+        description: "How long a unit may stay blocked before the deployment fails (0 to 600)",
+    },
     pollSeconds: { type: "integer", default: 10, description: "Seconds between juju status polls (1 to 300)" },
 } as const satisfies Record<string, KeySpec>;
 

@@ -144,7 +144,8 @@ export function validateConfig(config: StackConfig): Problem[] {
                 rule: `${formatCidr(service)} is larger than kube-apiserver allows for ${service.family} (/${MAX_SERVICE_PREFIX[service.family]} at most)`,
             });
         }
-        if (pods.length > 0 && !pods.some((pod) => pod.family === service.family)) {
+        const podsComplete = pods.length > 0 && pods.length === splitList(config.podCidr).length;
+        if (podsComplete && !pods.some((pod) => pod.family === service.family)) {
             problems.push({
                 key: "serviceCidr",
                 value: config.serviceCidr,
@@ -155,7 +156,11 @@ export function validateConfig(config: StackConfig): Problem[] {
     for (const pod of pods) {
         for (const service of services) {
             if (cidrsOverlap(pod, service)) {
-                problems.push({ key: "serviceCidr", value: config.serviceCidr, rule: `${formatCidr(service)} overlaps podCidr ${formatCidr(pod)}` });
+                problems.push({
+                    key: "serviceCidr",
+                    value: config.serviceCidr,
+                    rule: `${formatCidr(service)} overlaps podCidr ${formatCidr(pod)}`,
+                });
             }
         }
     }
@@ -172,10 +177,18 @@ export function validateConfig(config: StackConfig): Problem[] {
     if (config.cloud === "aws" || config.cloud === "openstack") {
         const node = parseSingleCidr("nodeCidr", config.nodeCidr, problems);
         if (node && node.family !== "IPv4") {
-            problems.push({ key: "nodeCidr", value: config.nodeCidr, rule: "must be IPv4: the charms need IPv4 on every host, even for IPv6-only clusters" });
+            problems.push({
+                key: "nodeCidr",
+                value: config.nodeCidr,
+                rule: "must be IPv4: the charms need IPv4 on every host, even for IPv6-only clusters",
+            });
         } else if (node) {
             if (node.prefix < 16 || node.prefix > 24) {
-                problems.push({ key: "nodeCidr", value: config.nodeCidr, rule: "must be a /16 to /24 so every availability zone gets a subnet" });
+                problems.push({
+                    key: "nodeCidr",
+                    value: config.nodeCidr,
+                    rule: "must be a /16 to /24 so every availability zone gets a subnet",
+                });
             }
             nodeNetworks.push({ key: "nodeCidr", block: node });
         }
@@ -183,7 +196,11 @@ export function validateConfig(config: StackConfig): Problem[] {
     if (config.cloud === "openstack" && config.ipv6SubnetPool === "") {
         const node6 = parseSingleCidr("nodeIpv6Cidr", config.nodeIpv6Cidr, problems);
         if (node6 && (node6.family !== "IPv6" || node6.prefix !== 64)) {
-            problems.push({ key: "nodeIpv6Cidr", value: config.nodeIpv6Cidr, rule: "must be an IPv6 /64 (SLAAC needs exactly 64 host bits)" });
+            problems.push({
+                key: "nodeIpv6Cidr",
+                value: config.nodeIpv6Cidr,
+                rule: "must be an IPv6 /64 (SLAAC needs exactly 64 host bits)",
+            });
         } else if (node6) nodeNetworks.push({ key: "nodeIpv6Cidr", block: node6 });
     }
     if (config.cloud === "openstack" && !["slaac", "dhcpv6-stateless"].includes(config.ipv6Mode)) {
@@ -197,10 +214,17 @@ export function validateConfig(config: StackConfig): Problem[] {
         checkRange("workerCount", config.workerCount, 1, 100, problems);
     }
     for (const { key, block } of nodeNetworks) {
-        for (const [listKey, blocks] of [["podCidr", pods], ["serviceCidr", services]] as const) {
+        for (const [listKey, blocks] of [
+            ["podCidr", pods],
+            ["serviceCidr", services],
+        ] as const) {
             for (const other of blocks) {
                 if (cidrsOverlap(block, other)) {
-                    problems.push({ key: listKey, value: config[listKey], rule: `${formatCidr(other)} overlaps the host network ${key} ${formatCidr(block)}` });
+                    problems.push({
+                        key: listKey,
+                        value: config[listKey],
+                        rule: `${formatCidr(other)} overlaps the host network ${key} ${formatCidr(block)}`,
+                    });
                 }
             }
         }
@@ -217,17 +241,26 @@ export function validateConfig(config: StackConfig): Problem[] {
     const balancers: Record<string, string[]> = { none: [...CLOUDS], nlb: ["aws"], octavia: ["openstack"] };
     if (!(config.loadBalancer in balancers)) {
         problems.push({ key: "loadBalancer", value: config.loadBalancer, rule: "must be none, nlb or octavia" });
-    } else if (!balancers[config.loadBalancer].includes(config.cloud)) {
-        problems.push({ key: "loadBalancer", value: config.loadBalancer, rule: `${config.loadBalancer} is only available with cloud=${balancers[config.loadBalancer][0]}` });
+    } else if ((CLOUDS as readonly string[]).includes(config.cloud) && !balancers[config.loadBalancer].includes(config.cloud)) {
+        problems.push({
+            key: "loadBalancer",
+            value: config.loadBalancer,
+            rule: `${config.loadBalancer} is only available with cloud=${balancers[config.loadBalancer][0]}`,
+        });
     }
     if (!/^[a-z][a-z0-9-]*$/.test(config.model)) {
-        problems.push({ key: "model", value: config.model, rule: "must start with a letter and hold only lower-case letters, digits and dashes (Juju's rule)" });
+        problems.push({
+            key: "model",
+            value: config.model,
+            rule: "must start with a letter and hold only lower-case letters, digits and dashes (Juju's rule)",
+        });
     }
     if (config.jujuPath.trim() === "") problems.push({ key: "jujuPath", value: config.jujuPath, rule: "must name the Juju CLI" });
     if (!/^\d+\.\d+\/(stable|candidate|beta|edge)$/.test(config.channel)) {
         problems.push({ key: "channel", value: config.channel, rule: "must look like 1.35/stable" });
     }
-    if (!/^[a-z_][a-z0-9_-]*$/.test(config.sshUser)) problems.push({ key: "sshUser", value: config.sshUser, rule: "must be a plain user name" });
+    if (!/^[a-z_][a-z0-9_-]*$/.test(config.sshUser))
+        problems.push({ key: "sshUser", value: config.sshUser, rule: "must be a plain user name" });
     return problems;
 }
 
@@ -247,7 +280,12 @@ function validateHosts(config: StackConfig, usesIpv6: boolean, pods: Cidr[], ser
         for (const text of [host.ipv4, ...host.ipv6]) {
             const address = parseAddress(text);
             const clash = address && [...pods, ...services].find((block) => cidrContainsAddress(block, address.family, address.value));
-            if (clash) problems.push({ key: "hosts", value: host.name, rule: `address ${text} lies inside the cluster range ${formatCidr(clash)}` });
+            if (clash)
+                problems.push({
+                    key: "hosts",
+                    value: host.name,
+                    rule: `address ${text} lies inside the cluster range ${formatCidr(clash)}`,
+                });
         }
     }
     for (const role of ROLES) {

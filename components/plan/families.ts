@@ -33,8 +33,7 @@ export function planFamilies(podCidr: string, serviceCidr: string): FamilyPlan {
     const podFamilies = podCidrs.map(familyOf);
     const serviceFamilies = serviceCidrs.map(familyOf);
     const preferredFamily = podFamilies[0];
-    const mode =
-        podFamilies.length === 2 ? `dual-stack, ${preferredFamily} preferred` : `${preferredFamily}-only`;
+    const mode = podFamilies.length === 2 ? `dual-stack, ${preferredFamily} preferred` : `${preferredFamily}-only`;
     return { podFamilies, serviceFamilies, preferredFamily, mode, podCidrs, serviceCidrs };
 }
 

@@ -49,7 +49,7 @@ export function ipv6SubnetOf(vpcIpv6Cidr: string, index: number): string {
 
 /** What `out/<stack>/network.json` holds: the families and the subnet layout to review. */
 export function networkPlan(config: StackConfig, families: FamilyPlan): object {
-    const base = { cloud: config.cloud, mode: families.mode, preferredFamily: families.preferredFamily, ...families };
+    const base = { cloud: config.cloud, ...families };
     switch (config.cloud) {
         case "aws":
             return {

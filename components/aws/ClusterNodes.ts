@@ -1,0 +1,89 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ClusterNode, nodeNames } from "../nodes";
+
+/** Canonical's AWS account, owner of the official Ubuntu images. */
+const CANONICAL_OWNER = "099720109477";
+
+export interface ClusterNodesArgs {
+    /** Control-plane instances. */
+    readonly controlPlaneCount: number;
+    /** Worker instances. */
+    readonly workerCount: number;
+    /** Instance type. */
+    readonly instanceType: string;
+    /** AMI; empty for the newest Ubuntu 24.04 LTS from Canonical. */
+    readonly imageId: string;
+    /** Public key for the login user; empty to rely on the image's own access. */
+    readonly sshPublicKey: string;
+    /** Login user Juju enlists with. */
+    readonly sshUser: string;
+    /** Subnets to spread instances over (round robin). */
+    readonly subnetIds: pulumi.Input<string>[];
+    /** Groups every node gets. */
+    readonly clusterSecurityGroupId: pulumi.Input<string>;
+    /** Extra group for control-plane nodes. */
+    readonly controlPlaneSecurityGroupId: pulumi.Input<string>;
+    /** Extra group for workers. */
+    readonly workerSecurityGroupId: pulumi.Input<string>;
+}
+
+/**
+ * Instances for the control-plane and worker roles, each with an IPv6 address at creation
+ * (no `assign-ipv6-addresses` loop afterwards) and source/dest check off (Calico routes pods).
+ */
+export class ClusterNodes extends pulumi.ComponentResource {
+    public readonly nodes: ClusterNode[];
+    public readonly instanceIds: pulumi.Output<string>[];
+
+    constructor(name: string, args: ClusterNodesArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("ck-dualstack:aws:ClusterNodes", name, {}, opts);
+        const ami =
+            args.imageId ||
+            aws.ec2.getAmiOutput(
+                {
+                    owners: [CANONICAL_OWNER],
+                    mostRecent: true,
+                    filters: [
+                        { name: "name", values: ["ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*"] },
+                        { name: "virtualization-type", values: ["hvm"] },
+                    ],
+                },
+                { parent: this },
+            ).id;
+        const keyPair = args.sshPublicKey
+            ? new aws.ec2.KeyPair(`${name}-key`, { publicKey: args.sshPublicKey }, { parent: this })
+            : undefined;
+        const instances = nodeNames(args.controlPlaneCount, args.workerCount).map(({ name: nodeName, roles }, i) => {
+            const instance = new aws.ec2.Instance(
+                `${name}-${nodeName}`,
+                {
+                    ami,
+                    instanceType: args.instanceType,
+                    subnetId: args.subnetIds[i % args.subnetIds.length],
+                    vpcSecurityGroupIds: [
+                        args.clusterSecurityGroupId,
+                        roles.includes("worker") ? args.workerSecurityGroupId : args.controlPlaneSecurityGroupId,
+                    ],
+                    ipv6AddressCount: 1,
+                    sourceDestCheck: false,
+                    keyName: keyPair?.keyName,
+                    rootBlockDevice: { volumeSize: 32, volumeType: "gp3" },
+                    metadataOptions: { httpTokens: "required", httpProtocolIpv6: "enabled" },
+                    tags: { Name: `${name}-${nodeName}`, "ck-dualstack:role": roles.join("+") },
+                },
+                { parent: this },
+            );
+            return { nodeName, roles, instance };
+        });
+        this.nodes = instances.map(({ nodeName, roles, instance }) => ({
+            name: nodeName,
+            roles,
+            ipv4: instance.publicIp,
+            ipv6: instance.ipv6Addresses,
+            sshUser: args.sshUser,
+        }));
+        this.instanceIds = instances.map(({ instance }) => instance.id);
+        this.registerOutputs({ instanceIds: this.instanceIds });
+    }
+}

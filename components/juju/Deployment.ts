@@ -1,0 +1,52 @@
+import * as pulumi from "@pulumi/pulumi";
+import { PlacedMachine } from "../plan/overlay";
+import { lazyProvider, providerModule } from "./lazyProvider";
+
+export interface DeploymentArgs {
+    /** The Juju CLI to run. */
+    readonly jujuPath: pulumi.Input<string>;
+    /** The model to deploy into. */
+    readonly modelRef: pulumi.Input<string>;
+    /** Bundle name. */
+    readonly bundle: pulumi.Input<string>;
+    /** Channel of the bundle and its charms. */
+    readonly channel: pulumi.Input<string>;
+    /** Calico `cidr` (changing it replaces the deployment: pools are not re-addressed in place). */
+    readonly podCidr: pulumi.Input<string>;
+    /** Control-plane `service-cidr` (may only grow in place). */
+    readonly serviceCidr: pulumi.Input<string>;
+    /** Space-separated `loadbalancer-ips`, empty when the API is reached on IPv4. */
+    readonly loadbalancerIps: pulumi.Input<string>;
+    /** Enlisted machines and their roles, for the placement overlay. */
+    readonly machines: pulumi.Input<PlacedMachine[]>;
+    /** Applications the bundle deploys, subordinates included. */
+    readonly expectedApplications: pulumi.Input<string[]>;
+    /** Seconds between status polls. */
+    readonly pollSeconds: pulumi.Input<number>;
+    /** Consecutive settled polls that count as settled. */
+    readonly settledPolls: pulumi.Input<number>;
+    /** Minutes to wait for the model to settle. */
+    readonly timeoutMinutes: pulumi.Input<number>;
+    /** Minutes a unit may stay blocked. */
+    readonly blockedGraceMinutes: pulumi.Input<number>;
+}
+
+/** The bundle deployed with the dual-stack and placement overlays, waited on until settled. */
+export class Deployment extends pulumi.dynamic.Resource {
+    public readonly overlay!: pulumi.Output<object>;
+    public readonly controlPlaneApp!: pulumi.Output<string>;
+    public readonly unitCount!: pulumi.Output<number>;
+    public readonly serviceCidr!: pulumi.Output<string>;
+    public readonly loadbalancerIps!: pulumi.Output<string>;
+
+    constructor(name: string, args: DeploymentArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            lazyProvider(providerModule("deployment"), "DeploymentProvider"),
+            name,
+            { ...args, overlay: undefined, controlPlaneApp: undefined, unitCount: undefined },
+            opts,
+            "juju",
+            "Deployment",
+        );
+    }
+}

@@ -1,0 +1,138 @@
+import * as pulumi from "@pulumi/pulumi";
+import { ClusterNode } from "../nodes";
+import { Deployment } from "./Deployment";
+import { Kubeconfig } from "./Kubeconfig";
+import { Machine } from "./Machine";
+import { Model } from "./Model";
+
+/** Every application of the charmed-kubernetes bundle, subordinates (calico, containerd) included. */
+export const BUNDLE_APPLICATIONS = [
+    "calico",
+    "containerd",
+    "easyrsa",
+    "etcd",
+    "kubeapi-load-balancer",
+    "kubernetes-control-plane",
+    "kubernetes-worker",
+];
+
+export interface JujuClusterArgs {
+    /** The Juju CLI to run. */
+    readonly jujuPath: string;
+    /** Controller name; empty for the current controller. */
+    readonly controller: string;
+    /** Model name. */
+    readonly model: string;
+    /** Bundle name. */
+    readonly bundle: string;
+    /** Channel of the bundle and its charms. */
+    readonly channel: string;
+    /** Calico `cidr`. */
+    readonly podCidr: string;
+    /** Control-plane `service-cidr`. */
+    readonly serviceCidr: string;
+    /** Reach the API server on the control plane's IPv6 address (sets `loadbalancer-ips`). */
+    readonly apiOverIpv6: boolean;
+    /** The hosts to enlist. */
+    readonly nodes: ClusterNode[];
+    /** Seconds between status polls. */
+    readonly pollSeconds: number;
+    /** Minutes to wait for the model to settle. */
+    readonly timeoutMinutes: number;
+    /** Minutes a unit may stay blocked. */
+    readonly blockedGraceMinutes: number;
+}
+
+/**
+ * Charmed Kubernetes on the given nodes: a model, one machine per node (enlisted in parallel),
+ * the bundle with the dual-stack overlay, and the kubeconfig (secret).
+ */
+export class JujuCluster extends pulumi.ComponentResource {
+    public readonly modelRef: pulumi.Output<string>;
+    public readonly machineIds: pulumi.Output<Record<string, string>>;
+    public readonly overlay: pulumi.Output<object>;
+    public readonly loadbalancerIps: pulumi.Output<string>;
+    public readonly kubeconfig: pulumi.Output<string>;
+    public readonly apiServer: pulumi.Output<string>;
+
+    constructor(name: string, args: JujuClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("ck-dualstack:juju:JujuCluster", name, {}, opts);
+        const model = new Model(
+            `${name}-model`,
+            {
+                jujuPath: args.jujuPath,
+                controller: args.controller,
+                model: args.model,
+                owner: `${pulumi.getProject()}/${pulumi.getStack()}`,
+            },
+            { parent: this },
+        );
+        const machines = args.nodes.map(
+            (node) =>
+                new Machine(
+                    `${name}-machine-${node.name}`,
+                    {
+                        jujuPath: args.jujuPath,
+                        modelRef: model.modelRef,
+                        name: node.name,
+                        address: node.ipv4,
+                        sshUser: node.sshUser,
+                        roles: node.roles,
+                    },
+                    { parent: this },
+                ),
+        );
+        const controlPlane = args.nodes.find((node) => node.roles.includes("control-plane"));
+        // The first address is what workers use; all go into the API server certificate.
+        const apiAddress =
+            args.apiOverIpv6 && controlPlane ? pulumi.output(controlPlane.ipv6).apply((ips) => ips[0] ?? "") : pulumi.output("");
+        const deployment = new Deployment(
+            `${name}-deployment`,
+            {
+                jujuPath: args.jujuPath,
+                modelRef: model.modelRef,
+                bundle: args.bundle,
+                channel: args.channel,
+                podCidr: args.podCidr,
+                serviceCidr: args.serviceCidr,
+                loadbalancerIps: apiAddress,
+                machines: pulumi.all(
+                    machines.map((machine, i) =>
+                        pulumi.all([machine.machineId, args.nodes[i].roles]).apply(([id, roles]) => ({ id, roles })),
+                    ),
+                ),
+                expectedApplications: BUNDLE_APPLICATIONS,
+                pollSeconds: args.pollSeconds,
+                settledPolls: 3,
+                timeoutMinutes: args.timeoutMinutes,
+                blockedGraceMinutes: args.blockedGraceMinutes,
+            },
+            { parent: this, dependsOn: machines },
+        );
+        const kubeconfig = new Kubeconfig(
+            `${name}-kubeconfig`,
+            {
+                jujuPath: args.jujuPath,
+                modelRef: model.modelRef,
+                deploymentId: pulumi.interpolate`${deployment.id}|${deployment.serviceCidr}|${deployment.loadbalancerIps}`,
+                apiAddress,
+            },
+            { parent: this },
+        );
+        this.modelRef = model.modelRef;
+        this.machineIds = pulumi
+            .all(machines.map((m) => m.machineId))
+            .apply((ids) => Object.fromEntries(args.nodes.map((node, i) => [node.name, ids[i]])));
+        this.overlay = deployment.overlay;
+        this.loadbalancerIps = deployment.loadbalancerIps;
+        this.kubeconfig = pulumi.secret(kubeconfig.kubeconfig);
+        this.apiServer = kubeconfig.server;
+        this.registerOutputs({
+            modelRef: this.modelRef,
+            machineIds: this.machineIds,
+            overlay: this.overlay,
+            kubeconfig: this.kubeconfig,
+            apiServer: this.apiServer,
+        });
+    }
+}

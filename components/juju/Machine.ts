@@ -1,0 +1,35 @@
+import * as pulumi from "@pulumi/pulumi";
+import { lazyProvider, providerModule } from "./lazyProvider";
+
+export interface MachineArgs {
+    /** The Juju CLI to run. */
+    readonly jujuPath: pulumi.Input<string>;
+    /** The model to enlist into. */
+    readonly modelRef: pulumi.Input<string>;
+    /** The node's name, for messages. */
+    readonly name: pulumi.Input<string>;
+    /** IPv4 address Juju reaches the host on over SSH. */
+    readonly address: pulumi.Input<string>;
+    /** User Juju logs in as. */
+    readonly sshUser: pulumi.Input<string>;
+    /** The node's roles (control-plane, worker). */
+    readonly roles: pulumi.Input<string[]>;
+}
+
+/** One host enlisted with `add-machine ssh:` (manual provisioning); removed on delete. */
+export class Machine extends pulumi.dynamic.Resource {
+    public readonly machineId!: pulumi.Output<string>;
+    public readonly ipAddresses!: pulumi.Output<string[]>;
+    public readonly roles!: pulumi.Output<string[]>;
+
+    constructor(name: string, args: MachineArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            lazyProvider(providerModule("machine"), "MachineProvider"),
+            name,
+            { ...args, machineId: undefined, ipAddresses: undefined },
+            opts,
+            "juju",
+            "Machine",
+        );
+    }
+}

@@ -1,0 +1,74 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { ensureSupportedJuju, runJuju, runJujuJson } from "../cli";
+import { JujuStatus, machineByAddress } from "../status";
+import { JujuTarget, ignoringGone, isGone, jujuOptions, progress } from "./common";
+
+export interface MachineInputs extends JujuTarget {
+    /** The node's name, for messages. */
+    readonly name: string;
+    /** IPv4 address Juju reaches the host on (the charms need IPv4). */
+    readonly address: string;
+    readonly sshUser: string;
+    readonly roles: string[];
+}
+
+export interface MachineOutputs extends MachineInputs {
+    readonly machineId: string;
+    readonly ipAddresses: string[];
+}
+
+const status = (inputs: JujuTarget) => runJujuJson<JujuStatus>(jujuOptions(inputs), ["status", "-m", inputs.modelRef]);
+
+/** Enlists one existing host with `add-machine ssh:` (manual provisioning). */
+export class MachineProvider implements pulumi.dynamic.ResourceProvider {
+    async create(inputs: MachineInputs): Promise<pulumi.dynamic.CreateResult> {
+        const juju = jujuOptions(inputs);
+        await ensureSupportedJuju(juju);
+        let machineId = machineByAddress(await status(inputs), inputs.address);
+        if (machineId !== undefined) {
+            progress(`machine ${inputs.name}`, `adopted machine ${machineId} already enlisted from ${inputs.address}`);
+        } else {
+            const out = await runJuju({ ...juju, timeoutMs: 30 * 60_000 }, [
+                "add-machine",
+                "-m",
+                inputs.modelRef,
+                `ssh:${inputs.sshUser}@${inputs.address}`,
+            ]);
+            machineId = /created machine (\S+)/.exec(`${out.stderr}\n${out.stdout}`)?.[1];
+            if (machineId === undefined)
+                throw new Error(`juju add-machine ssh:${inputs.sshUser}@${inputs.address} did not say which machine it created`);
+            progress(`machine ${inputs.name}`, `enlisted ${inputs.address} as machine ${machineId}`);
+        }
+        const machine = (await status(inputs)).machines?.[machineId];
+        const outs: MachineOutputs = { ...inputs, machineId, ipAddresses: machine?.["ip-addresses"] ?? [inputs.address] };
+        return { id: `${inputs.modelRef}/${machineId}`, outs };
+    }
+
+    async read(id: string, props: MachineOutputs): Promise<pulumi.dynamic.ReadResult> {
+        try {
+            const machine = (await status(props)).machines?.[props.machineId];
+            if (!machine) return {};
+            return { id, props: { ...props, ipAddresses: machine["ip-addresses"] ?? props.ipAddresses } };
+        } catch (error) {
+            if (isGone(error)) return {};
+            throw error;
+        }
+    }
+
+    async diff(_id: string, olds: MachineOutputs, news: MachineInputs): Promise<pulumi.dynamic.DiffResult> {
+        const replaces = (["modelRef", "address", "sshUser"] as const).filter((key) => olds[key] !== news[key]);
+        const changes = replaces.length > 0 || olds.name !== news.name || olds.roles.join() !== news.roles.join();
+        return { changes, replaces, deleteBeforeReplace: true };
+    }
+
+    async update(_id: string, olds: MachineOutputs, news: MachineInputs): Promise<pulumi.dynamic.UpdateResult> {
+        return { outs: { ...olds, name: news.name, roles: news.roles, jujuPath: news.jujuPath } };
+    }
+
+    async delete(_id: string, props: MachineOutputs): Promise<void> {
+        await ignoringGone(() =>
+            runJuju(jujuOptions(props), ["remove-machine", "-m", props.modelRef, props.machineId, "--force", "--no-prompt"]),
+        );
+        progress(`machine ${props.name}`, `machine ${props.machineId} removed`);
+    }
+}

@@ -1,0 +1,152 @@
+/** A status value as `juju status --format=json` prints it; any entry may be a status error. */
+export interface StatusValue {
+    readonly current?: string;
+    readonly message?: string;
+    readonly since?: string;
+    readonly "status-error"?: string;
+}
+
+export interface UnitStatus {
+    readonly "workload-status"?: StatusValue;
+    readonly "juju-status"?: StatusValue;
+    readonly leader?: boolean;
+    readonly machine?: string;
+    readonly "public-address"?: string;
+    readonly subordinates?: Record<string, UnitStatus>;
+    readonly "status-error"?: string;
+}
+
+export interface MachineStatus {
+    readonly "juju-status"?: StatusValue;
+    readonly "machine-status"?: StatusValue;
+    readonly "dns-name"?: string;
+    readonly "ip-addresses"?: string[];
+    readonly "instance-id"?: string;
+    readonly hostname?: string;
+    readonly "status-error"?: string;
+}
+
+export interface ApplicationStatus {
+    readonly "application-status"?: StatusValue;
+    readonly units?: Record<string, UnitStatus>;
+    readonly "subordinate-to"?: string[];
+    readonly "charm-channel"?: string;
+    readonly "status-error"?: string;
+}
+
+/** The parts of `juju status --format=json` that ck-dualstack reads. */
+export interface JujuStatus {
+    readonly model?: { name?: string; version?: string };
+    readonly machines?: Record<string, MachineStatus>;
+    readonly applications?: Record<string, ApplicationStatus>;
+}
+
+/** One unit, principal or subordinate, flattened. */
+export interface UnitView {
+    readonly name: string;
+    readonly workload: string;
+    readonly agent: string;
+    readonly message: string;
+    readonly since?: string;
+    readonly subordinate: boolean;
+}
+
+/** What the deployment waiter needs to know about one status poll. */
+export interface StatusView {
+    readonly units: UnitView[];
+    /** Units or machines in error, with their messages: the deployment fails at once. */
+    readonly errors: string[];
+    /** Units whose workload is blocked (allowed only for a grace period). */
+    readonly blocked: UnitView[];
+    /** Units neither settled nor in error, described with what they wait for. */
+    readonly pending: string[];
+    /** Applications expected but absent from the model. */
+    readonly missingApplications: string[];
+    /** Every expected application has units and every unit is active and idle. */
+    readonly settled: boolean;
+    /** e.g. "9/12 units settled; waiting on calico/1 (maintenance: Configuring)". */
+    readonly summary: string;
+}
+
+function valueOf(status: StatusValue | undefined): { current: string; message: string } {
+    if (!status) return { current: "unknown", message: "" };
+    if (status["status-error"]) return { current: "unknown", message: `status error: ${status["status-error"]}` };
+    return { current: status.current ?? "unknown", message: status.message ?? "" };
+}
+
+function flattenUnit(name: string, unit: UnitStatus, subordinate: boolean, out: UnitView[]): void {
+    if (unit["status-error"]) {
+        out.push({ name, workload: "unknown", agent: "unknown", message: `status error: ${unit["status-error"]}`, subordinate });
+    } else {
+        const workload = valueOf(unit["workload-status"]);
+        const agent = valueOf(unit["juju-status"]);
+        out.push({
+            name,
+            workload: workload.current,
+            agent: agent.current,
+            message: workload.message || agent.message,
+            since: unit["workload-status"]?.since,
+            subordinate,
+        });
+    }
+    for (const [subName, sub] of Object.entries(unit.subordinates ?? {})) flattenUnit(subName, sub, true, out);
+}
+
+/** Every unit of the model, subordinates included (they appear only under their principals). */
+export function flattenUnits(status: JujuStatus): UnitView[] {
+    const units: UnitView[] = [];
+    for (const app of Object.values(status.applications ?? {})) {
+        for (const [name, unit] of Object.entries(app.units ?? {})) flattenUnit(name, unit, false, units);
+    }
+    return units.sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
+}
+
+function describe(unit: UnitView): string {
+    return `${unit.name} (${unit.workload}/${unit.agent}${unit.message ? `: ${unit.message}` : ""})`;
+}
+
+/**
+ * Reads one status poll against the applications the bundle should have. Subordinate
+ * applications have no units of their own; they count as present once any principal
+ * carries one of their units.
+ */
+export function interpretStatus(status: JujuStatus, expectedApplications: readonly string[]): StatusView {
+    const units = flattenUnits(status);
+    const errors: string[] = [];
+    for (const [id, machine] of Object.entries(status.machines ?? {})) {
+        const agent = valueOf(machine["juju-status"]);
+        const instance = valueOf(machine["machine-status"]);
+        if (agent.current === "error" || instance.current === "error" || instance.current === "provisioning error") {
+            errors.push(`machine ${id} (${machine["dns-name"] ?? "no address"}): ${agent.message || instance.message || "error"}`);
+        }
+    }
+    for (const unit of units) {
+        if (unit.workload === "error" || unit.agent === "error") errors.push(`unit ${describe(unit)}`);
+    }
+    const present = new Set(units.map((unit) => unit.name.split("/")[0]));
+    const missingApplications = expectedApplications.filter((app) => !present.has(app));
+    const isSettled = (unit: UnitView) => unit.workload === "active" && unit.agent === "idle";
+    const blocked = units.filter((unit) => unit.workload === "blocked");
+    const pending = units.filter((unit) => !isSettled(unit) && unit.workload !== "error" && unit.agent !== "error").map(describe);
+    const settledCount = units.filter(isSettled).length;
+    const settled = units.length > 0 && settledCount === units.length && missingApplications.length === 0 && errors.length === 0;
+    const waiting = [...missingApplications.map((app) => `${app} (no units yet)`), ...pending];
+    const summary = settled
+        ? `${settledCount}/${units.length} units active and idle`
+        : `${settledCount}/${units.length} units settled; waiting on ${waiting.slice(0, 4).join(", ")}${waiting.length > 4 ? ` and ${waiting.length - 4} more` : ""}`;
+    return { units, errors, blocked, pending: waiting, missingApplications, settled, summary };
+}
+
+/** The control-plane application's name: renamed in 1.24, kept by clusters upgraded in place. */
+export function controlPlaneApplication(status: JujuStatus): string | undefined {
+    const apps = status.applications ?? {};
+    return ["kubernetes-control-plane", "kubernetes-master"].find((name) => name in apps);
+}
+
+/** The machine enlisted from this address, if any (for adopting after an interrupted run). */
+export function machineByAddress(status: JujuStatus, address: string): string | undefined {
+    for (const [id, machine] of Object.entries(status.machines ?? {})) {
+        if (machine["dns-name"] === address || (machine["ip-addresses"] ?? []).includes(address)) return id;
+    }
+    return undefined;
+}

@@ -1,0 +1,48 @@
+import * as openstack from "@pulumi/openstack";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface Ipv6LoadBalancerArgs {
+    /** IPv6 subnet for the VIP and the members. */
+    readonly ipv6SubnetId: pulumi.Input<string>;
+    /** Workers' IPv6 addresses. */
+    readonly workerAddresses: pulumi.Input<string[]>;
+    /** The NodePort on the workers. */
+    readonly nodePort: pulumi.Input<number>;
+}
+
+/** An Octavia load balancer with an IPv6 VIP on port 80, forwarding to the workers' NodePort over IPv6. */
+export class Ipv6LoadBalancer extends pulumi.ComponentResource {
+    public readonly vipAddress: pulumi.Output<string>;
+
+    constructor(name: string, args: Ipv6LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("ck-dualstack:openstack:Ipv6LoadBalancer", name, {}, opts);
+        const lb = new openstack.loadbalancer.LoadBalancer(`${name}-lb`, { vipSubnetId: args.ipv6SubnetId }, { parent: this });
+        const listener = new openstack.loadbalancer.Listener(
+            `${name}-http`,
+            { loadbalancerId: lb.id, protocol: "TCP", protocolPort: 80 },
+            { parent: this },
+        );
+        const pool = new openstack.loadbalancer.Pool(
+            `${name}-pool`,
+            { listenerId: listener.id, protocol: "TCP", lbMethod: "ROUND_ROBIN" },
+            { parent: this },
+        );
+        new openstack.loadbalancer.Monitor(
+            `${name}-monitor`,
+            { poolId: pool.id, type: "TCP", delay: 10, timeout: 5, maxRetries: 3 },
+            { parent: this },
+        );
+        new openstack.loadbalancer.Members(
+            `${name}-members`,
+            {
+                poolId: pool.id,
+                members: pulumi
+                    .all([args.workerAddresses, args.nodePort, args.ipv6SubnetId])
+                    .apply(([addresses, port, subnetId]) => addresses.map((address) => ({ address, protocolPort: port, subnetId }))),
+            },
+            { parent: this },
+        );
+        this.vipAddress = lb.vipAddress;
+        this.registerOutputs({ vipAddress: this.vipAddress });
+    }
+}

@@ -1,0 +1,162 @@
+import * as path from "path";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as awsCluster from "./aws/ClusterNodes";
+import * as awsNetwork from "./aws/DualStackNetwork";
+import { Ipv6LoadBalancer as AwsIpv6LoadBalancer } from "./aws/Ipv6LoadBalancer";
+import { CONFIG_KEYS, NAMESPACE } from "./config/keys";
+import { ConfigError, ValidConfig, loadConfig } from "./config/load";
+import { ExistingHosts } from "./existing/ExistingHosts";
+import { JujuCluster } from "./juju/JujuCluster";
+import { ingressRules } from "./net/firewall";
+import { ClusterNode } from "./nodes";
+import * as osCluster from "./openstack/ClusterNodes";
+import * as osNetwork from "./openstack/DualStackNetwork";
+import { Ipv6LoadBalancer as OsIpv6LoadBalancer } from "./openstack/Ipv6LoadBalancer";
+import { apiOverIpv6 } from "./plan/families";
+import { workloadOptions } from "./plan/render";
+import { SandboxNodes } from "./sandbox/SandboxNodes";
+import { NginxDualStack } from "./workload/NginxDualStack";
+import { workerIpv6Urls } from "./workload/urls";
+
+/** Raw config values as the engine hands them over (lists as JSON), before validation. */
+export function rawConfig(): Record<string, string | undefined> {
+    const config = new pulumi.Config(NAMESPACE);
+    return Object.fromEntries(Object.keys(CONFIG_KEYS).map((key) => [key, config.get(key)]));
+}
+
+/** Validates everything before any resource exists; every problem on its own line, no stack trace. */
+export function validatedConfig(): ValidConfig {
+    try {
+        return loadConfig(rawConfig());
+    } catch (error) {
+        if (error instanceof ConfigError) throw new pulumi.RunError(error.message);
+        throw error;
+    }
+}
+
+/** What the cloud layer hands on: the nodes, and what a load balancer needs. */
+interface CloudNodes {
+    nodes: ClusterNode[];
+    loadBalancer?: (nodePort: pulumi.Output<number>) => pulumi.Output<string>;
+}
+
+function cloudNodes({ config }: ValidConfig): CloudNodes {
+    const ingress = ingressRules(config.adminCidrs, config.nodePortCidrs);
+    const counts = { controlPlaneCount: config.controlPlaneCount, workerCount: config.workerCount, sshUser: config.sshUser };
+    switch (config.cloud) {
+        case "aws": {
+            const network = new awsNetwork.DualStackNetwork("ck", {
+                nodeCidr: config.nodeCidr,
+                availabilityZones: config.availabilityZones,
+                privateSubnets: config.privateSubnets,
+                ingress,
+            });
+            const nodes = new awsCluster.ClusterNodes("ck", {
+                ...counts,
+                instanceType: config.instanceType,
+                imageId: config.imageId,
+                sshPublicKey: config.sshPublicKey,
+                subnetIds: network.publicSubnetIds,
+                clusterSecurityGroupId: network.clusterSecurityGroupId,
+                controlPlaneSecurityGroupId: network.controlPlaneSecurityGroupId,
+                workerSecurityGroupId: network.workerSecurityGroupId,
+            });
+            const workerIds = nodes.instanceIds.slice(config.controlPlaneCount);
+            return {
+                nodes: nodes.nodes,
+                loadBalancer: (nodePort) =>
+                    new AwsIpv6LoadBalancer("nginx", {
+                        subnetIds: network.publicSubnetIds,
+                        vpcId: network.vpcId,
+                        workerInstanceIds: workerIds,
+                        nodePort,
+                    }).dnsName,
+            };
+        }
+        case "openstack": {
+            const network = new osNetwork.DualStackNetwork("ck", {
+                nodeCidr: config.nodeCidr,
+                nodeIpv6Cidr: config.nodeIpv6Cidr,
+                ipv6SubnetPool: config.ipv6SubnetPool,
+                ipv6Mode: config.ipv6Mode,
+                externalNetwork: config.externalNetwork,
+                ingress,
+            });
+            const nodes = new osCluster.ClusterNodes("ck", {
+                ...counts,
+                flavor: config.flavor,
+                image: config.image,
+                sshPublicKey: config.sshPublicKey,
+                networkId: network.networkId,
+                externalNetwork: config.externalNetwork,
+                securityGroups: network.securityGroups,
+            });
+            const workerAddresses = pulumi
+                .all(nodes.nodes.filter((n) => n.roles.includes("worker")).map((n) => n.ipv6))
+                .apply((lists) => lists.flat());
+            return {
+                nodes: nodes.nodes,
+                loadBalancer: (nodePort) =>
+                    new OsIpv6LoadBalancer("nginx", { ipv6SubnetId: network.ipv6SubnetId, workerAddresses, nodePort }).vipAddress,
+            };
+        }
+        case "existing":
+            return { nodes: new ExistingHosts("ck", { hosts: config.hosts, sshUser: config.sshUser }).nodes };
+        default:
+            return { nodes: new SandboxNodes("ck", counts).nodes };
+    }
+}
+
+/** A jujuPath with a slash is relative to the project; a bare name is looked up on PATH. */
+function resolveJujuPath(jujuPath: string): string {
+    return jujuPath.includes("/") ? path.resolve(jujuPath) : jujuPath;
+}
+
+/** The whole deployment; its return value is the stack outputs. */
+export async function program(): Promise<Record<string, unknown>> {
+    const valid = validatedConfig();
+    const { config, families } = valid;
+    const cloud = cloudNodes(valid);
+    const ipv6Api = apiOverIpv6(families, config.apiOverIpv6);
+    const cluster = new JujuCluster("ck", {
+        jujuPath: resolveJujuPath(config.jujuPath),
+        controller: config.controller,
+        model: config.model,
+        bundle: config.bundle,
+        channel: config.channel,
+        podCidr: families.podCidrs.join(","),
+        serviceCidr: families.serviceCidrs.join(","),
+        apiOverIpv6: ipv6Api,
+        nodes: cloud.nodes,
+        pollSeconds: config.pollSeconds,
+        timeoutMinutes: config.deployTimeoutMinutes,
+        blockedGraceMinutes: config.blockedGraceMinutes,
+    });
+    // Built from the kubeconfig Juju returned, never the ambient one; destroy still completes
+    // when the cluster is already gone.
+    const provider = new k8s.Provider("ck-k8s", { kubeconfig: cluster.kubeconfig, deleteUnreachable: true });
+    const nginx = new NginxDualStack("nginx", { options: workloadOptions(valid) }, { provider });
+    const nodeAddresses = pulumi.all(
+        cloud.nodes.map((node) =>
+            pulumi.all([node.ipv4, node.ipv6]).apply(([ipv4, ipv6]) => ({ name: node.name, roles: node.roles, ipv4, ipv6 })),
+        ),
+    );
+    const loadBalancer = config.loadBalancer !== "none" && cloud.loadBalancer ? cloud.loadBalancer(nginx.ipv6Service.nodePort) : undefined;
+    return {
+        mode: families.mode,
+        podCidrs: families.podCidrs,
+        serviceCidrs: families.serviceCidrs,
+        jujuModel: cluster.modelRef,
+        machines: cluster.machineIds,
+        overlay: cluster.overlay,
+        loadbalancerIps: cluster.loadbalancerIps,
+        nodes: nodeAddresses,
+        apiServer: cluster.apiServer,
+        kubeconfig: cluster.kubeconfig,
+        nginx6: nginx.ipv6Service,
+        nginxDualStack: nginx.dualStackService,
+        nginxUrls: pulumi.all([nodeAddresses, nginx.ipv6Service]).apply(([nodes, service]) => workerIpv6Urls(nodes, service.nodePort)),
+        ...(loadBalancer ? { loadBalancer } : {}),
+    };
+}

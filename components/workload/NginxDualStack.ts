@@ -1,0 +1,64 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { WorkloadOptions, dualStackServiceSpec, ipv6ServiceSpec, nginxDeploymentSpec } from "../plan/workload";
+import { clusterIpsByFamily } from "./urls";
+
+export interface NginxDualStackArgs {
+    /** Replicas, image, resources and the cluster's service families. */
+    readonly options: WorkloadOptions;
+}
+
+/** A Service's addresses and NodePort, as stack outputs show them. */
+export interface ServiceEndpoints {
+    readonly clusterIps: Record<string, string>;
+    readonly nodePort: number;
+}
+
+function endpointsOf(service: k8s.core.v1.Service): pulumi.Output<ServiceEndpoints> {
+    return service.spec.apply((spec) => ({
+        clusterIps: clusterIpsByFamily(spec.ipFamilies, spec.clusterIPs),
+        nodePort: spec.ports?.[0]?.nodePort ?? 0,
+    }));
+}
+
+/**
+ * The seed's dual-stack nginx as typed resources: the Deployment, the IPv6-only NodePort
+ * Service `nginx6`, and a RequireDualStack Service on clusters with both families.
+ */
+export class NginxDualStack extends pulumi.ComponentResource {
+    public readonly deploymentName: pulumi.Output<string>;
+    public readonly ipv6Service: pulumi.Output<ServiceEndpoints>;
+    public readonly dualStackService: pulumi.Output<ServiceEndpoints | undefined>;
+
+    constructor(name: string, args: NginxDualStackArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("ck-dualstack:workload:NginxDualStack", name, {}, opts);
+        const deploymentSpec = nginxDeploymentSpec(args.options);
+        const deployment = new k8s.apps.v1.Deployment(
+            `${name}-deployment`,
+            { metadata: deploymentSpec.metadata, spec: deploymentSpec.spec },
+            { parent: this },
+        );
+        const ipv6Spec = ipv6ServiceSpec(args.options);
+        const ipv6Service = new k8s.core.v1.Service(
+            `${name}-ipv6`,
+            { metadata: ipv6Spec.metadata, spec: ipv6Spec.spec },
+            { parent: this, dependsOn: deployment },
+        );
+        const dualSpec = dualStackServiceSpec(args.options);
+        const dualService =
+            dualSpec &&
+            new k8s.core.v1.Service(
+                `${name}-dualstack`,
+                { metadata: dualSpec.metadata, spec: dualSpec.spec },
+                { parent: this, dependsOn: deployment },
+            );
+        this.deploymentName = deployment.metadata.name;
+        this.ipv6Service = endpointsOf(ipv6Service);
+        this.dualStackService = dualService ? endpointsOf(dualService) : pulumi.output(undefined);
+        this.registerOutputs({
+            deploymentName: this.deploymentName,
+            ipv6Service: this.ipv6Service,
+            dualStackService: this.dualStackService,
+        });
+    }
+}

@@ -1,0 +1,42 @@
+// The sandbox stack through the Automation API: the real Pulumi engine (the CLI on PATH) runs
+// the program in this process, so no separate Node.js language host binary is needed.
+import * as fs from "fs";
+import * as path from "path";
+import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { program } from "../../components/program";
+
+export const ROOT = path.resolve(__dirname, "..", "..");
+export const SANDBOX_DIR = path.join(ROOT, ".sandbox");
+/** Public, sandbox-only passphrase (README, "Sandbox"); it protects nothing of value. */
+export const SANDBOX_PASSPHRASE = "ck-dualstack-sandbox";
+
+/** Engine settings for an offline, file-backed sandbox. */
+export function sandboxEnv(extra: Record<string, string> = {}): Record<string, string> {
+    return {
+        PULUMI_BACKEND_URL: `file://${path.join(SANDBOX_DIR, "state")}`,
+        PULUMI_CONFIG_PASSPHRASE: SANDBOX_PASSPHRASE,
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        CK_JUJU_SIM_HOME: process.env.CK_JUJU_SIM_HOME ?? path.join(SANDBOX_DIR, "juju-sim"),
+        ...extra,
+    };
+}
+
+/**
+ * Selects (or creates) a stack of this project with its config from Pulumi.<stack>.yaml.
+ * `extra` environment reaches the engine and, through it, the providers and the simulator.
+ */
+export async function openStack(stackName = "sandbox", extra: Record<string, string> = {}): Promise<Stack> {
+    const env = sandboxEnv(extra);
+    fs.mkdirSync(path.join(SANDBOX_DIR, "state"), { recursive: true });
+    // The providers run in processes the engine starts; they read the simulator's settings from here.
+    Object.assign(process.env, env);
+    return LocalWorkspace.createOrSelectStack({ stackName, projectName: "ck-dualstack", program }, { workDir: ROOT, envVars: env });
+}
+
+/** The root stack resource's outputs from the exported state: secrets stay encrypted. */
+export async function encryptedOutputs(stack: Stack): Promise<Record<string, unknown>> {
+    const state = await stack.exportStack();
+    const resources = (state.deployment as { resources?: { type: string; outputs?: Record<string, unknown> }[] }).resources ?? [];
+    return resources.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs ?? {};
+}

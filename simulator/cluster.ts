@@ -1,0 +1,221 @@
+import { execFileSync, spawn } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as https from "https";
+import * as net from "net";
+import * as path from "path";
+import { SimApiServer, alive, simHome } from "./state";
+
+function freePort(host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const server = net.createServer();
+        server.once("error", reject);
+        server.listen(0, host, () => {
+            const port = (server.address() as net.AddressInfo).port;
+            server.close(() => resolve(port));
+        });
+    });
+}
+
+function openssl(args: string[]): void {
+    execFileSync("openssl", args, { stdio: ["ignore", "ignore", "pipe"] });
+}
+
+/** A CA, a serving certificate for localhost in both families, and a service-account key. */
+function makeCertificates(dir: string): void {
+    const file = (name: string) => path.join(dir, name);
+    openssl([
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "30",
+        "-subj",
+        "/CN=ck-dualstack-sim-ca",
+        "-keyout",
+        file("ca.key"),
+        "-out",
+        file("ca.crt"),
+    ]);
+    openssl([
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=kube-apiserver",
+        "-keyout",
+        file("apiserver.key"),
+        "-out",
+        file("apiserver.csr"),
+    ]);
+    fs.writeFileSync(file("san.ext"), "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\n");
+    openssl([
+        "x509",
+        "-req",
+        "-in",
+        file("apiserver.csr"),
+        "-CA",
+        file("ca.crt"),
+        "-CAkey",
+        file("ca.key"),
+        "-CAcreateserial",
+        "-days",
+        "30",
+        "-extfile",
+        file("san.ext"),
+        "-out",
+        file("apiserver.crt"),
+    ]);
+    openssl(["genrsa", "-out", file("sa.key"), "2048"]);
+    openssl(["rsa", "-in", file("sa.key"), "-pubout", "-out", file("sa.pub")]);
+}
+
+function startDetached(command: string, args: string[], log: string): number {
+    const out = fs.openSync(log, "a");
+    const child = spawn(command, args, { detached: true, stdio: ["ignore", out, out] });
+    child.unref();
+    if (child.pid === undefined) throw new Error(`could not start ${command}; is it on PATH? (scripts/toolchain.sh builds it)`);
+    return child.pid;
+}
+
+/**
+ * Starts a real etcd and kube-apiserver for a deployed control plane. The service range is the
+ * deployed `service-cidr`, so a wrong overlay really breaks services; the API listens on ::1
+ * when services prefer IPv6 and on 127.0.0.1 otherwise.
+ */
+export async function startApiServer(model: string, serviceCidr: string): Promise<SimApiServer> {
+    const dir = path.join(simHome(), "clusters", model);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    makeCertificates(dir);
+    const host = serviceCidr.split(",")[0].includes(":") ? "::1" : "127.0.0.1";
+    const [etcdClient, etcdPeer, port] = [await freePort("127.0.0.1"), await freePort("127.0.0.1"), await freePort(host)];
+    const token = crypto.randomBytes(24).toString("hex");
+    fs.writeFileSync(path.join(dir, "tokens.csv"), `${token},admin,admin,system:masters\n`);
+    const etcdPid = startDetached(
+        "etcd",
+        [
+            "--name=sim",
+            `--data-dir=${path.join(dir, "etcd")}`,
+            `--listen-client-urls=http://127.0.0.1:${etcdClient}`,
+            `--advertise-client-urls=http://127.0.0.1:${etcdClient}`,
+            `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`,
+            `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
+            `--initial-cluster=sim=http://127.0.0.1:${etcdPeer}`,
+            "--log-level=warn",
+        ],
+        path.join(dir, "etcd.log"),
+    );
+    const file = (name: string) => path.join(dir, name);
+    const apiserverArgs = [
+        `--etcd-servers=http://127.0.0.1:${etcdClient}`,
+        `--service-cluster-ip-range=${serviceCidr}`,
+        `--bind-address=${host}`,
+        `--advertise-address=${host}`,
+        `--secure-port=${port}`,
+        `--tls-cert-file=${file("apiserver.crt")}`,
+        `--tls-private-key-file=${file("apiserver.key")}`,
+        `--client-ca-file=${file("ca.crt")}`,
+        `--token-auth-file=${file("tokens.csv")}`,
+        "--authorization-mode=RBAC",
+        "--service-account-issuer=https://kubernetes.default.svc",
+        `--service-account-key-file=${file("sa.pub")}`,
+        `--service-account-signing-key-file=${file("sa.key")}`,
+        // Loopback addresses are not valid endpoints; there is no node network here.
+        "--endpoint-reconciler-type=none",
+        "--service-node-port-range=30000-32767",
+    ];
+    const apiserverPid = startDetached("kube-apiserver", apiserverArgs, file("kube-apiserver.log"));
+    return { etcdPid, apiserverPid, apiserverArgs, host, port, token, dir, serviceCidr, startedAt: Date.now() };
+}
+
+/** Stops the processes and removes their data. */
+export function stopApiServer(server: SimApiServer | undefined): void {
+    if (!server) return;
+    for (const pid of [server.apiserverPid, server.etcdPid]) {
+        try {
+            process.kill(pid, "SIGTERM");
+        } catch {
+            // already gone
+        }
+    }
+    const deadline = Date.now() + 10_000;
+    while ([server.apiserverPid, server.etcdPid].some(alive) && Date.now() < deadline) {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    }
+    for (const pid of [server.apiserverPid, server.etcdPid]) {
+        if (alive(pid)) process.kill(pid, "SIGKILL");
+    }
+    fs.rmSync(server.dir, { recursive: true, force: true });
+}
+
+/** True once kube-apiserver answers /readyz. */
+export function apiServerReady(server: SimApiServer): Promise<boolean> {
+    if (!alive(server.apiserverPid)) return Promise.resolve(false);
+    return new Promise((resolve) => {
+        const request = https.get(
+            {
+                host: server.host,
+                port: server.port,
+                path: "/readyz",
+                ca: fs.readFileSync(path.join(server.dir, "ca.crt")),
+                headers: { Authorization: `Bearer ${server.token}` },
+                timeout: 2000,
+            },
+            (response) => {
+                response.resume();
+                resolve(response.statusCode === 200);
+            },
+        );
+        request.on("error", () => resolve(false));
+        request.on("timeout", () => request.destroy());
+    });
+}
+
+export function serverUrl(server: SimApiServer): string {
+    return `https://${server.host.includes(":") ? `[${server.host}]` : server.host}:${server.port}`;
+}
+
+/** What the charm's get-kubeconfig action returns, for the simulated control plane. */
+export function kubeconfigFor(server: SimApiServer, model: string): string {
+    const ca = fs.readFileSync(path.join(server.dir, "ca.crt")).toString("base64");
+    return [
+        "apiVersion: v1",
+        "kind: Config",
+        "clusters:",
+        `- name: juju-cluster-${model}`,
+        "  cluster:",
+        `    server: ${serverUrl(server)}`,
+        `    certificate-authority-data: ${ca}`,
+        "users:",
+        "- name: admin",
+        "  user:",
+        `    token: ${server.token}`,
+        "contexts:",
+        `- name: juju-context-${model}`,
+        "  context:",
+        `    cluster: juju-cluster-${model}`,
+        "    user: admin",
+        `current-context: juju-context-${model}`,
+        "",
+    ].join("\n");
+}
+
+/** Restarts kube-apiserver alone with a new service range, as the charm does on `juju config`. */
+export async function restartApiServer(server: SimApiServer, serviceCidr: string): Promise<SimApiServer> {
+    try {
+        process.kill(server.apiserverPid, "SIGTERM");
+    } catch {
+        // already gone
+    }
+    const deadline = Date.now() + 10_000;
+    while (alive(server.apiserverPid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    const args = server.apiserverArgs.map((arg) =>
+        arg.startsWith("--service-cluster-ip-range=") ? `--service-cluster-ip-range=${serviceCidr}` : arg,
+    );
+    const apiserverPid = startDetached("kube-apiserver", args, path.join(server.dir, "kube-apiserver.log"));
+    return { ...server, apiserverPid, apiserverArgs: args, serviceCidr };
+}

@@ -1,0 +1,127 @@
+import * as fs from "fs";
+import * as path from "path";
+
+/** A unit in the simulated model. */
+export interface SimUnit {
+    machine: string;
+    /** When its hooks finish (ms since epoch). */
+    settleAt: number;
+    leader: boolean;
+}
+
+export interface SimApplication {
+    charm: string;
+    channel: string;
+    options: Record<string, string>;
+    /** Principal units; subordinates are derived from `subordinateTo`. */
+    units: Record<string, SimUnit>;
+    subordinateTo?: string[];
+    exposed: boolean;
+}
+
+export interface SimMachine {
+    address: string;
+    user: string;
+    ipAddresses: string[];
+    readyAt: number;
+}
+
+/** The real processes behind a deployed control plane. */
+export interface SimApiServer {
+    etcdPid: number;
+    apiserverPid: number;
+    apiserverArgs: string[];
+    host: string;
+    port: number;
+    token: string;
+    dir: string;
+    serviceCidr: string;
+    startedAt: number;
+}
+
+export interface SimModel {
+    uuid: string;
+    config: Record<string, string>;
+    machines: Record<string, SimMachine>;
+    nextMachine: number;
+    applications: Record<string, SimApplication>;
+    apiserver?: SimApiServer;
+}
+
+export interface SimState {
+    models: Record<string, SimModel>;
+}
+
+/** Where the simulator keeps its state: CK_JUJU_SIM_HOME, default <repo>/.sandbox/juju-sim. */
+export function simHome(): string {
+    return process.env.CK_JUJU_SIM_HOME ?? path.resolve(__dirname, "..", "..", "juju-sim");
+}
+
+function stateFile(): string {
+    return path.join(simHome(), "state.json");
+}
+
+export function readState(): SimState {
+    try {
+        return JSON.parse(fs.readFileSync(stateFile(), "utf8")) as SimState;
+    } catch {
+        return { models: {} };
+    }
+}
+
+function writeState(state: SimState): void {
+    const tmp = `${stateFile()}.${process.pid}`;
+    fs.writeFileSync(tmp, JSON.stringify(state, null, 2));
+    fs.renameSync(tmp, stateFile());
+}
+
+const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/** Runs `change` on the state under an exclusive lock (juju calls run in parallel). */
+export async function withState<T>(change: (state: SimState) => Promise<T> | T): Promise<T> {
+    fs.mkdirSync(simHome(), { recursive: true });
+    const lock = path.join(simHome(), "state.lock");
+    for (let waited = 0; ; waited += 20) {
+        try {
+            fs.writeFileSync(lock, String(process.pid), { flag: "wx" });
+            break;
+        } catch {
+            const holder = Number(fs.readFileSync(lock, "utf8") || 0);
+            if (holder && !alive(holder)) fs.rmSync(lock, { force: true });
+            if (waited > 120_000) throw new Error("simulator state lock held for 2 minutes");
+            sleepSync(20);
+        }
+    }
+    try {
+        const state = readState();
+        const result = await change(state);
+        writeState(state);
+        return result;
+    } finally {
+        fs.rmSync(lock, { force: true });
+    }
+}
+
+export function alive(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+/** Appends one line per call to calls.log: the tests and the benchmark count mutations from it. */
+export function logCall(args: string[], mutating: boolean): void {
+    fs.mkdirSync(simHome(), { recursive: true });
+    fs.appendFileSync(path.join(simHome(), "calls.log"), `${JSON.stringify({ at: Date.now(), mutating, args })}\n`);
+}
+
+/** A counter kept across processes (transient fault injection). */
+export function bumpCounter(name: string): number {
+    fs.mkdirSync(simHome(), { recursive: true });
+    const file = path.join(simHome(), `${name}.count`);
+    const next = Number(fs.existsSync(file) ? fs.readFileSync(file, "utf8") : 0) + 1;
+    fs.writeFileSync(file, String(next));
+    return next;
+}
