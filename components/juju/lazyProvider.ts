@@ -14,13 +14,16 @@ export function lazyProvider(modulePath: string, exportName: string): pulumi.dyn
     const load = (): pulumi.dynamic.ResourceProvider => {
         const marker = "__ckDualstackTsNode";
         const globals = globalThis as Record<string, unknown>;
+        // require, not import: these functions run serialized in the provider process.
         if (!globals[marker] && modulePath.endsWith(".ts")) {
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
             require(path.join(root, "node_modules", "ts-node")).register({
                 transpileOnly: true,
                 project: path.join(root, "tsconfig.json"),
             });
             globals[marker] = true;
         }
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
         const Provider = require(modulePath)[exportName];
         return new Provider();
     };

@@ -1,0 +1,77 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import { installMocks, settle, valueOf } from "../support/mocks";
+
+const registered = installMocks({
+    cloud: "sandbox",
+    jujuPath: "simulator/juju",
+    podCidr: "fd00:c00b:1::/112,192.168.0.0/16",
+    serviceCidr: "fd00:c00b:2::/112,10.152.183.0/24",
+});
+const { program } = require("../../components/program") as typeof import("../../components/program");
+const { workerIpv6Urls } = require("../../components/workload/urls") as typeof import("../../components/workload/urls");
+
+describe("the program (sandbox, IPv6-preferred, under mocks)", () => {
+    let outputs: Record<string, unknown>;
+    it("registers a model, one machine per node, the deployment and the kubeconfig", async () => {
+        outputs = await program();
+        await valueOf(outputs.nginxUrls as pulumi.Output<string[]>);
+        await settle();
+        const types = registered.map((r) => r.type);
+        assert.equal(types.filter((t) => t === "pulumi-nodejs:dynamic/juju:Model").length, 1);
+        assert.equal(types.filter((t) => t === "pulumi-nodejs:dynamic/juju:Machine").length, 3);
+        assert.equal(types.filter((t) => t === "pulumi-nodejs:dynamic/juju:Deployment").length, 1);
+        assert.equal(types.filter((t) => t === "pulumi-nodejs:dynamic/juju:Kubeconfig").length, 1);
+    });
+
+    it("builds the deployment from podCidr and serviceCidr and the enlisted machines", () => {
+        const deployment = registered.find((r) => r.type === "pulumi-nodejs:dynamic/juju:Deployment")!.inputs;
+        assert.equal(deployment.podCidr, "fd00:c00b:1::/112,192.168.0.0/16");
+        assert.equal(deployment.serviceCidr, "fd00:c00b:2::/112,10.152.183.0/24");
+        assert.deepEqual(deployment.machines, [
+            { id: "0", roles: ["control-plane"] },
+            { id: "10", roles: ["worker"] },
+            { id: "11", roles: ["worker"] },
+        ]);
+        // services prefer IPv6, so the API is reached on the control plane's IPv6 address
+        assert.equal(deployment.loadbalancerIps, "::1");
+        const kubeconfig = registered.find((r) => r.type === "pulumi-nodejs:dynamic/juju:Kubeconfig")!.inputs;
+        assert.equal(kubeconfig.apiAddress, "::1");
+        assert.match(kubeconfig.deploymentId as string, /deployment-id/);
+        const machine = registered.find((r) => r.type === "pulumi-nodejs:dynamic/juju:Machine")!.inputs;
+        assert.equal(machine.modelRef, "ck-dualstack");
+        assert.match(machine.jujuPath as string, /^\/.*simulator\/juju$/);
+    });
+
+    it("points the Kubernetes provider at Juju's kubeconfig and survives an unreachable cluster on destroy", () => {
+        const provider = registered.find((r) => r.type === "pulumi:providers:kubernetes")!.inputs;
+        // the kubeconfig reaches the provider as a secret
+        assert.deepEqual(provider.kubeconfig, {
+            "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+            value: "apiVersion: v1\nkind: Config\n",
+        });
+        assert.equal(provider.deleteUnreachable, "true");
+    });
+
+    it("exports service addresses per family, worker IPv6 URLs and the kubeconfig as a secret", async () => {
+        assert.deepEqual(await valueOf(outputs.nginx6 as pulumi.Output<unknown>), {
+            clusterIps: { IPv6: "fd00:c00b:2::20" },
+            nodePort: 30080,
+        });
+        assert.deepEqual(await valueOf(outputs.nginxDualStack as pulumi.Output<unknown>), {
+            clusterIps: { IPv6: "fd00:c00b:2::20", IPv4: "10.152.183.20" },
+            nodePort: 30080,
+        });
+        assert.deepEqual(await valueOf(outputs.nginxUrls as pulumi.Output<string[]>), ["http://[::1]:30080"]);
+        assert.equal(await pulumi.isSecret(outputs.kubeconfig as pulumi.Output<string>), true);
+    });
+
+    it("never offers control-plane addresses as URLs", () => {
+        const nodes = [
+            { roles: ["control-plane"], ipv6: ["2001:db8::10"] },
+            { roles: ["worker"], ipv6: ["2001:db8::20", "10.0.0.20"] },
+        ];
+        assert.deepEqual(workerIpv6Urls(nodes, 31000), ["http://[2001:db8::20]:31000"]);
+    });
+});

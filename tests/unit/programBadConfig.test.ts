@@ -1,0 +1,21 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import { installMocks, settle } from "../support/mocks";
+
+const registered = installMocks({ cloud: "aws", serviceCidr: "10.152.183.0/24,fd00:c00b:2::/64", workerCount: "0" });
+const { program } = require("../../components/program") as typeof import("../../components/program");
+
+describe("the program with bad config", () => {
+    it("throws a RunError listing every problem and registers nothing", async () => {
+        await assert.rejects(program(), (error: Error) => {
+            assert.ok(pulumi.RunError.isInstance(error));
+            assert.match(error.message, /2 problems; nothing was created/);
+            assert.match(error.message, /ck-dualstack:serviceCidr = .*\/108 at most/);
+            assert.match(error.message, /ck-dualstack:workerCount = "0"/);
+            return true;
+        });
+        await settle();
+        assert.deepEqual(registered, []);
+    });
+});
