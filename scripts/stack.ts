@@ -4,12 +4,13 @@ import * as path from "path";
 import { ROOT, encryptedOutputs, openStack } from "./lib/sandbox";
 
 const print = (line: string) => process.stdout.write(line);
+const color = process.stdout.isTTY ? "always" : "never";
 
 async function main(command: string, stackName: string): Promise<number> {
     const stack = await openStack(stackName);
     switch (command) {
         case "up": {
-            const result = await stack.up({ onOutput: print, color: "always" });
+            const result = await stack.up({ onOutput: print, color });
             const outDir = path.join(ROOT, "out", stackName);
             fs.mkdirSync(outDir, { recursive: true });
             fs.writeFileSync(path.join(outDir, "outputs.json"), `${JSON.stringify(await encryptedOutputs(stack), null, 2)}\n`);
@@ -20,13 +21,13 @@ async function main(command: string, stackName: string): Promise<number> {
             return 0;
         }
         case "preview":
-            await stack.preview({ onOutput: print, color: "always" });
+            await stack.preview({ onOutput: print, color });
             return 0;
         case "refresh":
-            await stack.refresh({ onOutput: print, color: "always" });
+            await stack.refresh({ onOutput: print, color });
             return 0;
         case "destroy":
-            await stack.destroy({ onOutput: print, color: "always" });
+            await stack.destroy({ onOutput: print, color });
             return 0;
         default:
             console.error("usage: stack.ts up|preview|refresh|destroy [stack]");

@@ -116,6 +116,7 @@ export class JujuCluster extends pulumi.ComponentResource {
                 modelRef: model.modelRef,
                 deploymentId: pulumi.interpolate`${deployment.id}|${deployment.serviceCidr}|${deployment.loadbalancerIps}`,
                 apiAddress,
+                controlPlaneApp: deployment.controlPlaneApp,
             },
             { parent: this },
         );

@@ -10,6 +10,8 @@ export interface KubeconfigArgs {
     readonly deploymentId: pulumi.Input<string>;
     /** The control plane's IPv6 address when the API is reached over IPv6; empty otherwise. */
     readonly apiAddress: pulumi.Input<string>;
+    /** The control-plane application the deployment found. */
+    readonly controlPlaneApp: pulumi.Input<string>;
 }
 
 /** The kubeconfig from the control-plane leader's get-kubeconfig action, kept as a secret. */

@@ -37,7 +37,7 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
  * consecutive polls. Confirmation polls are spaced so the whole confirmation fits in one poll
  * interval. Fails at once on an error, after the grace period on blocked, and at the timeout.
  */
-export async function waitForSettled(options: WaitOptions): Promise<StatusView> {
+export async function waitForSettled(options: WaitOptions): Promise<{ view: StatusView; status: JujuStatus }> {
     const now = options.now ?? Date.now;
     const sleep = options.sleep ?? realSleep;
     const start = now();
@@ -45,7 +45,8 @@ export async function waitForSettled(options: WaitOptions): Promise<StatusView> 
     let settledStreak = 0;
     let lastSummary = "";
     for (;;) {
-        const view = interpretStatus(await options.poll(), options.expectedApplications);
+        const status = await options.poll();
+        const view = interpretStatus(status, options.expectedApplications);
         const elapsed = Math.round((now() - start) / 1000);
         if (view.summary !== lastSummary) {
             options.log(`[${elapsed}s] ${view.summary}`);
@@ -67,7 +68,7 @@ export async function waitForSettled(options: WaitOptions): Promise<StatusView> 
             if (!view.blocked.some((unit) => unit.name === name)) blockedSince.delete(name);
         }
         settledStreak = view.settled ? settledStreak + 1 : 0;
-        if (settledStreak >= options.settledPolls) return view;
+        if (settledStreak >= options.settledPolls) return { view, status };
         if (now() - start >= options.timeoutMs) {
             throw new DeploymentFailed(
                 `deployment timed out after ${duration(options.timeoutMs)}; still pending: ${view.pending.join(", ") || "confirmation that units stay settled"}`,

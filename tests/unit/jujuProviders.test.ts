@@ -325,27 +325,47 @@ describe("Kubeconfig provider", () => {
     });
 
     it("runs get-kubeconfig on the control-plane leader", async () => {
-        const f = fake({
-            status: [{ stdout: statusDoc({ "kubernetes-control-plane/0": { workload: "active" } }) }],
-            run: [action("kubernetes-control-plane")],
-        });
-        const result = await new KubeconfigProvider().create({ jujuPath: f.path, modelRef: "ck", deploymentId: "d", apiAddress: "" });
+        const f = fake({ run: [action("kubernetes-control-plane")] });
+        const inputs = { jujuPath: f.path, modelRef: "ck", deploymentId: "d", apiAddress: "", controlPlaneApp: "kubernetes-control-plane" };
+        const result = await new KubeconfigProvider().create(inputs);
         assert.equal(result.outs.server, "https://10.0.0.10:6443");
-        assert.deepEqual(f.calls()[1], ["run", "-m", "ck", "kubernetes-control-plane/leader", "get-kubeconfig", "--format=json"]);
+        assert.deepEqual(f.calls()[0], ["run", "-m", "ck", "kubernetes-control-plane/leader", "get-kubeconfig", "--format=json"]);
     });
 
-    it("accepts the legacy kubernetes-master name and points the server at IPv6 in brackets", async () => {
-        const f = fake({
-            status: [{ stdout: statusDoc({ "kubernetes-master/0": { workload: "active" } }) }],
-            run: [action("kubernetes-master")],
-        });
-        const result = await new KubeconfigProvider().create({
+    it("works with the legacy kubernetes-master name and points the server at IPv6 in brackets", async () => {
+        const f = fake({ run: [action("kubernetes-master")] });
+        const inputs = {
             jujuPath: f.path,
             modelRef: "ck",
             deploymentId: "d",
             apiAddress: "2001:db8::10",
-        });
+            controlPlaneApp: "kubernetes-master",
+        };
+        const result = await new KubeconfigProvider().create(inputs);
         assert.equal(result.outs.server, "https://[2001:db8::10]:6443");
         assert.ok(f.calls().some((c) => c.includes("kubernetes-master/leader")));
+    });
+});
+
+describe("Deployment provider and the legacy control-plane name", () => {
+    it("reports kubernetes-master for clusters upgraded in place", async () => {
+        const legacy = statusDoc({ "kubernetes-master/0": { workload: "active" }, "kubernetes-worker/0": { workload: "active" } });
+        const f = fake({ ...VERSION, status: [{ stdout: legacy }] });
+        const result = await new DeploymentProvider().create({
+            jujuPath: f.path,
+            modelRef: "ck",
+            bundle: "charmed-kubernetes",
+            channel: "1.35/stable",
+            podCidr: "192.168.0.0/16,fd00:c00b:1::/112",
+            serviceCidr: "10.152.183.0/24,fd00:c00b:2::/112",
+            loadbalancerIps: "",
+            machines: [],
+            expectedApplications: ["kubernetes-master", "kubernetes-worker"],
+            pollSeconds: 0.01,
+            settledPolls: 2,
+            timeoutMinutes: 0.05,
+            blockedGraceMinutes: 1,
+        });
+        assert.equal(result.outs.controlPlaneApp, "kubernetes-master");
     });
 });

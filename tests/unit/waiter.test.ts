@@ -31,7 +31,7 @@ const settled = statusDoc({ "etcd/0": { workload: "active", message: "Healthy" }
 describe("waiting for the model to settle", () => {
     it("returns after three consecutive settled polls, confirming within one poll interval", async () => {
         const run = await wait([pending, pending, settled]);
-        const view = await run.result;
+        const { view } = await run.result;
         assert.equal(view.settled, true);
         assert.equal(run.polls(), 5);
         // two pending intervals, then two short confirmation gaps (10 s / 3 each)
@@ -67,7 +67,7 @@ describe("waiting for the model to settle", () => {
         const run = await wait([blocked], { blockedGraceMs: 30_000 });
         await assert.rejects(run.result, /etcd\/0 has been blocked for 30s \(grace 30s\): Missing relation: certificates/);
         const recovers = await wait([blocked, blocked, settled], { blockedGraceMs: 30_000 });
-        assert.equal((await recovers.result).settled, true);
+        assert.equal((await recovers.result).view.settled, true);
     });
 
     it("times out saying what was still pending", async () => {

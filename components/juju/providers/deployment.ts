@@ -94,7 +94,7 @@ async function deploy(inputs: DeploymentInputs): Promise<void> {
 }
 
 async function waitSettled(inputs: DeploymentInputs): Promise<DeploymentOutputs> {
-    const view = await waitForSettled({
+    const { view, status: last } = await waitForSettled({
         poll: () => status(inputs),
         expectedApplications: inputs.expectedApplications,
         pollMs: inputs.pollSeconds * 1000,
@@ -103,7 +103,7 @@ async function waitSettled(inputs: DeploymentInputs): Promise<DeploymentOutputs>
         blockedGraceMs: inputs.blockedGraceMinutes * 60_000,
         log: (line) => progress(`deployment ${inputs.modelRef}`, line),
     });
-    const controlPlaneApp = controlPlaneApplication(await status(inputs)) ?? "kubernetes-control-plane";
+    const controlPlaneApp = controlPlaneApplication(last) ?? "kubernetes-control-plane";
     return { ...inputs, overlay: overlayOf(inputs), controlPlaneApp, unitCount: view.units.length };
 }
 

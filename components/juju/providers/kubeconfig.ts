@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { runJujuJson } from "../cli";
 import { kubeconfigServer, pointKubeconfigAt } from "../kubeconfigText";
-import { JujuStatus, controlPlaneApplication } from "../status";
+import { JujuStatus } from "../status";
 import { JujuTarget, isGone, jujuOptions, progress } from "./common";
 
 export interface KubeconfigInputs extends JujuTarget {
@@ -9,6 +9,8 @@ export interface KubeconfigInputs extends JujuTarget {
     readonly deploymentId: string;
     /** The control plane's IPv6 address when the API is reached over IPv6; empty otherwise. */
     readonly apiAddress: string;
+    /** The control-plane application (kubernetes-control-plane, or kubernetes-master on upgraded clusters). */
+    readonly controlPlaneApp: string;
 }
 
 export interface KubeconfigOutputs extends KubeconfigInputs {
@@ -20,8 +22,7 @@ type ActionResults = Record<string, { results?: { kubeconfig?: string }; status?
 
 async function fetchKubeconfig(inputs: KubeconfigInputs): Promise<KubeconfigOutputs> {
     const juju = jujuOptions(inputs);
-    const app = controlPlaneApplication(await runJujuJson<JujuStatus>(juju, ["status", "-m", inputs.modelRef]));
-    if (!app) throw new Error(`model ${inputs.modelRef} has neither kubernetes-control-plane nor kubernetes-master`);
+    const app = inputs.controlPlaneApp;
     const results = await runJujuJson<ActionResults>(juju, ["run", "-m", inputs.modelRef, `${app}/leader`, "get-kubeconfig"]);
     const result = Object.values(results).find((entry) => entry.results?.kubeconfig);
     if (!result?.results?.kubeconfig) {
@@ -50,7 +51,7 @@ export class KubeconfigProvider implements pulumi.dynamic.ResourceProvider {
     }
 
     async diff(_id: string, olds: KubeconfigOutputs, news: KubeconfigInputs): Promise<pulumi.dynamic.DiffResult> {
-        const changed = (["modelRef", "deploymentId", "apiAddress"] as const).filter((key) => olds[key] !== news[key]);
+        const changed = (["modelRef", "deploymentId", "apiAddress", "controlPlaneApp"] as const).filter((key) => olds[key] !== news[key]);
         return { changes: changed.length > 0 };
     }
 

@@ -1,0 +1,227 @@
+// End to end on the real Pulumi engine, the real Kubernetes provider and a real kube-apiserver,
+// with the Juju simulator standing in for Juju. Tests run in order and share one sandbox.
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { Stack, UpResult } from "@pulumi/pulumi/automation";
+import { Cidr, cidrContainsAddress, parseAddress, parseCidr } from "../../components/net/cidr";
+import { ROOT, openStack } from "../../scripts/lib/sandbox";
+import { kubeGet } from "../support/kube";
+
+const WORK = path.join(ROOT, ".sandbox", `e2e-${process.pid}`);
+const SIM_HOME = path.join(WORK, "juju-sim");
+const ENV = {
+    PULUMI_BACKEND_URL: `file://${path.join(WORK, "state")}`,
+    CK_JUJU_SIM_HOME: SIM_HOME,
+    CK_JUJU_SIM_SETTLE_SECONDS: "2",
+    CK_JUJU_SIM_MACHINE_SECONDS: "0.5",
+    CK_JUJU_SIM_DEPLOY_SECONDS: "0.5",
+    CK_JUJU_BACKOFF_MS: "200",
+};
+const STACK_FILE = path.join(ROOT, "Pulumi.sandbox.yaml");
+const JUJU = path.join(ROOT, "simulator", "juju");
+const FAULTS = ["CK_JUJU_SIM_TRANSIENT_FAILURES", "CK_JUJU_SIM_UNIT_ERROR", "CK_JUJU_SIM_MODEL_GONE"];
+
+let stack: Stack;
+let stackFileBefore: string;
+let lastUp: UpResult;
+
+const quiet = { onOutput: () => undefined, color: "never" as const };
+const calls = () =>
+    fs.existsSync(path.join(SIM_HOME, "calls.log"))
+        ? fs
+              .readFileSync(path.join(SIM_HOME, "calls.log"), "utf8")
+              .trim()
+              .split("\n")
+              .map((line) => JSON.parse(line) as { mutating: boolean; args: string[] })
+        : [];
+const simState = () =>
+    JSON.parse(fs.readFileSync(path.join(SIM_HOME, "state.json"), "utf8")) as {
+        models: Record<string, { apiserver?: { apiserverPid: number; etcdPid: number } }>;
+    };
+const alive = (pid: number) => {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch {
+        return false;
+    }
+};
+function setFaults(faults: Record<string, string>): void {
+    for (const key of FAULTS) {
+        delete process.env[key];
+        delete stack.workspace.envVars[key];
+    }
+    fs.rmSync(path.join(SIM_HOME, "transient.count"), { force: true });
+    for (const [key, value] of Object.entries(faults)) {
+        process.env[key] = value;
+        stack.workspace.envVars[key] = value;
+    }
+}
+const kubeconfig = () => lastUp.outputs.kubeconfig.value as string;
+const within = (cidr: string, address: string) => {
+    const parsed = parseAddress(address)!;
+    return cidrContainsAddress(parseCidr(cidr) as Cidr, parsed.family, parsed.value);
+};
+type ServiceDoc = { spec: { clusterIP: string; clusterIPs: string[]; ipFamilies: string[] } };
+
+before(async () => {
+    fs.mkdirSync(WORK, { recursive: true });
+    stackFileBefore = fs.readFileSync(STACK_FILE, "utf8");
+    stack = await openStack("sandbox", ENV);
+});
+
+after(async () => {
+    setFaults({});
+    await stack.destroy(quiet).catch(() => undefined);
+    spawnSync("node", ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "simulatorSweep.ts")], {
+        env: { ...process.env, CK_JUJU_SIM_HOME: SIM_HOME },
+    });
+    fs.writeFileSync(STACK_FILE, stackFileBefore);
+    fs.rmSync(WORK, { recursive: true, force: true });
+});
+
+describe("sandbox end to end", () => {
+    it("refuses bad config at preview, naming the key, and creates nothing", async () => {
+        const bad = await openStack("e2e-bad", ENV);
+        try {
+            await bad.setAllConfig({
+                "ck-dualstack:cloud": { value: "sandbox" },
+                "ck-dualstack:serviceCidr": { value: "10.152.183.0/24,fd00:c00b:2::/64" },
+            });
+            await assert.rejects(bad.preview(quiet), /ck-dualstack:serviceCidr = "10\.152\.183\.0\/24,fd00:c00b:2::\/64": .*\/108 at most/);
+            assert.deepEqual(calls(), [], "no juju call was made");
+        } finally {
+            await bad.workspace.removeStack("e2e-bad", { force: true });
+            fs.rmSync(path.join(ROOT, "Pulumi.e2e-bad.yaml"), { force: true });
+        }
+    });
+
+    it("brings the sandbox up: nginx and dual-stack Services live in the real API server", async () => {
+        lastUp = await stack.up(quiet);
+        assert.equal(lastUp.summary.result, "succeeded");
+        const deployment = await kubeGet<{ spec: { replicas: number } }>(
+            kubeconfig(),
+            "/apis/apps/v1/namespaces/default/deployments/nginxdualstack",
+        );
+        assert.equal(deployment.status, 200);
+        assert.equal(deployment.body.spec.replicas, 2);
+        const nginx6 = await kubeGet<ServiceDoc>(kubeconfig(), "/api/v1/namespaces/default/services/nginx6");
+        assert.deepEqual(nginx6.body.spec.ipFamilies, ["IPv6"]);
+        assert.ok(within("fd00:c00b:2::/112", nginx6.body.spec.clusterIP), nginx6.body.spec.clusterIP);
+        const dual = await kubeGet<ServiceDoc>(kubeconfig(), "/api/v1/namespaces/default/services/nginx-dualstack");
+        assert.deepEqual(dual.body.spec.ipFamilies, ["IPv4", "IPv6"]);
+        assert.ok(within("10.152.183.0/24", dual.body.spec.clusterIPs[0]), dual.body.spec.clusterIPs[0]);
+        assert.ok(within("fd00:c00b:2::/112", dual.body.spec.clusterIPs[1]), dual.body.spec.clusterIPs[1]);
+        assert.deepEqual(lastUp.outputs.nginx6.value.clusterIps, { IPv6: nginx6.body.spec.clusterIP });
+        assert.deepEqual(lastUp.outputs.nginxUrls.value, [`http://[::1]:${lastUp.outputs.nginx6.value.nodePort}`]);
+    });
+
+    it("keeps secrets encrypted in the exported stack", async () => {
+        const exported = JSON.stringify(await stack.exportStack());
+        const token = /token: (\S+)/.exec(kubeconfig())![1];
+        assert.ok(!exported.includes(token), "the API token appears in plain text");
+        assert.ok(!exported.includes("certificate-authority-data"), "the kubeconfig appears in plain text");
+    });
+
+    it("changes nothing on a second up", async () => {
+        const before = calls().filter((c) => c.mutating).length;
+        const again = await stack.up(quiet);
+        assert.deepEqual(Object.keys(again.summary.resourceChanges ?? {}), ["same"]);
+        assert.equal(calls().filter((c) => c.mutating).length, before, "a no-op up made a juju call that changes something");
+    });
+
+    it("refresh finds no drift, then finds a change made behind Pulumi's back, and up repairs it", async () => {
+        const clean = await stack.refresh(quiet);
+        assert.equal(clean.summary.resourceChanges?.update, undefined);
+        spawnSync(JUJU, ["config", "-m", "ck-dualstack", "kubernetes-control-plane", "loadbalancer-ips=192.0.2.1"], {
+            env: { ...process.env, ...ENV },
+        });
+        const drifted = await stack.refresh(quiet);
+        assert.equal(drifted.summary.resourceChanges?.update, 1);
+        const repaired = await stack.up(quiet);
+        assert.ok((repaired.summary.resourceChanges?.update ?? 0) >= 1);
+        const live = spawnSync(JUJU, ["config", "-m", "ck-dualstack", "kubernetes-control-plane", "loadbalancer-ips"], {
+            env: { ...process.env, ...ENV },
+            encoding: "utf8",
+        });
+        assert.equal(live.stdout.trim(), "");
+    });
+
+    it("survives transient controller errors", async () => {
+        setFaults({ CK_JUJU_SIM_TRANSIENT_FAILURES: "2" });
+        const refreshed = await stack.refresh(quiet);
+        assert.equal(refreshed.summary.result, "succeeded");
+        assert.ok(Number(fs.readFileSync(path.join(SIM_HOME, "transient.count"), "utf8")) > 2, "the failing calls were retried");
+        setFaults({});
+    });
+
+    it("grows the service range in place and refuses to shrink it", async () => {
+        const deploysBefore = calls().filter((c) => c.args[0] === "deploy").length;
+        await stack.setConfig("ck-dualstack:serviceCidr", { value: "10.152.0.0/16,fd00:c00b:2::/108" });
+        const grown = await stack.up(quiet);
+        assert.equal(grown.summary.resourceChanges?.replace, undefined);
+        assert.ok((grown.summary.resourceChanges?.update ?? 0) >= 1);
+        assert.ok(calls().some((c) => c.args.includes("service-cidr=10.152.0.0/16,fd00:c00b:2::/108")));
+        assert.equal(calls().filter((c) => c.args[0] === "deploy").length, deploysBefore, "no redeploy");
+        await stack.setConfig("ck-dualstack:serviceCidr", { value: "10.152.183.0/25,fd00:c00b:2::/112" });
+        await assert.rejects(stack.preview(quiet), /can only grow on a deployed cluster/);
+        await stack.setConfig("ck-dualstack:serviceCidr", { value: "10.152.0.0/16,fd00:c00b:2::/108" });
+    });
+
+    it("destroys cleanly even when the model is already gone", async () => {
+        const servers = Object.values(simState().models).map((m) => m.apiserver!);
+        spawnSync(JUJU, ["destroy-model", "ck-dualstack", "--no-prompt"], { env: { ...process.env, ...ENV } });
+        const destroyed = await stack.destroy(quiet);
+        assert.equal(destroyed.summary.result, "succeeded");
+        assert.deepEqual(simState().models, {});
+        for (const server of servers)
+            assert.ok(!alive(server.apiserverPid) && !alive(server.etcdPid), "a simulated control plane still runs");
+    });
+
+    it("fails up naming a unit in error, and a later up converges", async () => {
+        setFaults({ CK_JUJU_SIM_UNIT_ERROR: "calico/1" });
+        await assert.rejects(stack.up(quiet), /calico\/1 \(error\/idle: hook failed: "install"\)/);
+        setFaults({});
+        const converged = await stack.up(quiet);
+        assert.equal(converged.summary.result, "succeeded");
+        assert.equal(calls().filter((c) => c.args[0] === "add-model" && c.mutating).length >= 1, true);
+    });
+
+    it("converges after an up killed mid-deployment", async () => {
+        await stack.destroy(quiet);
+        const mark = calls().length;
+        const child = spawn("node", ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "stack.ts"), "up", "sandbox"], {
+            cwd: ROOT,
+            env: { ...process.env, ...ENV, CK_JUJU_SIM_SETTLE_SECONDS: "30" },
+            detached: true,
+            stdio: "ignore",
+        });
+        for (
+            let i = 0;
+            i < 600 &&
+            !calls()
+                .slice(mark)
+                .some((c) => c.args[0] === "deploy");
+            i++
+        )
+            await new Promise((r) => setTimeout(r, 100));
+        await new Promise((r) => setTimeout(r, 1500));
+        process.kill(-child.pid!, "SIGKILL");
+        const resumed = await stack.up(quiet);
+        assert.equal(resumed.summary.result, "succeeded");
+        const adds = calls()
+            .slice(mark)
+            .filter((c) => c.args[0] === "add-model").length;
+        assert.equal(adds, 2, "the second up adopted the model the first one made");
+        assert.equal(
+            calls()
+                .slice(mark)
+                .filter((c) => c.args[0] === "deploy").length,
+            1,
+            "the bundle was not deployed twice",
+        );
+    });
+});
