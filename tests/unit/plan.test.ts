@@ -150,3 +150,10 @@ describe("npm run plan", () => {
         assert.equal(docs.length, 3);
     });
 });
+
+describe("README", () => {
+    it("documents every config key", () => {
+        const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+        for (const key of Object.keys(CONFIG_KEYS)) assert.match(readme, new RegExp(`\\| \`${key}\` \\|`), key);
+    });
+});

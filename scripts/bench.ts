@@ -1,0 +1,124 @@
+// npm run bench: times the sandbox `up` against its critical path, on the real engine.
+// Writes out/bench.json. The simulator's delays are fixed here so the lower bound is known.
+import * as fs from "fs";
+import * as path from "path";
+import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { apiServerReady } from "../simulator/cluster";
+import { SimState } from "../simulator/state";
+import { ROOT, openStack, sandboxEnv } from "./lib/sandbox";
+
+const DELAYS = { machine: 5, deploy: 5, settle: 20 };
+const WORK = path.join(ROOT, ".sandbox", "bench");
+const SIM_HOME = path.join(WORK, "juju-sim");
+const ENV = {
+    PULUMI_BACKEND_URL: `file://${path.join(WORK, "state")}`,
+    CK_JUJU_SIM_HOME: SIM_HOME,
+    CK_JUJU_SIM_MACHINE_SECONDS: String(DELAYS.machine),
+    CK_JUJU_SIM_DEPLOY_SECONDS: String(DELAYS.deploy),
+    CK_JUJU_SIM_SETTLE_SECONDS: String(DELAYS.settle),
+};
+const quiet = { onOutput: () => undefined, color: "never" as const };
+const seconds = (ms: number) => Math.round(ms) / 1000;
+
+type Call = { at: number; mutating: boolean; args: string[] };
+const calls = (): Call[] =>
+    fs.existsSync(path.join(SIM_HOME, "calls.log"))
+        ? fs
+              .readFileSync(path.join(SIM_HOME, "calls.log"), "utf8")
+              .trim()
+              .split("\n")
+              .map((line) => JSON.parse(line) as Call)
+        : [];
+const simState = (): SimState => JSON.parse(fs.readFileSync(path.join(SIM_HOME, "state.json"), "utf8")) as SimState;
+
+/** Watches for the simulated control plane and notes when kube-apiserver first answers /readyz. */
+function watchApiServer(): { readyAt: () => number | undefined; stop: () => void } {
+    let readyAt: number | undefined;
+    let stopped = false;
+    (async () => {
+        while (!stopped && readyAt === undefined) {
+            try {
+                const server = Object.values(simState().models)[0]?.apiserver;
+                if (server && (await apiServerReady(server))) readyAt = Date.now();
+            } catch {
+                // not deployed yet
+            }
+            await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+    })();
+    return { readyAt: () => readyAt, stop: () => (stopped = true) };
+}
+
+async function emptyProgramSeconds(): Promise<number> {
+    const dir = path.join(WORK, "empty");
+    fs.mkdirSync(dir, { recursive: true });
+    const stack = await LocalWorkspace.createOrSelectStack(
+        { stackName: "bench", projectName: "ck-bench-empty", program: async () => ({}) },
+        { workDir: dir, envVars: sandboxEnv(ENV) },
+    );
+    const start = Date.now();
+    await stack.up(quiet);
+    const elapsed = Date.now() - start;
+    await stack.destroy(quiet);
+    return elapsed;
+}
+
+async function main(): Promise<void> {
+    fs.rmSync(WORK, { recursive: true, force: true });
+    fs.mkdirSync(WORK, { recursive: true });
+    const engineMs = await emptyProgramSeconds();
+    const stack = await openStack("sandbox", ENV);
+    const pollSeconds = Number((await stack.getConfig("ck-dualstack:pollSeconds")).value);
+    const watcher = watchApiServer();
+    const start = Date.now();
+    try {
+        await stack.up(quiet);
+        const upMs = Date.now() - start;
+        watcher.stop();
+        const log = calls();
+        const deployAt = log.find((c) => c.args[0] === "deploy")!.at;
+        const units = Object.values(Object.values(simState().models)[0].applications).flatMap((app) => Object.values(app.units));
+        const unitsSettledAt = Math.max(...units.map((u) => u.settleAt));
+        const apiReadyAt = watcher.readyAt() ?? unitsSettledAt;
+        const settledAt = Math.max(unitsSettledAt, apiReadyAt);
+        const returnedAt = log.find((c) => c.args[0] === "run" && c.args.includes("get-kubeconfig"))!.at;
+        // The critical path: one machine enlisting (they run in parallel), the deploy call, units
+        // settling (or kube-apiserver starting, if slower), plus the engine's own time.
+        const criticalPathMs =
+            (DELAYS.machine + DELAYS.deploy) * 1000 + Math.max(DELAYS.settle * 1000, apiReadyAt - deployAt - DELAYS.deploy * 1000);
+        const lowerBoundMs = criticalPathMs + engineMs;
+        const mutatingBefore = calls().filter((c) => c.mutating).length;
+        await stack.up(quiet);
+        const noopMutations = calls().filter((c) => c.mutating).length - mutatingBefore;
+        const result = {
+            upSeconds: seconds(upMs),
+            lowerBoundSeconds: seconds(lowerBoundMs),
+            ratio: Math.round((upMs / lowerBoundMs) * 1000) / 1000,
+            noopUpJujuMutations: noopMutations,
+            readyDetectionSeconds: seconds(returnedAt - settledAt),
+            pollSeconds,
+            detail: {
+                simulatorDelaysSeconds: DELAYS,
+                emptyProgramEngineSeconds: seconds(engineMs),
+                kubeApiserverReadyAfterDeploySeconds: seconds(apiReadyAt - deployAt),
+                criticalPathSeconds: seconds(criticalPathMs),
+            },
+            targets: {
+                ratioAtMost1_2: upMs / lowerBoundMs <= 1.2,
+                noMutationsOnNoopUp: noopMutations === 0,
+                readyDetectionWithinOnePoll: (returnedAt - settledAt) / 1000 <= pollSeconds,
+            },
+        };
+        fs.mkdirSync(path.join(ROOT, "out"), { recursive: true });
+        fs.writeFileSync(path.join(ROOT, "out", "bench.json"), `${JSON.stringify(result, null, 2)}\n`);
+        console.log(JSON.stringify(result, null, 2));
+    } finally {
+        watcher.stop();
+        await stack.destroy(quiet);
+    }
+}
+
+main().catch((error: Error) => {
+    console.error(error.message);
+    process.exitCode = 1;
+});
