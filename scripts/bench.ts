@@ -11,7 +11,7 @@ const DELAYS = { machine: 5, deploy: 5, settle: 20 };
 const WORK = path.join(ROOT, ".sandbox", "bench");
 const SIM_HOME = path.join(WORK, "juju-sim");
 const ENV = {
-    PULUMI_BACKEND_URL: `file://${path.join(WORK, "state")}`,
+    CK_DUALSTACK_SANDBOX_STATE: path.join(WORK, "state"),
     CK_JUJU_SIM_HOME: SIM_HOME,
     CK_JUJU_SIM_MACHINE_SECONDS: String(DELAYS.machine),
     CK_JUJU_SIM_DEPLOY_SECONDS: String(DELAYS.deploy),

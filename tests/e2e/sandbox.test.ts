@@ -13,7 +13,7 @@ import { kubeGet } from "../support/kube";
 const WORK = path.join(ROOT, ".sandbox", `e2e-${process.pid}`);
 const SIM_HOME = path.join(WORK, "juju-sim");
 const ENV = {
-    PULUMI_BACKEND_URL: `file://${path.join(WORK, "state")}`,
+    CK_DUALSTACK_SANDBOX_STATE: path.join(WORK, "state"),
     CK_JUJU_SIM_HOME: SIM_HOME,
     CK_JUJU_SIM_SETTLE_SECONDS: "2",
     CK_JUJU_SIM_MACHINE_SECONDS: "0.5",
