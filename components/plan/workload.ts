@@ -8,8 +8,11 @@ export interface WorkloadOptions {
     readonly memory: string;
     /** Service families, the cluster's default first. */
     readonly serviceFamilies: readonly Family[];
-    /** Skip the provider's readiness waits (only where no kubelet runs, i.e. the sandbox). */
-    readonly skipAwait: boolean;
+    /**
+     * The cluster is a bare API server (the sandbox): no kubelet to await a rollout on, and no
+     * garbage collector to finish a foreground deletion.
+     */
+    readonly apiServerOnly: boolean;
 }
 
 export const APP_LABELS = { run: "nginxdualstack" } as const;
@@ -28,7 +31,9 @@ function metadata(name: string, options: WorkloadOptions): Metadata {
     return {
         name,
         labels: { ...APP_LABELS },
-        ...(options.skipAwait ? { annotations: { "pulumi.com/skipAwait": "true" } } : {}),
+        ...(options.apiServerOnly
+            ? { annotations: { "pulumi.com/skipAwait": "true", "pulumi.com/deletionPropagationPolicy": "background" } }
+            : {}),
     };
 }
 

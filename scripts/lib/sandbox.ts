@@ -49,7 +49,9 @@ export function clearStaleLocks(dir: string): void {
         const file = path.join(entry.parentPath, entry.name);
         const lock = JSON.parse(fs.readFileSync(file, "utf8")) as { pid: number; hostname: string; timestamp: string };
         if (lock.hostname === os.hostname() && !alive(lock.pid)) {
-            console.log(`sandbox: removing the stack lock of engine pid ${lock.pid} (started ${lock.timestamp}), which is no longer running`);
+            console.log(
+                `sandbox: removing the stack lock of engine pid ${lock.pid} (started ${lock.timestamp}), which is no longer running`,
+            );
             fs.rmSync(file);
             fs.rmSync(`${file}.attrs`, { force: true });
         }

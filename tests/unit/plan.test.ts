@@ -66,7 +66,10 @@ describe("offline plan", () => {
         assert.equal(workload[2].spec.ipFamilyPolicy, "RequireDualStack");
         assert.deepEqual(plan("openstack").workload[2].spec.ipFamilies, ["IPv6", "IPv4"]);
         assert.equal(workload[0].metadata.annotations, undefined, "real clusters wait for rollout");
-        assert.equal(plan("sandbox").workload[0].metadata.annotations?.["pulumi.com/skipAwait"], "true");
+        for (const manifest of plan("sandbox").workload) {
+            assert.equal(manifest.metadata.annotations?.["pulumi.com/skipAwait"], "true");
+            assert.equal(manifest.metadata.annotations?.["pulumi.com/deletionPropagationPolicy"], "background");
+        }
     });
 
     it("lays out one IPv4 subnet and one /64 slot per availability zone on AWS", () => {
