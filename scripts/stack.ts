@@ -13,7 +13,7 @@ async function main(command: string, stackName: string): Promise<number> {
             const result = await stack.up({ onOutput: print, color });
             const outDir = path.join(ROOT, "out", stackName);
             fs.mkdirSync(outDir, { recursive: true });
-            fs.writeFileSync(path.join(outDir, "outputs.json"), `${JSON.stringify(await encryptedOutputs(stack), null, 2)}\n`);
+            fs.writeFileSync(path.join(outDir, "outputs.json"), `${JSON.stringify(encryptedOutputs(stack), null, 2)}\n`);
             console.log(`\nStack outputs (secrets shown as [secret]; also in out/${stackName}/outputs.json, secrets encrypted):`);
             for (const [key, output] of Object.entries(result.outputs)) {
                 console.log(`  ${key}: ${output.secret ? "[secret]" : JSON.stringify(output.value)}`);

@@ -107,8 +107,14 @@ elif [ ! -x "$kube_bin/kube-apiserver" ]; then
     "-X k8s.io/component-base/version.gitVersion=$KUBERNETES_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=${KUBERNETES_VERSION#v1.}"
 fi
 
-# The engine finds the Kubernetes plugin in PULUMI_HOME; dynamic providers run through the
-# script that ships inside @pulumi/pulumi.
+# Pulumi's own distribution ships the dynamic-provider shim beside the CLI; a CLI built here gets
+# the same shim (it resolves @pulumi/pulumi from the program's folder), so nothing is taken from PATH.
+if [ "$pulumi_bin" = "$cache/pulumi-$PULUMI_VERSION/bin" ] && [ ! -x "$pulumi_bin/pulumi-resource-pulumi-nodejs" ]; then
+  cp "$root/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs" "$pulumi_bin/"
+  chmod +x "$pulumi_bin/pulumi-resource-pulumi-nodejs"
+fi
+
+# The engine finds the Kubernetes plugin in PULUMI_HOME.
 pulumi_home=${PULUMI_HOME:-$cache/pulumi-home}
 plugin_dir="$pulumi_home/plugins/resource-kubernetes-v$KUBERNETES_PLUGIN_VERSION"
 if [ ! -x "$plugin_dir/pulumi-resource-kubernetes" ]; then
@@ -117,4 +123,4 @@ if [ ! -x "$plugin_dir/pulumi-resource-kubernetes" ]; then
     "v$KUBERNETES_PLUGIN_VERSION" --file "$k8s_plugin_bin/pulumi-resource-kubernetes" >&2
 fi
 echo "export PULUMI_HOME='$pulumi_home'"
-echo "export PATH='$pulumi_bin:$etcd_bin:$kube_bin:$root/node_modules/@pulumi/pulumi/vendor:$root/node_modules/@pulumi/pulumi:'\"\$PATH\""
+echo "export PATH='$pulumi_bin:$etcd_bin:$kube_bin:'\"\$PATH\""

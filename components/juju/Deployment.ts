@@ -1,12 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PlacedMachine } from "../plan/overlay";
+import { JujuTargetArgs } from "./JujuTargetArgs";
 import { lazyProvider, providerModule } from "./lazyProvider";
 
-export interface DeploymentArgs {
-    /** The Juju CLI to run. */
-    readonly jujuPath: pulumi.Input<string>;
-    /** The model to deploy into. */
-    readonly modelRef: pulumi.Input<string>;
+export interface DeploymentArgs extends JujuTargetArgs {
     /** Bundle name. */
     readonly bundle: pulumi.Input<string>;
     /** Channel of the bundle and its charms. */

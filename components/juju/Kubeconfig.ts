@@ -1,11 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
+import { JujuTargetArgs } from "./JujuTargetArgs";
 import { lazyProvider, providerModule } from "./lazyProvider";
 
-export interface KubeconfigArgs {
-    /** The Juju CLI to run. */
-    readonly jujuPath: pulumi.Input<string>;
-    /** The model holding the control plane. */
-    readonly modelRef: pulumi.Input<string>;
+export interface KubeconfigArgs extends JujuTargetArgs {
     /** Changes whenever the deployment does, so the kubeconfig is fetched again. */
     readonly deploymentId: pulumi.Input<string>;
     /** The control plane's IPv6 address when the API is reached over IPv6; empty otherwise. */

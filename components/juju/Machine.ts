@@ -1,11 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
+import { JujuTargetArgs } from "./JujuTargetArgs";
 import { lazyProvider, providerModule } from "./lazyProvider";
 
-export interface MachineArgs {
-    /** The Juju CLI to run. */
-    readonly jujuPath: pulumi.Input<string>;
-    /** The model to enlist into. */
-    readonly modelRef: pulumi.Input<string>;
+export interface MachineArgs extends JujuTargetArgs {
     /** The node's name, for messages. */
     readonly name: pulumi.Input<string>;
     /** IPv4 address Juju reaches the host on over SSH. */

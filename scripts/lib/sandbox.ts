@@ -1,5 +1,6 @@
 // The sandbox stack through the Automation API: the real Pulumi engine (the CLI on PATH) runs
 // the program in this process, so no separate Node.js language host binary is needed.
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -72,9 +73,21 @@ export async function openStack(stackName = "sandbox", extra: Record<string, str
     return LocalWorkspace.createOrSelectStack({ stackName, projectName: "ck-dualstack", program }, { workDir: ROOT, envVars: env });
 }
 
-/** The root stack resource's outputs from the exported state: secrets stay encrypted. */
-export async function encryptedOutputs(stack: Stack): Promise<Record<string, unknown>> {
-    const state = await stack.exportStack();
-    const resources = (state.deployment as { resources?: { type: string; outputs?: Record<string, unknown> }[] }).resources ?? [];
-    return resources.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs ?? {};
+/**
+ * `pulumi stack export` as stored: secrets stay encrypted. (The Automation API's exportStack
+ * passes --show-secrets, so it is not used for anything written or compared.)
+ */
+export function exportEncrypted(stack: Stack): { resources?: { type: string; outputs?: Record<string, unknown> }[] } {
+    const out = execFileSync("pulumi", ["stack", "export", "--stack", stack.name, "--non-interactive"], {
+        cwd: ROOT,
+        env: { ...process.env, ...stack.workspace.envVars },
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+    });
+    return (JSON.parse(out) as { deployment: ReturnType<typeof exportEncrypted> }).deployment;
+}
+
+/** The root stack resource's outputs, secrets encrypted. */
+export function encryptedOutputs(stack: Stack): Record<string, unknown> {
+    return exportEncrypted(stack).resources?.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs ?? {};
 }

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Stack, UpResult } from "@pulumi/pulumi/automation";
 import { Cidr, cidrContainsAddress, parseAddress, parseCidr } from "../../components/net/cidr";
-import { ROOT, openStack } from "../../scripts/lib/sandbox";
+import { ROOT, encryptedOutputs, exportEncrypted, openStack } from "../../scripts/lib/sandbox";
 import { kubeGet } from "../support/kube";
 
 const WORK = path.join(ROOT, ".sandbox", `e2e-${process.pid}`);
@@ -119,11 +119,20 @@ describe("sandbox end to end", () => {
         assert.deepEqual(lastUp.outputs.nginxUrls.value, [`http://[::1]:${lastUp.outputs.nginx6.value.nodePort}`]);
     });
 
-    it("keeps secrets encrypted in the exported stack", async () => {
-        const exported = JSON.stringify(await stack.exportStack());
+    it("keeps secrets encrypted in the exported stack, the state and the outputs file", async () => {
         const token = /token: (\S+)/.exec(kubeconfig())![1];
-        assert.ok(!exported.includes(token), "the API token appears in plain text");
-        assert.ok(!exported.includes("certificate-authority-data"), "the kubeconfig appears in plain text");
+        const stateFile = path.join(WORK, "state", ".pulumi", "stacks", "ck-dualstack", "sandbox.json");
+        const outputsFile = path.join(WORK, "outputs.json");
+        fs.writeFileSync(outputsFile, JSON.stringify(encryptedOutputs(stack)));
+        for (const [what, text] of [
+            ["stack export", JSON.stringify(exportEncrypted(stack))],
+            ["state file", fs.readFileSync(stateFile, "utf8")],
+            ["outputs file", fs.readFileSync(outputsFile, "utf8")],
+        ]) {
+            assert.ok(text.length > 1000, `${what} is not empty`);
+            assert.ok(!text.includes(token), `the API token appears in plain text in the ${what}`);
+            assert.ok(!text.includes("certificate-authority-data"), `the kubeconfig appears in plain text in the ${what}`);
+        }
     });
 
     it("changes nothing on a second up", async () => {
@@ -210,7 +219,8 @@ describe("sandbox end to end", () => {
             await new Promise((r) => setTimeout(r, 100));
         await new Promise((r) => setTimeout(r, 1500));
         process.kill(-child.pid!, "SIGKILL");
-        const resumed = await stack.up(quiet);
+        // the operator runs the sandbox again: opening the stack clears the dead engine's lock
+        const resumed = await (await openStack("sandbox", ENV)).up(quiet);
         assert.equal(resumed.summary.result, "succeeded");
         const adds = calls()
             .slice(mark)

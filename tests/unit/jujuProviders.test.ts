@@ -175,7 +175,27 @@ describe("Machine provider", () => {
     });
 });
 
+const deploymentInputs = (jujuPath: string): DeploymentInputs => ({
+    jujuPath,
+    modelRef: "ck",
+    bundle: "charmed-kubernetes",
+    channel: "1.35/stable",
+    podCidr: "192.168.0.0/16,fd00:c00b:1::/112",
+    serviceCidr: "10.152.183.0/24,fd00:c00b:2::/112",
+    loadbalancerIps: "",
+    machines: [
+        { id: "0", roles: ["control-plane"] },
+        { id: "1", roles: ["worker"] },
+    ],
+    expectedApplications: ["kubernetes-control-plane", "kubernetes-worker", "calico", "containerd"],
+    pollSeconds: 0.01,
+    settledPolls: 3,
+    timeoutMinutes: 0.05,
+    blockedGraceMinutes: 0.005,
+});
+
 describe("Deployment provider", () => {
+    const inputs = deploymentInputs;
     const ALL = { "calico/0": { workload: "active" }, "containerd/0": { workload: "active" } };
     const settledDoc = statusDoc({
         "kubernetes-control-plane/0": { workload: "active", subordinates: ALL },
@@ -183,24 +203,6 @@ describe("Deployment provider", () => {
             workload: "active",
             subordinates: { "calico/1": { workload: "active" }, "containerd/1": { workload: "active" } },
         },
-    });
-    const inputs = (jujuPath: string): DeploymentInputs => ({
-        jujuPath,
-        modelRef: "ck",
-        bundle: "charmed-kubernetes",
-        channel: "1.35/stable",
-        podCidr: "192.168.0.0/16,fd00:c00b:1::/112",
-        serviceCidr: "10.152.183.0/24,fd00:c00b:2::/112",
-        loadbalancerIps: "",
-        machines: [
-            { id: "0", roles: ["control-plane"] },
-            { id: "1", roles: ["worker"] },
-        ],
-        expectedApplications: ["kubernetes-control-plane", "kubernetes-worker", "calico", "containerd"],
-        pollSeconds: 0.01,
-        settledPolls: 3,
-        timeoutMinutes: 0.05,
-        blockedGraceMinutes: 0.005,
     });
     const outputs = (jujuPath: string): DeploymentOutputs => ({
         ...inputs(jujuPath),
@@ -352,19 +354,8 @@ describe("Deployment provider and the legacy control-plane name", () => {
         const legacy = statusDoc({ "kubernetes-master/0": { workload: "active" }, "kubernetes-worker/0": { workload: "active" } });
         const f = fake({ ...VERSION, status: [{ stdout: legacy }] });
         const result = await new DeploymentProvider().create({
-            jujuPath: f.path,
-            modelRef: "ck",
-            bundle: "charmed-kubernetes",
-            channel: "1.35/stable",
-            podCidr: "192.168.0.0/16,fd00:c00b:1::/112",
-            serviceCidr: "10.152.183.0/24,fd00:c00b:2::/112",
-            loadbalancerIps: "",
-            machines: [],
+            ...deploymentInputs(f.path),
             expectedApplications: ["kubernetes-master", "kubernetes-worker"],
-            pollSeconds: 0.01,
-            settledPolls: 2,
-            timeoutMinutes: 0.05,
-            blockedGraceMinutes: 1,
         });
         assert.equal(result.outs.controlPlaneApp, "kubernetes-master");
     });
