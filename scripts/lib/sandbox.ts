@@ -29,12 +29,17 @@ export function sandboxEnv(extra: Record<string, string> = {}): Record<string, s
     };
 }
 
-function alive(pid: number): boolean {
+/** A process that exists and is not a zombie (a killed engine may linger as one until reaped). */
+export function alive(pid: number): boolean {
     try {
         process.kill(pid, 0);
-        return true;
     } catch {
         return false;
+    }
+    try {
+        return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, "utf8"));
+    } catch {
+        return true;
     }
 }
 
