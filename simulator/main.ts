@@ -266,7 +266,8 @@ const COMMANDS: Record<string, { mutating: (args: Args) => boolean; run: Handler
             const name = modelName(flag(args, "-m"));
             const target = /^ssh:(?:([^@]+)@)?(.+)$/.exec(args.positional[0] ?? "");
             if (!target) throw new JujuExit("ERROR the simulator only enlists existing hosts: add-machine ssh:[user@]host");
-            getModel(readState(), name);
+            const enlisted = Object.values(getModel(readState(), name).machines).some((m) => m.address === target[2]);
+            if (enlisted) throw new JujuExit("ERROR machine is already provisioned");
             await sleep(seconds("MACHINE_SECONDS", 1));
             const id = await withState((state) => {
                 const model = getModel(state, name);
@@ -437,10 +438,11 @@ async function deploy(args: Args): Promise<void> {
         return;
     }
     err(`Located bundle "${bundleName}" in charm-hub, revision 1\nExecuting changes:`);
-    await sleep(seconds("DEPLOY_SECONDS", 1));
+    // The call takes DEPLOY_SECONDS in all, its own work (certificates, processes) included.
+    const doneAt = Date.now() + seconds("DEPLOY_SECONDS", 1);
     await withState(async (state) => {
         const live = getModel(state, name);
-        const settleAt = Date.now() + seconds("SETTLE_SECONDS", 3);
+        const settleAt = doneAt + seconds("SETTLE_SECONDS", 3);
         for (const [appName, charm] of Object.entries(bundle)) {
             if (live.applications[appName]) continue;
             const options = { ...charm.defaults };
@@ -456,6 +458,7 @@ async function deploy(args: Args): Promise<void> {
         const serviceCidr = live.applications["kubernetes-control-plane"]?.options["service-cidr"];
         if (serviceCidr && !live.apiserver) live.apiserver = await startApiServer(name, serviceCidr);
     });
+    await sleep(doneAt - Date.now());
     err("Deploy of bundle completed.");
 }
 

@@ -16,17 +16,9 @@ export interface MachineArgs extends JujuTargetArgs {
 /** One host enlisted with `add-machine ssh:` (manual provisioning); removed on delete. */
 export class Machine extends pulumi.dynamic.Resource {
     public readonly machineId!: pulumi.Output<string>;
-    public readonly ipAddresses!: pulumi.Output<string[]>;
     public readonly roles!: pulumi.Output<string[]>;
 
     constructor(name: string, args: MachineArgs, opts?: pulumi.CustomResourceOptions) {
-        super(
-            lazyProvider(providerModule("machine"), "MachineProvider"),
-            name,
-            { ...args, machineId: undefined, ipAddresses: undefined },
-            opts,
-            "juju",
-            "Machine",
-        );
+        super(lazyProvider(providerModule("machine"), "MachineProvider"), name, { ...args, machineId: undefined }, opts, "juju", "Machine");
     }
 }

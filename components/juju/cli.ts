@@ -33,7 +33,7 @@ const DEFAULT_BACKOFF_MS = Number(process.env.CK_JUJU_BACKOFF_MS ?? 1000);
 
 /** Sorts juju's error text into the failures callers handle differently. */
 export function classifyFailure(stderr: string): JujuFailure {
-    if (/already exists/i.test(stderr)) return "already-exists";
+    if (/already exists|already provisioned/i.test(stderr)) return "already-exists";
     if (/not found|does not exist|no such (model|machine|application|unit)/i.test(stderr)) return "not-found";
     if (
         /cannot connect|connection refused|unable to connect|i\/o timeout|no route to host|connection reset|try again|controller .* unavailable|EOF$/im.test(

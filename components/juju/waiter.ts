@@ -34,8 +34,7 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
 
 /**
  * Polls status until every unit (subordinates included) is active and idle over `settledPolls`
- * consecutive polls. Confirmation polls are spaced so the whole confirmation fits in one poll
- * interval. Fails at once on an error, after the grace period on blocked, and at the timeout.
+ * consecutive polls, the confirmations spread over a quarter of a poll interval. Fails at once on an error, after the grace period on blocked, and at the timeout.
  */
 export async function waitForSettled(options: WaitOptions): Promise<{ view: StatusView; status: JujuStatus }> {
     const now = options.now ?? Date.now;
@@ -45,6 +44,7 @@ export async function waitForSettled(options: WaitOptions): Promise<{ view: Stat
     let settledStreak = 0;
     let lastSummary = "";
     for (;;) {
+        const polledAt = now();
         const status = await options.poll();
         const view = interpretStatus(status, options.expectedApplications);
         const elapsed = Math.round((now() - start) / 1000);
@@ -74,6 +74,10 @@ export async function waitForSettled(options: WaitOptions): Promise<{ view: Stat
                 `deployment timed out after ${duration(options.timeoutMs)}; still pending: ${view.pending.join(", ") || "confirmation that units stay settled"}`,
             );
         }
-        await sleep(settledStreak > 0 ? Math.max(1, Math.floor(options.pollMs / options.settledPolls)) : options.pollMs);
+        // Polls start every interval (call time included); confirmations span a quarter interval,
+        // so readiness is seen within about one poll.
+        const confirmGapMs = Math.floor(options.pollMs / (4 * Math.max(1, options.settledPolls - 1)));
+        const gap = settledStreak > 0 ? confirmGapMs : options.pollMs;
+        await sleep(Math.max(1, gap - (now() - polledAt)));
     }
 }

@@ -29,13 +29,13 @@ const pending = statusDoc({ "etcd/0": { workload: "maintenance", agent: "executi
 const settled = statusDoc({ "etcd/0": { workload: "active", message: "Healthy" } });
 
 describe("waiting for the model to settle", () => {
-    it("returns after three consecutive settled polls, confirming within one poll interval", async () => {
+    it("returns after three consecutive settled polls, confirming within a quarter poll interval", async () => {
         const run = await wait([pending, pending, settled]);
         const { view } = await run.result;
         assert.equal(view.settled, true);
         assert.equal(run.polls(), 5);
-        // two pending intervals, then two short confirmation gaps (10 s / 3 each)
-        assert.equal(run.clock(), 20_000 + 2 * 3_333);
+        // two pending intervals, then two confirmation gaps of 10 s / 8
+        assert.equal(run.clock(), 20_000 + 2 * 1_250);
     });
 
     it("starts counting again when a unit goes back to executing", async () => {

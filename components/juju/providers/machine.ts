@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { ensureSupportedJuju, runJuju, runJujuJson } from "../cli";
+import { JujuError, ensureSupportedJuju, runJuju, runJujuJson } from "../cli";
 import { JujuStatus, machineByAddress } from "../status";
 import { JujuTarget, ignoringGone, isGone, jujuOptions, progress } from "./common";
 
@@ -14,7 +14,6 @@ export interface MachineInputs extends JujuTarget {
 
 export interface MachineOutputs extends MachineInputs {
     readonly machineId: string;
-    readonly ipAddresses: string[];
 }
 
 const status = (inputs: JujuTarget) => runJujuJson<JujuStatus>(jujuOptions(inputs), ["status", "-m", inputs.modelRef]);
@@ -24,10 +23,8 @@ export class MachineProvider implements pulumi.dynamic.ResourceProvider {
     async create(inputs: MachineInputs): Promise<pulumi.dynamic.CreateResult> {
         const juju = jujuOptions(inputs);
         await ensureSupportedJuju(juju);
-        let machineId = machineByAddress(await status(inputs), inputs.address);
-        if (machineId !== undefined) {
-            progress(`machine ${inputs.name}`, `adopted machine ${machineId} already enlisted from ${inputs.address}`);
-        } else {
+        let machineId: string | undefined;
+        try {
             const out = await runJuju({ ...juju, timeoutMs: 30 * 60_000 }, [
                 "add-machine",
                 "-m",
@@ -38,17 +35,21 @@ export class MachineProvider implements pulumi.dynamic.ResourceProvider {
             if (machineId === undefined)
                 throw new Error(`juju add-machine ssh:${inputs.sshUser}@${inputs.address} did not say which machine it created`);
             progress(`machine ${inputs.name}`, `enlisted ${inputs.address} as machine ${machineId}`);
+        } catch (error) {
+            // Enlisted by an earlier, interrupted run: adopt that machine.
+            if (!(error instanceof JujuError && error.kind === "already-exists")) throw error;
+            machineId = machineByAddress(await status(inputs), inputs.address);
+            if (machineId === undefined)
+                throw new Error(`${inputs.address} is already provisioned, but no machine of model ${inputs.modelRef} has that address`);
+            progress(`machine ${inputs.name}`, `adopted machine ${machineId}, already enlisted from ${inputs.address}`);
         }
-        const machine = (await status(inputs)).machines?.[machineId];
-        const outs: MachineOutputs = { ...inputs, machineId, ipAddresses: machine?.["ip-addresses"] ?? [inputs.address] };
+        const outs: MachineOutputs = { ...inputs, machineId };
         return { id: `${inputs.modelRef}/${machineId}`, outs };
     }
 
     async read(id: string, props: MachineOutputs): Promise<pulumi.dynamic.ReadResult> {
         try {
-            const machine = (await status(props)).machines?.[props.machineId];
-            if (!machine) return {};
-            return { id, props: { ...props, ipAddresses: machine["ip-addresses"] ?? props.ipAddresses } };
+            return (await status(props)).machines?.[props.machineId] ? { id, props } : {};
         } catch (error) {
             if (isGone(error)) return {};
             throw error;
