@@ -38,8 +38,9 @@ async function main(command: string, stackName: string): Promise<number> {
 main(process.argv[2] ?? "", process.argv[3] ?? "sandbox").then(
     (code) => (process.exitCode = code),
     (error: Error) => {
-        // The engine already printed the details above; say how it ended.
-        console.error(`\n${error.message.split("\n").slice(-12).join("\n")}`);
+        // The engine already streamed the details above; errors from before it started are new.
+        const streamed = /Command failed with exit code/.test(error.message);
+        console.error(streamed ? `\n${process.argv[2]} failed: see the messages above.` : `\n${error.message}`);
         process.exitCode = 1;
     },
 );
