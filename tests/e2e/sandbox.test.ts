@@ -8,7 +8,11 @@ import { after, before, describe, it } from "node:test";
 import type { Stack, UpResult } from "@pulumi/pulumi/automation";
 import { Cidr, cidrContainsAddress, parseAddress, parseCidr } from "../../components/net/cidr";
 import { ROOT, alive, encryptedOutputs, exportEncrypted, openStack } from "../../scripts/lib/sandbox";
-import { kubeGet } from "../support/kube";
+import * as yaml from "js-yaml";
+import { loadConfig } from "../../components/config/load";
+import { readStackFile } from "../../components/config/stackFile";
+import { renderPlan } from "../../components/plan/render";
+import { kubeGet, kubeRequest } from "../support/kube";
 
 const WORK = path.join(ROOT, ".sandbox", `e2e-${process.pid}`);
 const SIM_HOME = path.join(WORK, "juju-sim");
@@ -122,6 +126,24 @@ describe("sandbox end to end", () => {
         assert.ok(within("fd00:c00b:2::/112", dual.body.spec.clusterIPs[1]), dual.body.spec.clusterIPs[1]);
         assert.deepEqual(lastUp.outputs.nginx6.value.clusterIps, { IPv6: nginx6.body.spec.clusterIP });
         assert.deepEqual(lastUp.outputs.nginxUrls.value, [`http://[::1]:${lastUp.outputs.nginx6.value.nodePort}`]);
+    });
+
+    it("accepts the workload `npm run plan` renders for the dev and openstack stacks (server-side dry run)", async () => {
+        for (const stackName of ["dev", "openstack"]) {
+            const files = renderPlan(loadConfig(readStackFile(ROOT, stackName)), stackName);
+            for (const manifest of yaml.loadAll(files["workload.yaml"]) as { kind: string; metadata: { name: string } }[]) {
+                const collection =
+                    manifest.kind === "Deployment" ? "/apis/apps/v1/namespaces/default/deployments" : "/api/v1/namespaces/default/services";
+                const renamed = { ...manifest, metadata: { ...manifest.metadata, name: `plan-${stackName}-${manifest.metadata.name}` } };
+                const result = await kubeRequest<{ message?: string }>(
+                    kubeconfig(),
+                    "POST",
+                    `${collection}?dryRun=All&fieldValidation=Strict`,
+                    renamed,
+                );
+                assert.equal(result.status, 201, `${stackName} ${manifest.kind}/${manifest.metadata.name}: ${result.body.message ?? ""}`);
+            }
+        }
     });
 
     it("keeps secrets encrypted in the exported stack, the state and the outputs file", async () => {
