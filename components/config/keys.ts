@@ -98,4 +98,3 @@ export const CONFIG_KEYS = {
 export type ConfigKey = keyof typeof CONFIG_KEYS;
 
 export const CLOUDS = ["aws", "openstack", "existing", "sandbox"] as const;
-export type Cloud = (typeof CLOUDS)[number];

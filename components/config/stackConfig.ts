@@ -1,43 +1,15 @@
-import { CONFIG_KEYS, ConfigKey, Cloud } from "./keys";
+import { CONFIG_KEYS, ConfigKey, KeyType } from "./keys";
 
-/** The whole stack config with defaults applied, before validation. */
-export interface StackConfig {
-    readonly cloud: Cloud;
-    readonly podCidr: string;
-    readonly serviceCidr: string;
-    readonly jujuPath: string;
-    readonly controller: string;
-    readonly model: string;
-    readonly bundle: string;
-    readonly channel: string;
-    readonly controlPlaneCount: number;
-    readonly workerCount: number;
-    readonly nodeCidr: string;
-    readonly nodeIpv6Cidr: string;
-    readonly adminCidrs: readonly string[];
-    readonly nodePortCidrs: readonly string[];
-    readonly sshUser: string;
-    readonly sshPublicKey: string;
-    readonly instanceType: string;
-    readonly imageId: string;
-    readonly availabilityZones: number;
-    readonly privateSubnets: boolean;
-    readonly externalNetwork: string;
-    readonly flavor: string;
-    readonly image: string;
-    readonly ipv6Mode: string;
-    readonly ipv6SubnetPool: string;
-    readonly hosts: readonly string[];
-    readonly apiOverIpv6: boolean;
-    readonly loadBalancer: string;
-    readonly nginxReplicas: number;
-    readonly nginxImage: string;
-    readonly nginxCpu: string;
-    readonly nginxMemory: string;
-    readonly deployTimeoutMinutes: number;
-    readonly blockedGraceMinutes: number;
-    readonly pollSeconds: number;
-}
+type ValueOf<T extends KeyType> = T extends "integer"
+    ? number
+    : T extends "boolean"
+      ? boolean
+      : T extends "array"
+        ? readonly string[]
+        : string;
+
+/** The whole stack config with defaults applied, before validation: one field per key of CONFIG_KEYS. */
+export type StackConfig = { readonly [K in ConfigKey]: ValueOf<(typeof CONFIG_KEYS)[K]["type"]> };
 
 /** A key whose raw value cannot even be read as its declared type. */
 export interface TypeProblem {
