@@ -31,4 +31,10 @@ process.env.NODE_PATH = path.join(root, "node_modules");
 require("module").Module._initPaths();
 require(path.join(cacheDir, "main.js"))
     .main(process.argv.slice(2))
-    .then((code) => process.exit(code));
+    .then(
+        (code) => process.exit(code),
+        (error) => {
+            process.stderr.write(`ERROR simulator failure: ${error && error.stack ? error.stack : error}\n`);
+            process.exit(1);
+        },
+    );

@@ -75,6 +75,15 @@ function writeState(state: SimState): void {
     fs.renameSync(tmp, stateFile());
 }
 
+/** The pid holding the lock; 0 when it was released meanwhile or is still being written. */
+function lockHolder(lock: string): number {
+    try {
+        return Number(fs.readFileSync(lock, "utf8")) || 0;
+    } catch {
+        return 0;
+    }
+}
+
 const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 /** Runs `change` on the state under an exclusive lock (juju calls run in parallel). */
@@ -86,7 +95,7 @@ export async function withState<T>(change: (state: SimState) => Promise<T> | T):
             fs.writeFileSync(lock, String(process.pid), { flag: "wx" });
             break;
         } catch {
-            const holder = Number(fs.readFileSync(lock, "utf8") || 0);
+            const holder = lockHolder(lock);
             if (holder && !alive(holder)) fs.rmSync(lock, { force: true });
             if (waited > 120_000) throw new Error("simulator state lock held for 2 minutes");
             sleepSync(20);

@@ -45,12 +45,15 @@ export function classifyFailure(stderr: string): JujuFailure {
     return "other";
 }
 
-function lastLines(text: string): string {
+/** What juju said: its ERROR lines, or else the first line and the last two (a crash's message and where). */
+function summarize(text: string): string {
     const lines = text
         .trim()
         .split("\n")
         .filter((line) => line.trim() !== "");
-    return lines.slice(-3).join(" | ") || "(no output)";
+    const errors = lines.filter((line) => line.startsWith("ERROR"));
+    const picked = errors.length > 0 ? errors : lines.length > 3 ? [lines[0], ...lines.slice(-2)] : lines;
+    return picked.join(" | ") || "(no output)";
 }
 
 /** What a successful call printed. */
@@ -87,7 +90,7 @@ function runOnce(options: JujuOptions, args: readonly string[]): Promise<JujuOut
                         ),
                     );
                 }
-                reject(new JujuError(classifyFailure(stderr), command, lastLines(stderr || stdout)));
+                reject(new JujuError(classifyFailure(stderr), command, summarize(stderr || stdout)));
             },
         );
     });
