@@ -5,7 +5,7 @@ import * as path from "path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import * as yaml from "js-yaml";
 import { apiServerReady } from "../simulator/cluster";
-import { SimState } from "../simulator/state";
+import { readCalls as calls, readState as simState } from "../simulator/state";
 import { ROOT, openStack, sandboxEnv } from "./lib/sandbox";
 
 // Real deployments take many minutes; these keep the run short while the fixed costs (engine,
@@ -25,17 +25,6 @@ const ENV = {
 };
 const quiet = { onOutput: () => undefined, color: "never" as const };
 const seconds = (ms: number) => Math.round(ms) / 1000;
-
-type Call = { at: number; mutating: boolean; args: string[] };
-const calls = (): Call[] =>
-    fs.existsSync(path.join(SIM_HOME, "calls.log"))
-        ? fs
-              .readFileSync(path.join(SIM_HOME, "calls.log"), "utf8")
-              .trim()
-              .split("\n")
-              .map((line) => JSON.parse(line) as Call)
-        : [];
-const simState = (): SimState => JSON.parse(fs.readFileSync(path.join(SIM_HOME, "state.json"), "utf8")) as SimState;
 
 /** Watches for the simulated control plane and notes when kube-apiserver first answers /readyz. */
 function watchApiServer(): { readyAt: () => number | undefined; stop: () => void } {

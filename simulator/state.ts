@@ -111,12 +111,17 @@ export async function withState<T>(change: (state: SimState) => Promise<T> | T):
     }
 }
 
+/** A process that exists and is not a zombie (a killed process may linger as one until reaped). */
 export function alive(pid: number): boolean {
     try {
         process.kill(pid, 0);
-        return true;
     } catch {
         return false;
+    }
+    try {
+        return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, "utf8"));
+    } catch {
+        return true;
     }
 }
 
@@ -124,6 +129,25 @@ export function alive(pid: number): boolean {
 export function logCall(args: string[], mutating: boolean): void {
     fs.mkdirSync(simHome(), { recursive: true });
     fs.appendFileSync(path.join(simHome(), "calls.log"), `${JSON.stringify({ at: Date.now(), mutating, args })}\n`);
+}
+
+/** One line of calls.log. */
+export interface SimCall {
+    at: number;
+    mutating: boolean;
+    args: string[];
+}
+
+/** Every call logged so far, oldest first. */
+export function readCalls(): SimCall[] {
+    const file = path.join(simHome(), "calls.log");
+    if (!fs.existsSync(file)) return [];
+    return fs
+        .readFileSync(file, "utf8")
+        .trim()
+        .split("\n")
+        .filter((line) => line !== "")
+        .map((line) => JSON.parse(line) as SimCall);
 }
 
 /** A counter kept across processes (transient fault injection). */

@@ -6,6 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { program } from "../../components/program";
+import { alive } from "../../simulator/state";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 export const SANDBOX_DIR = path.join(ROOT, ".sandbox");
@@ -27,20 +28,6 @@ export function sandboxEnv(extra: Record<string, string> = {}): Record<string, s
         CK_JUJU_SIM_HOME: process.env.CK_JUJU_SIM_HOME ?? path.join(SANDBOX_DIR, "juju-sim"),
         ...extra,
     };
-}
-
-/** A process that exists and is not a zombie (a killed engine may linger as one until reaped). */
-export function alive(pid: number): boolean {
-    try {
-        process.kill(pid, 0);
-    } catch {
-        return false;
-    }
-    try {
-        return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, "utf8"));
-    } catch {
-        return true;
-    }
 }
 
 /**

@@ -7,7 +7,8 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Stack, UpResult } from "@pulumi/pulumi/automation";
 import { Cidr, cidrContainsAddress, parseAddress, parseCidr } from "../../components/net/cidr";
-import { ROOT, alive, encryptedOutputs, exportEncrypted, openStack } from "../../scripts/lib/sandbox";
+import { ROOT, encryptedOutputs, exportEncrypted, openStack } from "../../scripts/lib/sandbox";
+import { alive, readCalls as calls, readState as simState } from "../../simulator/state";
 import * as yaml from "js-yaml";
 import { loadConfig } from "../../components/config/load";
 import { readStackFile } from "../../components/config/stackFile";
@@ -33,18 +34,6 @@ let stackFileBefore: string;
 let lastUp: UpResult;
 
 const quiet = { onOutput: () => undefined, color: "never" as const };
-const calls = () =>
-    fs.existsSync(path.join(SIM_HOME, "calls.log"))
-        ? fs
-              .readFileSync(path.join(SIM_HOME, "calls.log"), "utf8")
-              .trim()
-              .split("\n")
-              .map((line) => JSON.parse(line) as { mutating: boolean; args: string[] })
-        : [];
-const simState = () =>
-    JSON.parse(fs.readFileSync(path.join(SIM_HOME, "state.json"), "utf8")) as {
-        models: Record<string, { machines: Record<string, unknown>; apiserver?: { apiserverPid: number; etcdPid: number } }>;
-    };
 function setFaults(faults: Record<string, string>): void {
     for (const key of FAULTS) {
         delete process.env[key];

@@ -1,4 +1,5 @@
-import { JujuError, JujuOptions } from "../cli";
+import { JujuError, JujuOptions, runJujuJson } from "../cli";
+import { JujuStatus } from "../status";
 
 /** Inputs every Juju resource carries. */
 export interface JujuTarget {
@@ -10,6 +11,11 @@ export interface JujuTarget {
 
 export function jujuOptions(target: { jujuPath: string }): JujuOptions {
     return { jujuPath: target.jujuPath };
+}
+
+/** `juju status` of the target's model. */
+export function jujuStatus(target: JujuTarget): Promise<JujuStatus> {
+    return runJujuJson<JujuStatus>(jujuOptions(target), ["status", "-m", target.modelRef]);
 }
 
 /** True when juju said the thing (or its model) is gone. */

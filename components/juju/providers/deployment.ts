@@ -6,10 +6,10 @@ import type * as pulumi from "@pulumi/pulumi";
 import { serviceCidrChangeProblem } from "../../net/serviceRange";
 import { planFamilies } from "../../plan/families";
 import { PlacedMachine, dualStackOverlay, placementOverlay } from "../../plan/overlay";
-import { ensureSupportedJuju, runJuju, runJujuJson } from "../cli";
-import { JujuStatus, controlPlaneApplication } from "../status";
+import { ensureSupportedJuju, runJuju } from "../cli";
+import { controlPlaneApplication } from "../status";
 import { waitForSettled } from "../waiter";
-import { JujuTarget, ignoringGone, isGone, jujuOptions, progress } from "./common";
+import { JujuTarget, ignoringGone, isGone, jujuOptions, jujuStatus, progress } from "./common";
 
 export interface DeploymentInputs extends JujuTarget {
     readonly bundle: string;
@@ -70,8 +70,6 @@ function writeOverlays(inputs: DeploymentInputs): string[] {
     });
 }
 
-const status = (inputs: JujuTarget) => runJujuJson<JujuStatus>(jujuOptions(inputs), ["status", "-m", inputs.modelRef]);
-
 async function deploy(inputs: DeploymentInputs): Promise<void> {
     const [dualStack, placement] = writeOverlays(inputs);
     progress(
@@ -95,7 +93,7 @@ async function deploy(inputs: DeploymentInputs): Promise<void> {
 
 async function waitSettled(inputs: DeploymentInputs): Promise<DeploymentOutputs> {
     const { view, status: last } = await waitForSettled({
-        poll: () => status(inputs),
+        poll: () => jujuStatus(inputs),
         expectedApplications: inputs.expectedApplications,
         pollMs: inputs.pollSeconds * 1000,
         settledPolls: inputs.settledPolls,
@@ -123,7 +121,7 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
 
     async create(inputs: DeploymentInputs): Promise<pulumi.dynamic.CreateResult> {
         await ensureSupportedJuju(jujuOptions(inputs));
-        const present = Object.keys((await status(inputs)).applications ?? {});
+        const present = Object.keys((await jujuStatus(inputs)).applications ?? {});
         if (inputs.expectedApplications.every((app) => present.includes(app))) {
             progress(
                 `deployment ${inputs.modelRef}`,
@@ -175,7 +173,7 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
 
     async delete(_id: string, props: DeploymentOutputs): Promise<void> {
         await ignoringGone(async () => {
-            const apps = Object.keys((await status(props)).applications ?? {});
+            const apps = Object.keys((await jujuStatus(props)).applications ?? {});
             if (apps.length === 0) return;
             await runJuju(jujuOptions(props), [
                 "remove-application",

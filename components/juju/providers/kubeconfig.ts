@@ -1,8 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { runJujuJson } from "../cli";
 import { kubeconfigServer, pointKubeconfigAt } from "../kubeconfigText";
-import { JujuStatus } from "../status";
-import { JujuTarget, isGone, jujuOptions, progress } from "./common";
+import { JujuTarget, isGone, jujuOptions, jujuStatus, progress } from "./common";
 
 export interface KubeconfigInputs extends JujuTarget {
     /** Changes whenever the deployment does, so the kubeconfig is fetched again. */
@@ -42,7 +41,7 @@ export class KubeconfigProvider implements pulumi.dynamic.ResourceProvider {
 
     async read(id: string, props: KubeconfigOutputs): Promise<pulumi.dynamic.ReadResult> {
         try {
-            await runJujuJson<JujuStatus>(jujuOptions(props), ["status", "-m", props.modelRef]);
+            await jujuStatus(props);
             return { id, props };
         } catch (error) {
             if (isGone(error)) return {};

@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { JujuError, ensureSupportedJuju, runJuju, runJujuJson } from "../cli";
-import { JujuStatus, machineByAddress } from "../status";
-import { JujuTarget, ignoringGone, isGone, jujuOptions, progress } from "./common";
+import { JujuError, ensureSupportedJuju, runJuju } from "../cli";
+import { machineByAddress } from "../status";
+import { JujuTarget, ignoringGone, isGone, jujuOptions, jujuStatus, progress } from "./common";
 
 export interface MachineInputs extends JujuTarget {
     /** The node's name, for messages. */
@@ -15,8 +15,6 @@ export interface MachineInputs extends JujuTarget {
 export interface MachineOutputs extends MachineInputs {
     readonly machineId: string;
 }
-
-const status = (inputs: JujuTarget) => runJujuJson<JujuStatus>(jujuOptions(inputs), ["status", "-m", inputs.modelRef]);
 
 /** Enlists one existing host with `add-machine ssh:` (manual provisioning). */
 export class MachineProvider implements pulumi.dynamic.ResourceProvider {
@@ -38,7 +36,7 @@ export class MachineProvider implements pulumi.dynamic.ResourceProvider {
         } catch (error) {
             // Enlisted by an earlier, interrupted run: adopt that machine.
             if (!(error instanceof JujuError && error.kind === "already-exists")) throw error;
-            machineId = machineByAddress(await status(inputs), inputs.address);
+            machineId = machineByAddress(await jujuStatus(inputs), inputs.address);
             if (machineId === undefined)
                 throw new Error(`${inputs.address} is already provisioned, but no machine of model ${inputs.modelRef} has that address`);
             progress(`machine ${inputs.name}`, `adopted machine ${machineId}, already enlisted from ${inputs.address}`);
@@ -49,7 +47,7 @@ export class MachineProvider implements pulumi.dynamic.ResourceProvider {
 
     async read(id: string, props: MachineOutputs): Promise<pulumi.dynamic.ReadResult> {
         try {
-            return (await status(props)).machines?.[props.machineId] ? { id, props } : {};
+            return (await jujuStatus(props)).machines?.[props.machineId] ? { id, props } : {};
         } catch (error) {
             if (isGone(error)) return {};
             throw error;
