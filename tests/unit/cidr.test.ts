@@ -33,6 +33,60 @@ const cidrArb = family.chain((f) =>
         }),
 );
 
+/**
+ * Independent oracle: address bits per family written out here, and nesting decided on the
+ * leading bits of the network numbers, not on address intervals as cidr.ts does. Two blocks
+ * overlap exactly when one contains the other.
+ */
+const BITS = { IPv4: 32n, IPv6: 128n } as const;
+const leadingBits = (cidr: Cidr, count: number): bigint => cidr.network >> (BITS[cidr.family] - BigInt(count));
+const oracleContains = (outer: Cidr, inner: Cidr): boolean =>
+    outer.family === inner.family && outer.prefix <= inner.prefix && leadingBits(outer, outer.prefix) === leadingBits(inner, outer.prefix);
+const oracleOverlaps = (a: Cidr, b: Cidr): boolean => oracleContains(a, b) || oracleContains(b, a);
+
+/** A block inside `outer` (possibly `outer` itself). */
+const blockInside = (outer: Cidr) =>
+    fc
+        .record({
+            prefix: fc.integer({ min: outer.prefix, max: Number(BITS[outer.family]) }),
+            raw: fc.bigInt({ min: 0n, max: (1n << (BITS[outer.family] - BigInt(outer.prefix))) - 1n }),
+        })
+        .map(({ prefix, raw }): Cidr => {
+            const host = BITS[outer.family] - BigInt(prefix);
+            return { family: outer.family, prefix, network: outer.network | ((raw >> host) << host) };
+        });
+/** The other half of `cidr`'s parent: same size, adjacent, never overlapping (none for /0). */
+const sibling = (cidr: Cidr): Cidr =>
+    cidr.prefix === 0 ? cidr : { ...cidr, network: cidr.network ^ (1n << (BITS[cidr.family] - BigInt(cidr.prefix))) };
+/**
+ * Pairs of one family that are unrelated, nested either way, equal, or inside adjacent siblings, so
+ * that both answers of every predicate come up often (random pairs almost never nest in IPv6).
+ */
+const pairArb = (f?: "IPv4" | "IPv6") =>
+    (f ? cidrArb.filter((c) => c.family === f) : cidrArb).chain((a) =>
+        fc.oneof(
+            (f ? cidrArb.filter((c) => c.family === f) : cidrArb).map((b): [Cidr, Cidr] => [a, b]),
+            blockInside(a).map((b): [Cidr, Cidr] => [a, b]),
+            blockInside(a).map((b): [Cidr, Cidr] => [b, a]),
+            fc.constant<[Cidr, Cidr]>([a, a]),
+            blockInside(sibling(a)).map((b): [Cidr, Cidr] => [a, b]),
+            blockInside(a).map((b): [Cidr, Cidr] => [sibling(a), b]),
+        ),
+    );
+
+/** Runs `property` over pairs and checks that `outcome` came out both true and false often. */
+function assertOverPairs(pairs: fc.Arbitrary<[Cidr, Cidr]>, outcome: (a: Cidr, b: Cidr) => boolean, check: (a: Cidr, b: Cidr) => void) {
+    const seen = { true: 0, false: 0 };
+    fc.assert(
+        fc.property(pairs, ([a, b]) => {
+            seen[`${outcome(a, b)}`]++;
+            check(a, b);
+        }),
+        { numRuns: 500 },
+    );
+    assert.ok(seen.true >= 50 && seen.false >= 50, `both outcomes should be common: ${JSON.stringify(seen)}`);
+}
+
 describe("CIDR parsing", () => {
     it("round-trips every well-formed block through format and parse", () => {
         fc.assert(
@@ -68,13 +122,48 @@ describe("CIDR parsing", () => {
 });
 
 describe("CIDR arithmetic", () => {
-    it("overlap is symmetric and implied by containment", () => {
-        fc.assert(
-            fc.property(cidrArb, cidrArb, (a, b) => {
-                assert.equal(cidrsOverlap(a, b), cidrsOverlap(b, a));
-                if (cidrContains(a, b)) assert.ok(cidrsOverlap(a, b));
-            }),
-        );
+    it("decides overlap and containment on literal blocks", () => {
+        const c = (text: string) => parseCidr(text) as Cidr;
+        const overlapping: [string, string][] = [
+            ["10.0.0.0/8", "10.1.0.0/16"],
+            ["10.1.0.0/16", "10.0.0.0/8"],
+            ["10.0.0.0/24", "10.0.0.0/24"],
+            ["0.0.0.0/0", "203.0.113.7/32"],
+            ["10.0.0.255/32", "10.0.0.0/24"],
+            ["fd00:c00b:2::/108", "fd00:c00b:2::/112"],
+            ["::/0", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128"],
+        ];
+        const apart: [string, string][] = [
+            ["10.0.0.0/24", "10.0.1.0/24"],
+            ["10.0.1.0/24", "10.0.0.0/24"],
+            ["10.0.0.0/16", "10.1.0.0/16"],
+            ["10.0.0.0/25", "10.0.0.128/25"],
+            ["10.0.0.0/8", "11.0.0.0/32"],
+            ["fd00:c00b:2::/112", "fd00:c00b:2::1:0/112"],
+            ["0.0.0.0/0", "::/0"],
+            ["10.0.0.0/8", "::a00:0/104"],
+        ];
+        for (const [a, b] of overlapping) assert.equal(cidrsOverlap(c(a), c(b)), true, `${a} overlaps ${b}`);
+        for (const [a, b] of apart) assert.equal(cidrsOverlap(c(a), c(b)), false, `${a} is apart from ${b}`);
+        assert.equal(cidrContains(c("10.0.0.0/8"), c("10.1.0.0/16")), true);
+        assert.equal(cidrContains(c("10.1.0.0/16"), c("10.0.0.0/8")), false);
+        assert.equal(cidrContains(c("10.0.0.0/16"), c("10.0.0.0/16")), true);
+        assert.equal(cidrContains(c("10.1.0.0/16"), c("10.0.0.0/8")), false);
+        assert.equal(cidrContains(c("10.0.0.0/24"), c("10.0.1.0/24")), false);
+        assert.equal(cidrContains(c("0.0.0.0/0"), c("::/128")), false);
+    });
+
+    it("overlap is symmetric and agrees with the leading-bits oracle", () => {
+        assertOverPairs(pairArb(), oracleOverlaps, (a, b) => {
+            assert.equal(cidrsOverlap(a, b), oracleOverlaps(a, b), `${formatCidr(a)} vs ${formatCidr(b)}`);
+            assert.equal(cidrsOverlap(b, a), cidrsOverlap(a, b));
+        });
+    });
+
+    it("containment agrees with the leading-bits oracle", () => {
+        assertOverPairs(pairArb(), oracleContains, (a, b) => {
+            assert.equal(cidrContains(a, b), oracleContains(a, b), `${formatCidr(a)} contains ${formatCidr(b)}`);
+        });
     });
 
     it("carves distinct subnets that lie inside the parent and tile it in order", () => {
@@ -128,21 +217,57 @@ describe("CIDR arithmetic", () => {
 
 describe("service range changes on a live cluster", () => {
     it("allows growing each range and refuses anything else", () => {
-        assert.equal(serviceCidrChangeProblem("10.152.183.0/24,fd00:c00b:2::/112", "10.152.0.0/16,fd00:c00b:2::/108"), undefined);
-        assert.match(serviceCidrChangeProblem("10.152.0.0/16", "10.152.183.0/24") ?? "", /can only grow/);
-        assert.match(
-            serviceCidrChangeProblem("10.152.183.0/24,fd00:c00b:2::/112", "fd00:c00b:2::/112,10.152.183.0/24") ?? "",
-            /families cannot change/,
-        );
-        assert.match(serviceCidrChangeProblem("10.152.183.0/24", "10.152.183.0/24,fd00:c00b:2::/112") ?? "", /families cannot change/);
+        const grows: [string, string][] = [
+            ["10.152.183.0/24", "10.152.183.0/24"],
+            ["10.152.183.0/24", "10.152.0.0/16"],
+            ["10.152.183.0/24", "10.152.182.0/23"],
+            ["10.152.183.0/24", "0.0.0.0/0"],
+            ["fd00:c00b:2::/112", "fd00:c00b:2::/108"],
+            ["10.152.183.0/24,fd00:c00b:2::/112", "10.152.0.0/16,fd00:c00b:2::/108"],
+            ["fd00:c00b:2::/112,10.152.183.0/24", "fd00:c00b:2::/104,10.152.183.0/24"],
+        ];
+        for (const [before, after] of grows) assert.equal(serviceCidrChangeProblem(before, after), undefined, `${before} -> ${after}`);
+        const refused: [string, string, RegExp][] = [
+            ["10.152.0.0/16", "10.152.183.0/24", /service range 10\.152\.0\.0\/16 can only grow.*10\.152\.183\.0\/24 does not contain it/],
+            ["10.152.0.0/16", "10.152.0.0/17", /can only grow/],
+            ["10.152.183.0/24", "10.152.182.0/24", /can only grow/],
+            ["10.152.183.0/24", "10.152.184.0/23", /can only grow/],
+            ["10.152.183.0/24", "10.153.0.0/16", /can only grow/],
+            ["fd00:c00b:2::/112", "fd00:c00b:2::1:0/112", /can only grow/],
+            ["fd00:c00b:2::/112", "fd00:c00b:3::/108", /can only grow/],
+            ["10.152.183.0/24,fd00:c00b:2::/112", "10.152.0.0/16,fd00:c00b:2::/120", /service range fd00:c00b:2::\/112 can only grow/],
+            ["10.152.183.0/24,fd00:c00b:2::/112", "fd00:c00b:2::/112,10.152.183.0/24", /families cannot change/],
+            ["10.152.183.0/24", "10.152.183.0/24,fd00:c00b:2::/112", /families cannot change/],
+            ["10.152.183.0/24,fd00:c00b:2::/112", "10.152.183.0/24", /families cannot change/],
+            ["10.152.183.0/24", "fd00:c00b:2::/112", /families cannot change/],
+        ];
+        for (const [before, after, reason] of refused)
+            assert.match(serviceCidrChangeProblem(before, after) ?? "", reason, `${before} -> ${after}`);
     });
 
-    it("accepts exactly the changes whose new blocks contain the old", () => {
-        fc.assert(
-            fc.property(cidrArb, cidrArb, (old, next) => {
+    it("accepts a single-range change exactly when the oracle says the new block contains the old", () => {
+        assertOverPairs(
+            pairArb(),
+            (next, old) => oracleContains(next, old),
+            (next, old) => {
                 const problem = serviceCidrChangeProblem(formatCidr(old), formatCidr(next));
-                assert.equal(problem === undefined, cidrContains(next, old));
-            }),
+                assert.equal(problem === undefined, oracleContains(next, old), `${formatCidr(old)} -> ${formatCidr(next)}: ${problem}`);
+            },
         );
+    });
+
+    it("accepts a dual-stack change exactly when each family's new block contains its old one", () => {
+        const seen = { accepted: 0, refused: 0 };
+        fc.assert(
+            fc.property(pairArb("IPv4"), pairArb("IPv6"), fc.boolean(), ([next4, old4], [next6, old6], ipv6First) => {
+                const list = (a: Cidr, b: Cidr) => (ipv6First ? `${formatCidr(b)},${formatCidr(a)}` : `${formatCidr(a)},${formatCidr(b)}`);
+                const problem = serviceCidrChangeProblem(list(old4, old6), list(next4, next6));
+                const expected = oracleContains(next4, old4) && oracleContains(next6, old6);
+                seen[expected ? "accepted" : "refused"]++;
+                assert.equal(problem === undefined, expected, `${list(old4, old6)} -> ${list(next4, next6)}: ${problem}`);
+            }),
+            { numRuns: 500 },
+        );
+        assert.ok(seen.accepted >= 50 && seen.refused >= 50, JSON.stringify(seen));
     });
 });

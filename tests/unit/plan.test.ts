@@ -123,11 +123,32 @@ describe("npm run plan", () => {
             env: { ...process.env, CK_DUALSTACK_PROJECT_DIR: projectDir },
         });
 
-    it("writes the three files for dev", () => {
-        const result = run("dev");
-        assert.equal(result.status, 0, result.stderr);
-        for (const file of ["overlay.yaml", "workload.yaml", "network.json"])
-            assert.ok(fs.existsSync(path.join(ROOT, "out", "dev", file)), file);
+    /**
+     * A fresh project folder holding only Pulumi.yaml and the stack file, so `out/` starts absent
+     * and nothing a previous run left in the checkout's `out/` can satisfy an assertion.
+     */
+    function freshProject(stack: string): string {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ck-plan-"));
+        for (const file of ["Pulumi.yaml", `Pulumi.${stack}.yaml`]) fs.copyFileSync(path.join(ROOT, file), path.join(dir, file));
+        assert.ok(!fs.existsSync(path.join(dir, "out")));
+        return dir;
+    }
+
+    it("writes the three files for dev, exactly as rendered", () => {
+        const dir = freshProject("dev");
+        try {
+            const result = run("dev", dir);
+            assert.equal(result.status, 0, result.stderr);
+            const expected = renderPlan(loadConfig(readStackFile(ROOT, "dev")), "dev");
+            assert.deepEqual(Object.keys(expected).sort(), ["network.json", "overlay.yaml", "workload.yaml"]);
+            assert.deepEqual(fs.readdirSync(path.join(dir, "out", "dev")).sort(), Object.keys(expected).sort());
+            for (const [file, text] of Object.entries(expected)) {
+                assert.equal(fs.readFileSync(path.join(dir, "out", "dev", file), "utf8"), text, file);
+                assert.match(result.stdout, new RegExp(`^wrote out/dev/${file.replace(".", "\\.")}$`, "m"));
+            }
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("fails on bad config with one line per problem naming the key, and writes nothing", () => {
@@ -148,9 +169,22 @@ describe("npm run plan", () => {
     });
 
     it("renders valid YAML that kubectl-style tools can split", () => {
-        execFileSync("node", ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "plan.ts"), "openstack"], { cwd: ROOT });
-        const docs = yaml.loadAll(fs.readFileSync(path.join(ROOT, "out", "openstack", "workload.yaml"), "utf8"));
-        assert.equal(docs.length, 3);
+        const dir = freshProject("openstack");
+        try {
+            execFileSync("node", ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "plan.ts"), "openstack"], {
+                cwd: ROOT,
+                env: { ...process.env, CK_DUALSTACK_PROJECT_DIR: dir },
+            });
+            const docs = yaml.loadAll(fs.readFileSync(path.join(dir, "out", "openstack", "workload.yaml"), "utf8")) as {
+                kind: string;
+            }[];
+            assert.deepEqual(
+                docs.map((d) => d.kind),
+                ["Deployment", "Service", "Service"],
+            );
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
 

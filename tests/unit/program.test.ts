@@ -9,8 +9,54 @@ const registered = installMocks({
     podCidr: "fd00:c00b:1::/112,192.168.0.0/16",
     serviceCidr: "fd00:c00b:2::/112,10.152.183.0/24",
 });
+/** What each registration asked the engine to keep secret (`additionalSecretOutputs`). */
+const secretOutputsAsked: { type: string; name: string; secrets: string[] }[] = [];
+engineMarksAdditionalSecretOutputs();
 const { program } = require("../../components/program") as typeof import("../../components/program");
+const { Kubeconfig } = require("../../components/juju/Kubeconfig") as typeof import("../../components/juju/Kubeconfig");
 const { workerIpv6Urls } = require("../../components/workload/urls") as typeof import("../../components/workload/urls");
+
+interface StateStruct {
+    toJavaScript(): Record<string, unknown>;
+}
+interface RegisterRequest {
+    getType(): string;
+    getName(): string;
+    getAdditionalsecretoutputsList(): string[];
+}
+interface RegisterResponse {
+    getObject(): StateStruct | undefined;
+    setObject(value: StateStruct): void;
+}
+interface Monitor {
+    registerResource(req: RegisterRequest, callback: (err: Error | null, response?: RegisterResponse) => void): void;
+}
+
+/**
+ * The mock monitor ignores `additionalSecretOutputs`, so under plain mocks an output is secret only
+ * if the program wraps it. The engine marks those outputs secret in the state it returns: do the
+ * same here, and record what each registration asked for, so the tests see the resource's own guard.
+ */
+function engineMarksAdditionalSecretOutputs(): void {
+    const monitor = pulumi.runtime.getMonitor() as unknown as Monitor;
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, callback) => {
+        const secrets = req.getAdditionalsecretoutputsList();
+        secretOutputsAsked.push({ type: req.getType(), name: req.getName(), secrets });
+        register(req, (err, response) => {
+            const object = response?.getObject();
+            if (response && object && secrets.length > 0) {
+                const state = object.toJavaScript();
+                for (const key of secrets) {
+                    if (key in state) state[key] = { [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value: state[key] };
+                }
+                const Struct = object.constructor as unknown as { fromJavaScript(value: Record<string, unknown>): StateStruct };
+                response.setObject(Struct.fromJavaScript(state));
+            }
+            callback(err, response);
+        });
+    };
+}
 
 describe("the program (sandbox, IPv6-preferred, under mocks)", () => {
     let outputs: Record<string, unknown>;
@@ -23,6 +69,14 @@ describe("the program (sandbox, IPv6-preferred, under mocks)", () => {
         assert.equal(types.filter((t) => t === "pulumi-nodejs:dynamic/juju:Machine").length, 3);
         assert.equal(types.filter((t) => t === "pulumi-nodejs:dynamic/juju:Deployment").length, 1);
         assert.equal(types.filter((t) => t === "pulumi-nodejs:dynamic/juju:Kubeconfig").length, 1);
+    });
+
+    it("asks the engine to keep the Kubeconfig resource's kubeconfig output secret, and nothing else", () => {
+        const asked = secretOutputsAsked.filter((r) => r.secrets.length > 0);
+        assert.deepEqual(
+            asked.map((r) => [r.type, r.secrets]),
+            [["pulumi-nodejs:dynamic/juju:Kubeconfig", ["kubeconfig"]]],
+        );
     });
 
     it("builds the deployment from podCidr and serviceCidr and the enlisted machines", () => {
@@ -73,5 +127,21 @@ describe("the program (sandbox, IPv6-preferred, under mocks)", () => {
             { roles: ["worker"], ipv6: ["2001:db8::20", "10.0.0.20"] },
         ];
         assert.deepEqual(workerIpv6Urls(nodes, 31000), ["http://[2001:db8::20]:31000"]);
+    });
+
+    it("gets a secret kubeconfig from the Kubeconfig resource itself, before any component wraps it", async () => {
+        const args = {
+            jujuPath: "simulator/juju",
+            modelRef: "ck-dualstack",
+            modelUuid: "uuid",
+            deploymentId: "deployment-id",
+            apiAddress: "",
+            controlPlaneApp: "kubernetes-control-plane",
+        };
+        const resource = new Kubeconfig("direct", args);
+        assert.equal(await pulumi.isSecret(resource.kubeconfig), true);
+        assert.equal(await valueOf(resource.kubeconfig), "apiVersion: v1\nkind: Config\n");
+        // only what the resource names is marked: the API server address stays plain
+        assert.equal(await pulumi.isSecret(resource.server), false);
     });
 });

@@ -59,12 +59,25 @@ describe("config validation", () => {
             /larger than kube-apiserver allows for IPv6 \(\/108 at most\)/,
         );
         expectProblem({ serviceCidr: "10.0.0.0/8,fd00:c00b:2::/112" }, "serviceCidr", /\/12 at most/);
+        // the exact limits: /12 and /108 pass, one bit larger does not
         assert.deepEqual(problems({ serviceCidr: "10.144.0.0/12,fd00:c00b:2::/108" }), []);
+        expectProblem(
+            { serviceCidr: "10.128.0.0/11,fd00:c00b:2::/108" },
+            "serviceCidr",
+            /10\.128\.0\.0\/11 is larger .*IPv4 \(\/12 at most\)/,
+        );
+        expectProblem(
+            { serviceCidr: "10.144.0.0/12,fd00:c00b:2::/107" },
+            "serviceCidr",
+            /fd00:c00b:2::\/107 is larger .*IPv6 \(\/108 at most\)/,
+        );
     });
 
     it("refuses pod ranges smaller than one Calico block", () => {
         expectProblem({ podCidr: "192.168.0.0/27,fd00:c00b:1::/112" }, "podCidr", /smaller than one Calico IPv4 block \(\/26\)/);
         expectProblem({ podCidr: "192.168.0.0/16,fd00:c00b:1::/123" }, "podCidr", /Calico IPv6 block \(\/122\)/);
+        // exactly one block is enough
+        assert.deepEqual(problems({ podCidr: "192.168.0.0/26,fd00:c00b:1::/122" }), []);
     });
 
     it("refuses overlaps between pod, service and host ranges", () => {
