@@ -107,6 +107,27 @@ elif [ ! -x "$kube_bin/kube-apiserver" ]; then
     "-X k8s.io/component-base/version.gitVersion=$KUBERNETES_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=${KUBERNETES_VERSION#v1.}"
 fi
 
+# Pulumi's distribution ships the Node.js language host beside the CLI; the Go module proxy does
+# not serve it, so a CLI built here gets the offline stand-in from toolchain/language-host (a small
+# LanguageRuntime server that runs @pulumi/pulumi/cmd/run like the real one). Its cache key is the
+# Pulumi version and a hash of its source, so an edited host is rebuilt.
+if [ "$pulumi_bin" = "$cache/pulumi-$PULUMI_VERSION/bin" ]; then
+  host_src="$root/toolchain/language-host"
+  host_hash=$(cat "$host_src"/*.go | sha256sum | cut -c1-12)
+  host_version="$PULUMI_VERSION-$host_hash"
+  host_bin="$cache/pulumi-language-nodejs-$host_version/bin"
+  if [ ! -x "$host_bin/pulumi-language-nodejs" ]; then
+    d="$cache/src/pulumi-language-nodejs-$host_version"
+    wrapper_module "$d" github.com/pulumi/pulumi/sdk/v3 "$PULUMI_VERSION"
+    cp "$host_src"/*.go "$d/"
+    build pulumi-language-nodejs "$host_version" pulumi-language-nodejs . "-X main.version=${PULUMI_VERSION#v}"
+  fi
+  if ! cmp -s "$host_bin/pulumi-language-nodejs" "$pulumi_bin/pulumi-language-nodejs"; then
+    cp "$host_bin/pulumi-language-nodejs" "$pulumi_bin/pulumi-language-nodejs.tmp"
+    mv "$pulumi_bin/pulumi-language-nodejs.tmp" "$pulumi_bin/pulumi-language-nodejs"
+  fi
+fi
+
 # Pulumi's own distribution ships the dynamic-provider shim beside the CLI; a CLI built here gets
 # the same shim (it resolves @pulumi/pulumi from the program's folder), so nothing is taken from PATH.
 if [ "$pulumi_bin" = "$cache/pulumi-$PULUMI_VERSION/bin" ] && [ ! -x "$pulumi_bin/pulumi-resource-pulumi-nodejs" ]; then
