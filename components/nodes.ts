@@ -13,10 +13,22 @@ export interface ClusterNode {
     readonly sshUser: string;
 }
 
-/** Role names of a node count, e.g. ["control-plane"] for index 0 of the control plane. */
-export function nodeNames(controlPlaneCount: number, workerCount: number): { name: string; roles: Role[] }[] {
+/** A node to create: its name, roles, and whether clients reach the API on it. */
+export interface NodeName {
+    readonly name: string;
+    readonly roles: Role[];
+    /**
+     * The first control-plane node: it carries kubeapi-load-balancer (placementOverlay) and its
+     * IPv6 address is `loadbalancer-ips` when the API is reached over IPv6, so the API port is
+     * opened on it alone.
+     */
+    readonly api: boolean;
+}
+
+/** Names and roles of a node count, control plane first, e.g. cp-0 (the API node), cp-1, worker-0. */
+export function nodeNames(controlPlaneCount: number, workerCount: number): NodeName[] {
     return [
-        ...Array.from({ length: controlPlaneCount }, (_, i) => ({ name: `cp-${i}`, roles: ["control-plane"] as Role[] })),
-        ...Array.from({ length: workerCount }, (_, i) => ({ name: `worker-${i}`, roles: ["worker"] as Role[] })),
+        ...Array.from({ length: controlPlaneCount }, (_, i) => ({ name: `cp-${i}`, roles: ["control-plane"] as Role[], api: i === 0 })),
+        ...Array.from({ length: workerCount }, (_, i) => ({ name: `worker-${i}`, roles: ["worker"] as Role[], api: false })),
     ];
 }

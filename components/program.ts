@@ -8,7 +8,7 @@ import { CONFIG_KEYS, NAMESPACE } from "./config/keys";
 import { ConfigError, ValidConfig, loadConfig } from "./config/load";
 import { ExistingHosts } from "./existing/ExistingHosts";
 import { JujuCluster } from "./juju/JujuCluster";
-import { ingressRules } from "./net/firewall";
+import { apiEndpointPort, ingressRules } from "./net/firewall";
 import { ClusterNode } from "./nodes";
 import * as osCluster from "./openstack/ClusterNodes";
 import * as osNetwork from "./openstack/DualStackNetwork";
@@ -41,16 +41,21 @@ interface CloudNodes {
     loadBalancer?: (nodePort: pulumi.Output<number>) => pulumi.Output<string>;
 }
 
-function cloudNodes({ config }: ValidConfig): CloudNodes {
-    const ingress = ingressRules(config.adminCidrs, config.nodePortCidrs);
+function cloudNodes({ config, families }: ValidConfig): CloudNodes {
+    const loadBalancer = config.loadBalancer !== "none";
+    const ingress = ingressRules(config.adminCidrs, config.nodePortCidrs, {
+        apiPort: apiEndpointPort(apiOverIpv6(families, config.apiOverIpv6)),
+        loadBalancer,
+    });
     const counts = { controlPlaneCount: config.controlPlaneCount, workerCount: config.workerCount, sshUser: config.sshUser };
+    const workersOf = (nodes: ClusterNode[]) => nodes.filter((n) => n.roles.includes("worker"));
     switch (config.cloud) {
         case "aws": {
             const network = new awsNetwork.DualStackNetwork("ck", {
                 nodeCidr: config.nodeCidr,
                 availabilityZones: config.availabilityZones,
-                privateSubnets: config.privateSubnets,
                 ingress,
+                loadBalancer,
             });
             const nodes = new awsCluster.ClusterNodes("ck", {
                 ...counts,
@@ -59,19 +64,22 @@ function cloudNodes({ config }: ValidConfig): CloudNodes {
                 sshPublicKey: config.sshPublicKey,
                 subnetIds: network.publicSubnetIds,
                 clusterSecurityGroupId: network.clusterSecurityGroupId,
-                controlPlaneSecurityGroupId: network.controlPlaneSecurityGroupId,
+                apiSecurityGroupId: network.apiSecurityGroupId,
                 workerSecurityGroupId: network.workerSecurityGroupId,
             });
-            const workerIds = nodes.instanceIds.slice(config.controlPlaneCount);
+            const securityGroupId = network.loadBalancerSecurityGroupId;
             return {
                 nodes: nodes.nodes,
-                loadBalancer: (nodePort) =>
-                    new AwsIpv6LoadBalancer("nginx", {
-                        subnetIds: network.publicSubnetIds,
-                        vpcId: network.vpcId,
-                        workerInstanceIds: workerIds,
-                        nodePort,
-                    }).dnsName,
+                loadBalancer: securityGroupId
+                    ? (nodePort) =>
+                          new AwsIpv6LoadBalancer("nginx", {
+                              subnetIds: network.publicSubnetIds,
+                              vpcId: network.vpcId,
+                              securityGroupId,
+                              workerIpv6Addresses: workersOf(nodes.nodes).map((n) => n.ipv6),
+                              nodePort,
+                          }).dnsName
+                    : undefined,
             };
         }
         case "openstack": {
@@ -82,6 +90,7 @@ function cloudNodes({ config }: ValidConfig): CloudNodes {
                 ipv6Mode: config.ipv6Mode,
                 externalNetwork: config.externalNetwork,
                 ingress,
+                loadBalancer,
             });
             const nodes = new osCluster.ClusterNodes("ck", {
                 ...counts,
@@ -89,16 +98,20 @@ function cloudNodes({ config }: ValidConfig): CloudNodes {
                 image: config.image,
                 sshPublicKey: config.sshPublicKey,
                 networkId: network.networkId,
+                ipv4SubnetId: network.ipv4SubnetId,
+                ipv6SubnetId: network.ipv6SubnetId,
                 externalNetwork: config.externalNetwork,
-                securityGroups: network.securityGroups,
+                routerInterfaces: network.routerInterfaces,
+                securityGroupIds: network.securityGroupIds,
             });
-            const workerAddresses = pulumi
-                .all(nodes.nodes.filter((n) => n.roles.includes("worker")).map((n) => n.ipv6))
-                .apply((lists) => lists.flat());
+            const workerAddresses = pulumi.all(workersOf(nodes.nodes).map((n) => n.ipv6)).apply((lists) => lists.flat());
+            // The VIP is IPv6: Octavia refuses IPv4 sources on it (validation keeps IPv6 ones).
+            const allowedCidrs = ingress.filter((r) => r.nodes === "load-balancer" && r.family === "IPv6").map((r) => r.cidr);
             return {
                 nodes: nodes.nodes,
                 loadBalancer: (nodePort) =>
-                    new OsIpv6LoadBalancer("nginx", { ipv6SubnetId: network.ipv6SubnetId, workerAddresses, nodePort }).vipAddress,
+                    new OsIpv6LoadBalancer("nginx", { ipv6SubnetId: network.ipv6SubnetId, workerAddresses, nodePort, allowedCidrs })
+                        .vipAddress,
             };
         }
         case "existing":

@@ -14,16 +14,16 @@ export interface ClusterNodesArgs {
     readonly instanceType: string;
     /** AMI; empty for the newest Ubuntu 24.04 LTS from Canonical. */
     readonly imageId: string;
-    /** Public key for the login user; empty to rely on the image's own access. */
+    /** Public key for the login user (validation requires one on aws). */
     readonly sshPublicKey: string;
     /** Login user Juju enlists with. */
     readonly sshUser: string;
     /** Subnets to spread instances over (round robin). */
     readonly subnetIds: pulumi.Input<string>[];
-    /** Groups every node gets. */
+    /** Group every node gets. */
     readonly clusterSecurityGroupId: pulumi.Input<string>;
-    /** Extra group for control-plane nodes. */
-    readonly controlPlaneSecurityGroupId: pulumi.Input<string>;
+    /** Extra group for the API node: the first control-plane node, which carries kubeapi-load-balancer. */
+    readonly apiSecurityGroupId: pulumi.Input<string>;
     /** Extra group for workers. */
     readonly workerSecurityGroupId: pulumi.Input<string>;
 }
@@ -51,10 +51,8 @@ export class ClusterNodes extends pulumi.ComponentResource {
                 },
                 { parent: this },
             ).id;
-        const keyPair = args.sshPublicKey
-            ? new aws.ec2.KeyPair(`${name}-key`, { publicKey: args.sshPublicKey }, { parent: this })
-            : undefined;
-        const instances = nodeNames(args.controlPlaneCount, args.workerCount).map(({ name: nodeName, roles }, i) => {
+        const keyPair = new aws.ec2.KeyPair(`${name}-key`, { publicKey: args.sshPublicKey }, { parent: this });
+        const instances = nodeNames(args.controlPlaneCount, args.workerCount).map(({ name: nodeName, roles, api }, i) => {
             const instance = new aws.ec2.Instance(
                 `${name}-${nodeName}`,
                 {
@@ -63,11 +61,12 @@ export class ClusterNodes extends pulumi.ComponentResource {
                     subnetId: args.subnetIds[i % args.subnetIds.length],
                     vpcSecurityGroupIds: [
                         args.clusterSecurityGroupId,
-                        roles.includes("worker") ? args.workerSecurityGroupId : args.controlPlaneSecurityGroupId,
+                        ...(api ? [args.apiSecurityGroupId] : []),
+                        ...(roles.includes("worker") ? [args.workerSecurityGroupId] : []),
                     ],
                     ipv6AddressCount: 1,
                     sourceDestCheck: false,
-                    keyName: keyPair?.keyName,
+                    keyName: keyPair.keyName,
                     rootBlockDevice: { volumeSize: 32, volumeType: "gp3" },
                     metadataOptions: { httpTokens: "required", httpProtocolIpv6: "enabled" },
                     tags: { Name: `${name}-${nodeName}`, "ck-dualstack:role": roles.join("+") },

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { IngressRule } from "../net/firewall";
+import { IngressRule, NODE_PORT_RANGE, RuleTarget, clusterInternalRules } from "../net/firewall";
 import { awsSubnetLayout, ipv6SubnetOf } from "../plan/network";
 
 export interface DualStackNetworkArgs {
@@ -8,10 +8,10 @@ export interface DualStackNetworkArgs {
     readonly nodeCidr: string;
     /** Availability zones to spread subnets over. */
     readonly availabilityZones: number;
-    /** Also create private subnets, with an egress-only gateway for IPv6. */
-    readonly privateSubnets: boolean;
-    /** Ingress from outside the cluster (admin and NodePort ranges). */
+    /** Ingress from outside the cluster (admin, NodePort and load balancer ranges). */
     readonly ingress: readonly IngressRule[];
+    /** Make the security group of a Network Load Balancer in front of the workers, and admit it on them. */
+    readonly loadBalancer: boolean;
 }
 
 function ruleArgs(rule: IngressRule) {
@@ -25,21 +25,23 @@ function ruleArgs(rule: IngressRule) {
 }
 
 /**
- * A dual-stack VPC: an IPv4 block plus an Amazon-provided IPv6 /56, one /64 per subnet carved
- * once the /56 is known, IPv6 addresses and AAAA records on launch, `::/0` routes, and the
- * security groups the cluster needs (nothing open to the world unless configured).
+ * A dual-stack VPC: an IPv4 block plus an Amazon-provided IPv6 /56, one public subnet per zone
+ * with a /64 carved once the /56 is known, IPv6 addresses and AAAA records on launch, `::/0`
+ * routes, and the security groups the cluster needs (nothing open to the world unless configured).
+ * Nodes are in public subnets: the Juju controller enlists them over SSH on their public IPv4.
  */
 export class DualStackNetwork extends pulumi.ComponentResource {
     public readonly vpcId: pulumi.Output<string>;
     public readonly ipv6CidrBlock: pulumi.Output<string>;
     public readonly publicSubnetIds: pulumi.Output<string>[];
-    public readonly privateSubnetIds: pulumi.Output<string>[];
-    /** All traffic between cluster nodes, both families; SSH from admin ranges. */
+    /** All traffic between cluster nodes, both families (Calico VXLAN included); SSH from admin ranges. */
     public readonly clusterSecurityGroupId: pulumi.Output<string>;
-    /** The Kubernetes API from admin ranges. */
-    public readonly controlPlaneSecurityGroupId: pulumi.Output<string>;
-    /** NodePorts 30000-32767 from the configured ranges, IPv4 and IPv6. */
+    /** The API port the kubeconfig uses, from admin ranges: the first control-plane node only. */
+    public readonly apiSecurityGroupId: pulumi.Output<string>;
+    /** NodePorts 30000-32767 from the configured ranges and from the load balancer. */
     public readonly workerSecurityGroupId: pulumi.Output<string>;
+    /** The Network Load Balancer's own group (port 80 from the NodePort ranges); only with loadBalancer. */
+    public readonly loadBalancerSecurityGroupId?: pulumi.Output<string>;
 
     constructor(name: string, args: DualStackNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ck-dualstack:aws:DualStackNetwork", name, {}, opts);
@@ -68,22 +70,8 @@ export class DualStackNetwork extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        let privateRoutes: aws.ec2.RouteTable | undefined;
-        if (args.privateSubnets) {
-            const eigw = new aws.ec2.EgressOnlyInternetGateway(
-                `${name}-eigw`,
-                { vpcId: vpc.id, tags: { Name: `${name}-eigw` } },
-                { parent: this },
-            );
-            privateRoutes = new aws.ec2.RouteTable(
-                `${name}-private`,
-                { vpcId: vpc.id, routes: [{ ipv6CidrBlock: "::/0", egressOnlyGatewayId: eigw.id }], tags: { Name: `${name}-private` } },
-                { parent: this },
-            );
-        }
         this.publicSubnetIds = [];
-        this.privateSubnetIds = [];
-        for (const layout of awsSubnetLayout(args.nodeCidr, args.availabilityZones, args.privateSubnets)) {
+        for (const layout of awsSubnetLayout(args.nodeCidr, args.availabilityZones, false)) {
             const subnet = new aws.ec2.Subnet(
                 `${name}-${layout.name}`,
                 {
@@ -93,51 +81,78 @@ export class DualStackNetwork extends pulumi.ComponentResource {
                     ipv6CidrBlock: vpc.ipv6CidrBlock.apply((block) => ipv6SubnetOf(block, layout.ipv6Index)),
                     assignIpv6AddressOnCreation: true,
                     enableResourceNameDnsAaaaRecordOnLaunch: true,
-                    mapPublicIpOnLaunch: layout.public,
+                    mapPublicIpOnLaunch: true,
                     tags: { Name: `${name}-${layout.name}` },
                 },
                 { parent: this },
             );
-            const table = layout.public ? publicRoutes : privateRoutes;
-            if (table)
-                new aws.ec2.RouteTableAssociation(
-                    `${name}-${layout.name}`,
-                    { subnetId: subnet.id, routeTableId: table.id },
-                    { parent: this },
-                );
-            (layout.public ? this.publicSubnetIds : this.privateSubnetIds).push(subnet.id);
+            new aws.ec2.RouteTableAssociation(
+                `${name}-${layout.name}`,
+                { subnetId: subnet.id, routeTableId: publicRoutes.id },
+                { parent: this },
+            );
+            this.publicSubnetIds.push(subnet.id);
         }
+        // The provider removes the default allow-all egress of a new group: state it again.
         const egress = [
             { protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"], description: "all egress" },
         ];
-        const group = (suffix: string, description: string, nodes: IngressRule["nodes"], self: boolean) =>
+        const fromOutside = (nodes: RuleTarget) => args.ingress.filter((rule) => rule.nodes === nodes).map(ruleArgs);
+        const group = (suffix: string, description: string, ingress: pulumi.Input<aws.types.input.ec2.SecurityGroupIngress>[]) =>
             new aws.ec2.SecurityGroup(
                 `${name}-${suffix}`,
+                { vpcId: vpc.id, description, ingress, egress, tags: { Name: `${name}-${suffix}` } },
+                { parent: this },
+            );
+        // A group referencing itself admits every address of its members' interfaces, IPv4 and IPv6.
+        const internal = clusterInternalRules();
+        const cluster = group("cluster", "ck-dualstack cluster nodes", [
+            { protocol: "-1", fromPort: 0, toPort: 0, self: true, description: internal.map((r) => r.description).join("; ") },
+            ...fromOutside("all"),
+        ]);
+        const api = group("api", "ck-dualstack Kubernetes API (first control-plane node)", fromOutside("api"));
+        let nlb: aws.ec2.SecurityGroup | undefined;
+        if (args.loadBalancer) {
+            nlb = new aws.ec2.SecurityGroup(
+                `${name}-nlb`,
                 {
                     vpcId: vpc.id,
-                    description,
-                    ingress: [
-                        ...(self
-                            ? [
-                                  {
-                                      protocol: "-1",
-                                      fromPort: 0,
-                                      toPort: 0,
-                                      self: true,
-                                      description: "all traffic between cluster nodes, both families",
-                                  },
-                              ]
-                            : []),
-                        ...args.ingress.filter((rule) => rule.nodes === nodes).map(ruleArgs),
+                    description: "ck-dualstack Network Load Balancer in front of the workers",
+                    ingress: fromOutside("load-balancer"),
+                    // Only towards the workers' NodePorts (listener traffic and health checks).
+                    egress: [
+                        {
+                            protocol: "tcp",
+                            fromPort: NODE_PORT_RANGE.from,
+                            toPort: NODE_PORT_RANGE.to,
+                            cidrBlocks: [vpc.cidrBlock],
+                            ipv6CidrBlocks: [vpc.ipv6CidrBlock],
+                            description: "to the workers' NodePorts",
+                        },
                     ],
-                    egress,
-                    tags: { Name: `${name}-${suffix}` },
+                    tags: { Name: `${name}-nlb` },
                 },
                 { parent: this },
             );
-        this.clusterSecurityGroupId = group("cluster", "ck-dualstack cluster nodes", "all", true).id;
-        this.controlPlaneSecurityGroupId = group("control-plane", "ck-dualstack Kubernetes API", "control-plane", false).id;
-        this.workerSecurityGroupId = group("workers", "ck-dualstack worker NodePorts (IPv4 and IPv6)", "worker", false).id;
+        }
+        const workers = group("workers", "ck-dualstack worker NodePorts (IPv4 and IPv6)", [
+            ...fromOutside("worker"),
+            ...(nlb
+                ? [
+                      {
+                          protocol: "tcp",
+                          fromPort: NODE_PORT_RANGE.from,
+                          toPort: NODE_PORT_RANGE.to,
+                          securityGroups: [nlb.id],
+                          description: "nodeports from the NLB: health checks and forwarded clients",
+                      },
+                  ]
+                : []),
+        ]);
+        this.clusterSecurityGroupId = cluster.id;
+        this.apiSecurityGroupId = api.id;
+        this.workerSecurityGroupId = workers.id;
+        this.loadBalancerSecurityGroupId = nlb?.id;
         this.vpcId = vpc.id;
         this.ipv6CidrBlock = vpc.ipv6CidrBlock;
         this.registerOutputs({ vpcId: this.vpcId, ipv6CidrBlock: this.ipv6CidrBlock, publicSubnetIds: this.publicSubnetIds });

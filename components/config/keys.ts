@@ -36,12 +36,14 @@ export const CONFIG_KEYS = {
     nodeIpv6Cidr: {
         type: "string",
         default: "fd00:c00b:100::/64",
-        description: "IPv6 /64 of the OpenStack host subnet (ignored when ipv6SubnetPool is set; AWS assigns its own /56)",
+        description:
+            "IPv6 /64 of the OpenStack host subnet when ipv6SubnetPool is empty (not routed from outside); AWS assigns its own /56",
     },
     adminCidrs: {
         type: "array",
         default: [],
-        description: "Sources allowed to reach SSH and the Kubernetes API (6443), any family; empty: none",
+        description:
+            "Sources allowed to reach SSH and the Kubernetes API (443, or 6443 when reached over IPv6), any family; required on aws and openstack",
     },
     nodePortCidrs: {
         type: "array",
@@ -49,20 +51,29 @@ export const CONFIG_KEYS = {
         description: "Sources allowed to reach worker NodePorts 30000-32767, any family; empty: none",
     },
     sshUser: { type: "string", default: "ubuntu", description: "User Juju logs in as to enlist nodes (add-machine ssh:)" },
-    sshPublicKey: { type: "string", default: "", description: "Public key installed on new AWS/OpenStack instances for sshUser" },
+    sshPublicKey: {
+        type: "string",
+        default: "",
+        description: "Public key installed on new AWS/OpenStack instances for sshUser; required on aws and openstack",
+    },
     instanceType: { type: "string", default: "t3.large", description: "AWS instance type (the charms want 2 cores and 8 GiB)" },
     imageId: { type: "string", default: "", description: "AWS AMI; empty: the newest Ubuntu 24.04 LTS from Canonical" },
     availabilityZones: { type: "integer", default: 2, description: "AWS availability zones to spread subnets over (1 to 6)" },
     privateSubnets: {
         type: "boolean",
         default: false,
-        description: "AWS: also create private subnets with an egress-only gateway for IPv6",
+        description: "AWS: refused when true (nodes need a public IPv4 address for the Juju controller); kept so old stacks get the reason",
     },
     externalNetwork: { type: "string", default: "public", description: "OpenStack external network for the router gateway" },
     flavor: { type: "string", default: "m1.large", description: "OpenStack flavor for nodes" },
     image: { type: "string", default: "ubuntu-24.04", description: "OpenStack image name for nodes" },
     ipv6Mode: { type: "string", default: "slaac", description: "OpenStack IPv6 address and RA mode: slaac or dhcpv6-stateless" },
-    ipv6SubnetPool: { type: "string", default: "", description: "OpenStack IPv6 subnet pool ID to allocate the host /64 from" },
+    ipv6SubnetPool: {
+        type: "string",
+        default: "",
+        description:
+            "OpenStack IPv6 subnet pool for the host /64: default (the project's default IPv6 pool), a pool ID or name; needed when IPv6 is reached from outside",
+    },
     hosts: {
         type: "array",
         default: [],

@@ -261,6 +261,7 @@ export function validateConfig(config: StackConfig): Problem[] {
     }
     if (!/^[a-z_][a-z0-9_-]*$/.test(config.sshUser))
         problems.push({ key: "sshUser", value: config.sshUser, rule: "must be a plain user name" });
+    problems.push(...validateCloudAccess(config));
     return problems;
 }
 
@@ -293,4 +294,82 @@ function validateHosts(config: StackConfig, usesIpv6: boolean, pods: Cidr[], ser
             problems.push({ key: "hosts", value: config.hosts.join("; "), rule: `no host has the ${role} role` });
         }
     }
+}
+
+// ---- Cloud access rules (issue 11): what aws and openstack need to be reachable at all. ----
+
+/** An OpenSSH public key line: `<type> <base64> [comment]`. */
+const SSH_PUBLIC_KEY =
+    /^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/]+={0,3}( .*)?$/;
+
+/**
+ * Rules that keep a cloud stack reachable, checked before any resource exists:
+ * - aws/openstack nodes are enlisted with `juju add-machine ssh:` from the controller, so SSH must
+ *   be open to someone (adminCidrs) and a key installed (sshPublicKey);
+ * - OpenStack IPv6 is routed from outside only from a subnet pool the external network routes
+ *   (Neutron routers do not NAT IPv6 and floating IPs are IPv4 only): an API reached over IPv6,
+ *   the Octavia IPv6 VIP or IPv6 NodePort sources need ipv6SubnetPool;
+ * - Octavia admits everyone on a listener without `allowed_cidrs` and refuses sources of the
+ *   other family than its VIP (octavia/api/v2/controllers/listener.py,
+ *   `_validate_cidr_compatible_with_vip`): it needs IPv6 nodePortCidrs;
+ * - privateSubnets is refused (see the README): nodes must stay reachable from the controller.
+ */
+export function validateCloudAccess(config: StackConfig): Problem[] {
+    const problems: Problem[] = [];
+    if (config.cloud !== "aws" && config.cloud !== "openstack") return problems;
+    if (config.adminCidrs.length === 0) {
+        problems.push({
+            key: "adminCidrs",
+            value: "[]",
+            rule: `cloud=${config.cloud} nodes are enlisted over SSH from the Juju controller: list its address and yours (nothing is reachable otherwise)`,
+        });
+    }
+    if (config.sshPublicKey.trim() === "") {
+        problems.push({
+            key: "sshPublicKey",
+            value: "",
+            rule: `cloud=${config.cloud} instances get no login otherwise: give the public key whose private half the Juju controller uses`,
+        });
+    } else if (!SSH_PUBLIC_KEY.test(config.sshPublicKey.trim())) {
+        problems.push({
+            key: "sshPublicKey",
+            value: config.sshPublicKey,
+            rule: "is not an OpenSSH public key line ('ssh-ed25519 AAAA... comment')",
+        });
+    }
+    if (config.cloud === "aws" && config.privateSubnets) {
+        problems.push({
+            key: "privateSubnets",
+            value: "true",
+            rule: "is not supported: nodes must keep a public IPv4 address for the Juju controller to enlist them over SSH; set it to false",
+        });
+    }
+    if (config.cloud !== "openstack") return problems;
+    const ipv6NodePortSources = config.nodePortCidrs.filter((cidr) => cidr.includes(":"));
+    const firstService = splitList(config.serviceCidr)[0] ?? "";
+    const reachedOverIpv6 = [
+        ...(config.apiOverIpv6 || firstService.includes(":")
+            ? [`the API is reached over IPv6 (${config.apiOverIpv6 ? "apiOverIpv6" : "services prefer IPv6"})`]
+            : []),
+        ...(config.loadBalancer === "octavia" ? ["the Octavia VIP is IPv6"] : []),
+        ...(ipv6NodePortSources.length > 0 ? [`IPv6 NodePorts are opened to ${ipv6NodePortSources.join(", ")}`] : []),
+    ];
+    if (config.ipv6SubnetPool === "" && reachedOverIpv6.length > 0) {
+        problems.push({
+            key: "ipv6SubnetPool",
+            value: "",
+            rule:
+                `${reachedOverIpv6.join("; ")}, but nodeIpv6Cidr ${config.nodeIpv6Cidr} is not routed from outside ` +
+                "(Neutron does not NAT IPv6 and floating IPs are IPv4 only): name a subnet pool the external network routes " +
+                "('default' for the project's default IPv6 pool, an ID or a name)",
+        });
+    }
+    if (config.loadBalancer === "octavia" && ipv6NodePortSources.length === 0) {
+        problems.push({
+            key: "nodePortCidrs",
+            value: JSON.stringify(config.nodePortCidrs),
+            rule: "loadBalancer=octavia needs at least one IPv6 source: its listener admits only those (Octavia admits everyone on an empty list and refuses IPv4 sources on an IPv6 VIP)",
+        });
+    }
+    return problems;
 }

@@ -1,60 +1,116 @@
 import { Family } from "./cidr";
 
+/**
+ * Which nodes (or which cloud load balancer) a rule is opened on:
+ * - `all`: every node (SSH for enlisting);
+ * - `api`: the node clients reach the API on, the first control-plane node, which also carries
+ *   kubeapi-load-balancer (components/plan/overlay.ts places it there);
+ * - `worker`: every worker (NodePorts);
+ * - `load-balancer`: the cloud load balancer in front of the workers (AWS NLB security group,
+ *   Octavia listener `allowed_cidrs`).
+ */
+export type RuleTarget = "all" | "api" | "worker" | "load-balancer";
+
 /** One ingress rule both clouds render: AWS security group rules, OpenStack secgroup rules. */
 export interface IngressRule {
     /** What the rule is for, e.g. "ssh from admin". */
     readonly description: string;
-    readonly protocol: "tcp";
+    readonly protocol: "tcp" | "udp";
     readonly fromPort: number;
     readonly toPort: number;
     readonly cidr: string;
     readonly family: Family;
     /** Which nodes get it. */
-    readonly nodes: "all" | "control-plane" | "worker";
+    readonly nodes: RuleTarget;
 }
 
 export const NODE_PORT_RANGE = { from: 30000, to: 32767 } as const;
 
-const familyOf = (cidr: string): Family => (cidr.includes(":") ? "IPv6" : "IPv4");
+/** The port the cloud load balancer (NLB, Octavia) listens on for nginx. */
+export const LOAD_BALANCER_PORT = 80;
+
+/** Calico's VXLAN port (the bundle sets calico `vxlan: Always`, on both pools). */
+export const VXLAN_PORT = 4789;
 
 /**
- * Ingress from outside the cluster: SSH and the API from admin ranges, NodePorts on workers
- * from their ranges, in both families (this replaces `juju open-port`, which cannot open IPv6
- * NodePorts). Nothing is opened unless a range is configured. Traffic between cluster nodes is
- * allowed separately, by group membership.
+ * The API port in the kubeconfig `get-kubeconfig` hands out, read from the charms' source
+ * (charmed-kubernetes/charm-kubernetes-control-plane, src/k8s_api_endpoints.py `external()`, used by
+ * `create_kubeconfigs` for /home/ubuntu/config, which the action returns):
+ * - with `loadbalancer-ips` set, `from_config()` builds `https://<first address>:6443`: kube-apiserver
+ *   itself, on the control-plane node whose IPv6 address ck-dualstack puts there;
+ * - without it, `from_lb_external()` builds `https://<kubeapi-load-balancer public address>:443`
+ *   (the control plane asks the load balancer for `port_mapping = {443: 6443}`, src/charm.py
+ *   `configure_loadbalancers`; charm-kubeapi-load-balancer answers with its unit's public address).
  */
-export function ingressRules(adminCidrs: readonly string[], nodePortCidrs: readonly string[]): IngressRule[] {
+export function apiEndpointPort(loadbalancerIpsSet: boolean): number {
+    return loadbalancerIpsSet ? 6443 : 443;
+}
+
+const familyOf = (cidr: string): Family => (cidr.includes(":") ? "IPv6" : "IPv4");
+
+/** What is opened to the outside, besides the lists of sources. */
+export interface IngressOptions {
+    /** The API port clients use (apiEndpointPort). */
+    readonly apiPort: number;
+    /** A cloud load balancer is put in front of the workers. */
+    readonly loadBalancer: boolean;
+}
+
+/**
+ * Ingress from outside the cluster: SSH from admin ranges on every node, the API port the
+ * kubeconfig really uses on the API node, NodePorts on workers, and the load balancer's port,
+ * in both families (this replaces `juju open-port`, which cannot open IPv6 NodePorts). Nothing is
+ * opened unless a range is configured. Traffic between cluster nodes (Calico VXLAN included) is
+ * allowed separately, by group membership: see clusterInternalRules.
+ */
+export function ingressRules(
+    adminCidrs: readonly string[],
+    nodePortCidrs: readonly string[],
+    options: IngressOptions = { apiPort: apiEndpointPort(false), loadBalancer: false },
+): IngressRule[] {
     const rules: IngressRule[] = [];
+    const rule = (description: string, port: readonly [number, number], cidr: string, nodes: RuleTarget): IngressRule => ({
+        description: `${description} from ${cidr}`,
+        protocol: "tcp",
+        fromPort: port[0],
+        toPort: port[1],
+        cidr,
+        family: familyOf(cidr),
+        nodes,
+    });
     for (const cidr of adminCidrs) {
-        rules.push({
-            description: `ssh from ${cidr}`,
-            protocol: "tcp",
-            fromPort: 22,
-            toPort: 22,
-            cidr,
-            family: familyOf(cidr),
-            nodes: "all",
-        });
-        rules.push({
-            description: `kubernetes api from ${cidr}`,
-            protocol: "tcp",
-            fromPort: 6443,
-            toPort: 6443,
-            cidr,
-            family: familyOf(cidr),
-            nodes: "control-plane",
-        });
+        rules.push(rule("ssh", [22, 22], cidr, "all"));
+        rules.push(rule("kubernetes api", [options.apiPort, options.apiPort], cidr, "api"));
     }
     for (const cidr of nodePortCidrs) {
-        rules.push({
-            description: `nodeports from ${cidr}`,
-            protocol: "tcp",
-            fromPort: NODE_PORT_RANGE.from,
-            toPort: NODE_PORT_RANGE.to,
-            cidr,
-            family: familyOf(cidr),
-            nodes: "worker",
-        });
+        rules.push(rule("nodeports", [NODE_PORT_RANGE.from, NODE_PORT_RANGE.to], cidr, "worker"));
+        if (options.loadBalancer) rules.push(rule("nginx load balancer", [LOAD_BALANCER_PORT, LOAD_BALANCER_PORT], cidr, "load-balancer"));
     }
     return rules;
+}
+
+/** A rule between cluster nodes, by group membership. */
+export interface InternalRule {
+    readonly description: string;
+    /** `all` protocols, or one. */
+    readonly protocol: "all" | "tcp" | "udp";
+    readonly family: Family;
+}
+
+/**
+ * Traffic between cluster nodes, both families, all protocols: etcd, the API, kubelets, and
+ * Calico's VXLAN (UDP 4789) between node addresses, which carries pod traffic of both pools
+ * because the bundle sets `vxlan: Always`.
+ */
+export function clusterInternalRules(): InternalRule[] {
+    return (["IPv4", "IPv6"] as const).map((family) => ({
+        description: `all traffic between cluster nodes over ${family} (Calico VXLAN UDP ${VXLAN_PORT} included)`,
+        protocol: "all",
+        family,
+    }));
+}
+
+/** Whether internal rules admit a protocol in a family (e.g. VXLAN: udp, IPv6). */
+export function internalAdmits(rules: readonly InternalRule[], protocol: "tcp" | "udp", family: Family): boolean {
+    return rules.some((rule) => rule.family === family && (rule.protocol === "all" || rule.protocol === protocol));
 }

@@ -11,42 +11,64 @@ export interface ClusterNodesArgs {
     readonly flavor: string;
     /** Image name. */
     readonly image: string;
-    /** Public key for the login user; empty to rely on the image's own access. */
+    /** Public key for the login user (validation requires one on openstack). */
     readonly sshPublicKey: string;
     /** Login user Juju enlists with. */
     readonly sshUser: string;
     /** The dual-stack network. */
     readonly networkId: pulumi.Input<string>;
+    /** Its IPv4 subnet: every port gets an address there. */
+    readonly ipv4SubnetId: pulumi.Input<string>;
+    /** Its IPv6 subnet: every port gets an address there. */
+    readonly ipv6SubnetId: pulumi.Input<string>;
     /** External network whose pool gives floating IPv4 addresses. */
     readonly externalNetwork: string;
-    /** Security group names per role. */
-    readonly securityGroups: { cluster: pulumi.Input<string>; controlPlane: pulumi.Input<string>; worker: pulumi.Input<string> };
+    /** The router's interfaces, which must exist before a floating IP can be associated. */
+    readonly routerInterfaces: pulumi.Resource[];
+    /** Security group IDs per role, placed on the ports (not the instances) as the provider asks. */
+    readonly securityGroupIds: { cluster: pulumi.Input<string>; api: pulumi.Input<string>; worker: pulumi.Input<string> };
+}
+
+/** The IPv6 addresses among a port's fixed IPs (Neutron's own notation, no brackets). */
+export function ipv6Of(fixedIps: readonly string[]): string[] {
+    return fixedIps.filter((address) => address.includes(":"));
 }
 
 /**
- * Instances with addresses in both families on the dual-stack network, each with a floating
- * IPv4 address so the Juju controller can reach it over SSH.
+ * One port per node with an address in each subnet (security groups on the port), an instance
+ * booted on that port, and a floating IPv4 address associated with the port once the router
+ * reaches the subnet, so the Juju controller can reach the node over SSH. Addresses are read
+ * from the port: the instance's `networks[].port` is only what was configured and its
+ * `fixedIpV6` is in brackets in the provider version used (terraform-provider-openstack v1.54.1).
  */
 export class ClusterNodes extends pulumi.ComponentResource {
     public readonly nodes: ClusterNode[];
 
     constructor(name: string, args: ClusterNodesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ck-dualstack:openstack:ClusterNodes", name, {}, opts);
-        const keypair = args.sshPublicKey
-            ? new openstack.compute.Keypair(`${name}-key`, { publicKey: args.sshPublicKey }, { parent: this })
-            : undefined;
-        this.nodes = nodeNames(args.controlPlaneCount, args.workerCount).map(({ name: nodeName, roles }) => {
+        const keypair = new openstack.compute.Keypair(`${name}-key`, { publicKey: args.sshPublicKey }, { parent: this });
+        this.nodes = nodeNames(args.controlPlaneCount, args.workerCount).map(({ name: nodeName, roles, api }) => {
+            const port = new openstack.networking.Port(
+                `${name}-${nodeName}`,
+                {
+                    networkId: args.networkId,
+                    adminStateUp: true,
+                    fixedIps: [{ subnetId: args.ipv4SubnetId }, { subnetId: args.ipv6SubnetId }],
+                    securityGroupIds: [
+                        args.securityGroupIds.cluster,
+                        ...(api ? [args.securityGroupIds.api] : []),
+                        ...(roles.includes("worker") ? [args.securityGroupIds.worker] : []),
+                    ],
+                },
+                { parent: this },
+            );
             const instance = new openstack.compute.Instance(
                 `${name}-${nodeName}`,
                 {
                     flavorName: args.flavor,
                     imageName: args.image,
-                    keyPair: keypair?.name,
-                    networks: [{ uuid: args.networkId }],
-                    securityGroups: [
-                        args.securityGroups.cluster,
-                        roles.includes("worker") ? args.securityGroups.worker : args.securityGroups.controlPlane,
-                    ],
+                    keyPair: keypair.name,
+                    networks: [{ port: port.id }],
                     metadata: { "ck-dualstack-role": roles.join("+") },
                 },
                 { parent: this },
@@ -56,17 +78,18 @@ export class ClusterNodes extends pulumi.ComponentResource {
                 { pool: args.externalNetwork },
                 { parent: this },
             );
-            const port = instance.networks.apply((networks) => networks[0].port ?? "");
-            new openstack.networking.FloatingIpAssociate(
+            // Neutron refuses the association until the subnet has a router to the external network.
+            const association = new openstack.networking.FloatingIpAssociate(
                 `${name}-${nodeName}-fip`,
-                { floatingIp: floating.address, portId: port },
-                { parent: this },
+                { floatingIp: floating.address, portId: port.id },
+                { parent: this, dependsOn: args.routerInterfaces },
             );
             return {
                 name: nodeName,
                 roles,
-                ipv4: floating.address,
-                ipv6: instance.networks.apply((networks) => networks.map((n) => n.fixedIpV6 ?? "").filter((a) => a !== "")),
+                // Enlisting waits for the association and the instance, not just the address.
+                ipv4: pulumi.all([association.floatingIp, instance.id]).apply(([address]) => address),
+                ipv6: port.allFixedIps.apply(ipv6Of),
                 sshUser: args.sshUser,
             };
         });

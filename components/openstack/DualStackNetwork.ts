@@ -1,13 +1,13 @@
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
-import { IngressRule } from "../net/firewall";
+import { IngressRule, NODE_PORT_RANGE, RuleTarget, clusterInternalRules } from "../net/firewall";
 
 export interface DualStackNetworkArgs {
     /** IPv4 subnet of the hosts. */
     readonly nodeCidr: string;
-    /** IPv6 /64 of the hosts (unused when a subnet pool is given). */
+    /** IPv6 /64 of the hosts, used only when ipv6SubnetPool is empty (not routed from outside). */
     readonly nodeIpv6Cidr: string;
-    /** IPv6 subnet pool to allocate the /64 from; empty to use nodeIpv6Cidr. */
+    /** IPv6 subnet pool to allocate the /64 from: `default`, a pool ID or a pool name; empty for nodeIpv6Cidr. */
     readonly ipv6SubnetPool: string;
     /** `slaac` or `dhcpv6-stateless`: used for both address and RA mode so they always match. */
     readonly ipv6Mode: string;
@@ -15,19 +15,40 @@ export interface DualStackNetworkArgs {
     readonly externalNetwork: string;
     /** Ingress from outside the cluster (admin and NodePort ranges). */
     readonly ingress: readonly IngressRule[];
+    /** An Octavia load balancer will forward to the workers from the IPv6 subnet: admit it there. */
+    readonly loadBalancer: boolean;
+}
+
+const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+
+/** How the IPv6 subnet gets its /64: a fixed CIDR, a pool ID, or a pool to look up. */
+export type Ipv6Source = { cidr: string } | { poolId: string } | { lookup: { isDefault: true } | { name: string } };
+
+/** Reads `ipv6SubnetPool`: empty for nodeIpv6Cidr, `default` for the project's default IPv6 pool, a UUID, or a name. */
+export function ipv6Source(ipv6SubnetPool: string, nodeIpv6Cidr: string): Ipv6Source {
+    if (ipv6SubnetPool === "") return { cidr: nodeIpv6Cidr };
+    if (ipv6SubnetPool === "default") return { lookup: { isDefault: true } };
+    if (UUID.test(ipv6SubnetPool)) return { poolId: ipv6SubnetPool };
+    return { lookup: { name: ipv6SubnetPool } };
 }
 
 /**
- * A network with an IPv4 and an IPv6 subnet, a router to the external network with an
- * interface on each, and security groups mirroring the AWS ones in both ethertypes.
+ * A network with an IPv4 and an IPv6 subnet, a router to the external network with an interface
+ * on each, and security groups mirroring the AWS ones in both ethertypes. The IPv6 /64 comes from
+ * a subnet pool the external network routes (Neutron routers do not NAT IPv6 and floating IPs are
+ * IPv4 only), unless the operator chose a fixed, unrouted nodeIpv6Cidr.
  */
 export class DualStackNetwork extends pulumi.ComponentResource {
     public readonly networkId: pulumi.Output<string>;
     public readonly ipv4SubnetId: pulumi.Output<string>;
     public readonly ipv6SubnetId: pulumi.Output<string>;
+    /** The IPv6 /64 as Neutron allocated it (from the pool, known only after creation). */
+    public readonly ipv6SubnetCidr: pulumi.Output<string>;
     public readonly externalNetworkName: string;
-    /** Group names per role: every node gets `cluster`, plus its role's group. */
-    public readonly securityGroups: { cluster: pulumi.Output<string>; controlPlane: pulumi.Output<string>; worker: pulumi.Output<string> };
+    /** The router's interfaces: floating IPs can only be associated once they exist. */
+    public readonly routerInterfaces: openstack.networking.RouterInterface[];
+    /** Group IDs per role, for ports: every node gets `cluster`, the API node `api`, workers `worker`. */
+    public readonly securityGroupIds: { cluster: pulumi.Output<string>; api: pulumi.Output<string>; worker: pulumi.Output<string> };
 
     constructor(name: string, args: DualStackNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ck-dualstack:openstack:DualStackNetwork", name, {}, opts);
@@ -37,12 +58,23 @@ export class DualStackNetwork extends pulumi.ComponentResource {
             { networkId: network.id, ipVersion: 4, cidr: args.nodeCidr },
             { parent: this },
         );
+        const source = ipv6Source(args.ipv6SubnetPool, args.nodeIpv6Cidr);
+        const addressing =
+            "cidr" in source
+                ? { cidr: source.cidr }
+                : {
+                      subnetpoolId:
+                          "poolId" in source
+                              ? source.poolId
+                              : openstack.networking.getSubnetPoolOutput({ ipVersion: 6, ...source.lookup }, { parent: this }).id,
+                      prefixLength: 64,
+                  };
         const ipv6 = new openstack.networking.Subnet(
             `${name}-ipv6`,
             {
                 networkId: network.id,
                 ipVersion: 6,
-                ...(args.ipv6SubnetPool ? { subnetpoolId: args.ipv6SubnetPool, prefixLength: 64 } : { cidr: args.nodeIpv6Cidr }),
+                ...addressing,
                 ipv6AddressMode: args.ipv6Mode,
                 ipv6RaMode: args.ipv6Mode,
             },
@@ -54,28 +86,32 @@ export class DualStackNetwork extends pulumi.ComponentResource {
             { externalNetworkId: external.id, adminStateUp: true },
             { parent: this },
         );
-        for (const [suffix, subnet] of [
-            ["ipv4", ipv4],
-            ["ipv6", ipv6],
-        ] as const) {
-            new openstack.networking.RouterInterface(
-                `${name}-router-${suffix}`,
-                { routerId: router.id, subnetId: subnet.id },
-                { parent: this },
-            );
-        }
-        const group = (suffix: string, description: string, nodes: IngressRule["nodes"], self: boolean) => {
+        this.routerInterfaces = (
+            [
+                ["ipv4", ipv4],
+                ["ipv6", ipv6],
+            ] as const
+        ).map(
+            ([suffix, subnet]) =>
+                new openstack.networking.RouterInterface(
+                    `${name}-router-${suffix}`,
+                    { routerId: router.id, subnetId: subnet.id },
+                    { parent: this },
+                ),
+        );
+        const group = (suffix: string, description: string, nodes: RuleTarget, self: boolean) => {
             const secgroup = new openstack.networking.SecGroup(`${name}-${suffix}`, { description }, { parent: this });
             if (self) {
-                for (const ethertype of ["IPv4", "IPv6"]) {
+                for (const internal of clusterInternalRules()) {
                     new openstack.networking.SecGroupRule(
-                        `${name}-${suffix}-self-${ethertype.toLowerCase()}`,
+                        `${name}-${suffix}-self-${internal.family.toLowerCase()}`,
                         {
                             direction: "ingress",
-                            ethertype,
+                            ethertype: internal.family,
+                            // No protocol: every protocol, Calico's VXLAN (UDP 4789) included.
                             remoteGroupId: secgroup.id,
                             securityGroupId: secgroup.id,
-                            description: "all traffic between cluster nodes",
+                            description: internal.description,
                         },
                         { parent: this },
                     );
@@ -99,17 +135,42 @@ export class DualStackNetwork extends pulumi.ComponentResource {
                         { parent: this },
                     );
                 });
-            return secgroup.name;
+            return secgroup;
         };
-        this.securityGroups = {
-            cluster: group("cluster", "ck-dualstack cluster nodes", "all", true),
-            controlPlane: group("control-plane", "ck-dualstack Kubernetes API", "control-plane", false),
-            worker: group("workers", "ck-dualstack worker NodePorts (IPv4 and IPv6)", "worker", false),
+        const workers = group("workers", "ck-dualstack worker NodePorts (IPv4 and IPv6)", "worker", false);
+        if (args.loadBalancer) {
+            // Octavia reaches members from its own port on the member subnet (the VIP's subnet
+            // here), which is in none of our groups: admit that subnet on the NodePorts.
+            new openstack.networking.SecGroupRule(
+                `${name}-workers-octavia`,
+                {
+                    direction: "ingress",
+                    ethertype: "IPv6",
+                    protocol: "tcp",
+                    portRangeMin: NODE_PORT_RANGE.from,
+                    portRangeMax: NODE_PORT_RANGE.to,
+                    remoteIpPrefix: ipv6.cidr,
+                    securityGroupId: workers.id,
+                    description: "nodeports from the Octavia load balancer on the IPv6 subnet (health checks, forwarded clients)",
+                },
+                { parent: this },
+            );
+        }
+        this.securityGroupIds = {
+            cluster: group("cluster", "ck-dualstack cluster nodes", "all", true).id,
+            api: group("api", "ck-dualstack Kubernetes API (first control-plane node)", "api", false).id,
+            worker: workers.id,
         };
         this.networkId = network.id;
         this.ipv4SubnetId = ipv4.id;
         this.ipv6SubnetId = ipv6.id;
+        this.ipv6SubnetCidr = ipv6.cidr;
         this.externalNetworkName = args.externalNetwork;
-        this.registerOutputs({ networkId: this.networkId, ipv4SubnetId: this.ipv4SubnetId, ipv6SubnetId: this.ipv6SubnetId });
+        this.registerOutputs({
+            networkId: this.networkId,
+            ipv4SubnetId: this.ipv4SubnetId,
+            ipv6SubnetId: this.ipv6SubnetId,
+            ipv6SubnetCidr: this.ipv6SubnetCidr,
+        });
     }
 }

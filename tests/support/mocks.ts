@@ -1,73 +1,277 @@
+/**
+ * The one mock module of the component and program tests: pulumi.runtime.setMocks with answers
+ * that follow what the real providers return, quirks included, each citing its source. Where a
+ * provider computes a value from other resources (an address from a subnet), the mock computes it
+ * from the state it gave those resources, so a component that wires the wrong thing gets the
+ * wrong (or empty) answer, as it would in a real `pulumi up`.
+ *
+ * Sources:
+ * - @pulumi/openstack 3.15.2 wraps terraform-provider-openstack v1.54.1 (design.md, "Clouds");
+ * - @pulumi/aws 7.48.0 wraps terraform-provider-aws (its docs are in node_modules/@pulumi/aws).
+ */
 import * as pulumi from "@pulumi/pulumi";
+import { Cidr, formatCidr, parseCidr, subnetAt } from "../../components/net/cidr";
 
 /** A resource the program registered under mocks. */
 export interface Registered {
     readonly type: string;
     readonly name: string;
     readonly inputs: Record<string, unknown>;
+    /** Names of the resources the engine was told it depends on (dependsOn and inputs' resources). */
+    readonly dependencies: string[];
 }
 
+/** The /56 Amazon gives the VPC. */
 export const VPC_IPV6 = "2600:1f18:abcd:ef00::/56";
+/** The prefix of the project's default IPv6 subnet pool (a documentation range standing in for a routed one). */
+export const POOL_IPV6 = "2001:db8:4000::/48";
+/** The floating IPv4 pool of the external network. */
+export const FLOATING_IPV4 = "203.0.113.0/24";
 
-/** Outputs the clouds would compute, faked per type. */
-function fakeState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
-    const n = name.length;
-    switch (type) {
-        case "aws:ec2/vpc:Vpc":
-            return { ...inputs, ipv6CidrBlock: VPC_IPV6 };
-        case "aws:ec2/instance:Instance":
-            return { ...inputs, publicIp: `198.51.100.${n}`, ipv6Addresses: [`2600:1f18:abcd:ef00::${n}`] };
-        case "openstack:compute/instance:Instance":
-            return { ...inputs, networks: [{ uuid: "net", port: `port-${name}`, fixedIpV6: `fd00:c00b:100::${n}` }] };
-        case "openstack:networking/floatingIp:FloatingIp":
-            return { ...inputs, address: `203.0.113.${n}` };
-        case "pulumi-nodejs:dynamic/juju:Model":
-            return { ...inputs, modelRef: inputs.model, uuid: "uuid" };
-        case "pulumi-nodejs:dynamic/juju:Machine":
-            return {
-                ...inputs,
-                machineId: String(Number(/(\d+)$/.exec(name)?.[1] ?? 0) + (name.includes("worker") ? 10 : 0)),
-                ipAddresses: [inputs.address],
-            };
-        case "pulumi-nodejs:dynamic/juju:Deployment":
-            return { ...inputs, overlay: { applications: {} }, controlPlaneApp: "kubernetes-control-plane", unitCount: 9 };
-        case "pulumi-nodejs:dynamic/juju:Kubeconfig":
-            return { ...inputs, kubeconfig: "apiVersion: v1\nkind: Config\n", server: "https://127.0.0.1:6443" };
-        case "kubernetes:core/v1:Service": {
-            const spec = (inputs.spec ?? {}) as { ipFamilies?: string[] };
-            const ips: Record<string, string> = { IPv4: "10.152.183.20", IPv6: "fd00:c00b:2::20" };
-            return {
-                ...inputs,
-                spec: { ...spec, clusterIPs: (spec.ipFamilies ?? []).map((f) => ips[f]), ports: [{ port: 80, nodePort: 30080 }] },
-            };
-        }
-        default:
-            return inputs;
+type State = Record<string, unknown>;
+
+/** The n-th host address of a block, e.g. hostIn("10.0.0.0/24", 5) = "10.0.0.5". */
+function hostIn(cidr: string, n: number): string {
+    const block = parseCidr(cidr) as Cidr;
+    const host = subnetAt(block, block.family === "IPv4" ? 32 : 128, n);
+    return formatCidr(host).replace(/\/\d+$/, "");
+}
+
+/** Per-process fake cloud: what it already created, by id, so later answers can depend on it. */
+class FakeCloud {
+    private readonly byId = new Map<string, { type: string; state: State }>();
+    private counter = 0;
+
+    /** Unique like a cloud's: `<name>-id`, qualified by type when two resources share a name. */
+    idFor(type: string, name: string): string {
+        const plain = `${name}-id`;
+        return this.byId.has(plain) ? `${name}-${type.slice(type.lastIndexOf(":") + 1)}-id` : plain;
     }
+
+    remember(id: string, type: string, state: State): void {
+        this.byId.set(id, { type, state });
+    }
+
+    stateOf(id: unknown): State | undefined {
+        return typeof id === "string" ? this.byId.get(id)?.state : undefined;
+    }
+
+    next(): number {
+        return ++this.counter;
+    }
+
+    /** Outputs the clouds would compute, per type. */
+    state(type: string, name: string, inputs: State): State {
+        const n = this.next();
+        switch (type) {
+            case "aws:ec2/vpc:Vpc":
+                // ipv6_cidr_block is Optional+Computed: with assign_generated_ipv6_cidr_block Amazon
+                // picks the /56 when the VPC is created (terraform-provider-aws internal/service/ec2/vpc_.go;
+                // "Amazon-provided IPv6 CIDR block", VPC user guide). Nothing the program passes decides it.
+                return {
+                    ...inputs,
+                    arn: `arn:aws:ec2:us-east-1:123456789012:vpc/${name}`,
+                    ipv6CidrBlock: inputs.assignGeneratedIpv6CidrBlock === true ? VPC_IPV6 : "",
+                    ipv6AssociationId: inputs.assignGeneratedIpv6CidrBlock === true ? `vpc-cidr-assoc-${n}` : "",
+                };
+            case "aws:ec2/subnet:Subnet":
+                return { ...inputs, arn: `arn:aws:ec2:us-east-1:123456789012:subnet/${name}` };
+            case "aws:ec2/keyPair:KeyPair":
+                // key_name is Optional+Computed: generated when not given (aws_key_pair docs).
+                return { ...inputs, keyName: inputs.keyName ?? `${name}-${n}`, fingerprint: "00:11:22" };
+            case "aws:ec2/securityGroup:SecurityGroup":
+                return { ...inputs, arn: `arn:aws:ec2:us-east-1:123456789012:security-group/${name}` };
+            case "aws:ec2/instance:Instance": {
+                // A public IPv4 only when the subnet maps one on launch (or associatePublicIpAddress);
+                // IPv6 addresses from the subnet's /64 when ipv6AddressCount >= 1 or the subnet assigns
+                // on creation (aws_instance docs: public_ip, ipv6_address_count, ipv6_addresses).
+                const subnet = this.stateOf(inputs.subnetId) ?? {};
+                const publicIp = inputs.associatePublicIpAddress === true || subnet.mapPublicIpOnLaunch === true;
+                const wantsIpv6 = Number(inputs.ipv6AddressCount ?? 0) >= 1 || subnet.assignIpv6AddressOnCreation === true;
+                const ipv6Block = typeof subnet.ipv6CidrBlock === "string" ? subnet.ipv6CidrBlock : "";
+                return {
+                    ...inputs,
+                    privateIp: typeof subnet.cidrBlock === "string" ? hostIn(subnet.cidrBlock, 10 + n) : "",
+                    publicIp: publicIp ? `198.51.100.${n}` : "",
+                    ipv6Addresses: wantsIpv6 && ipv6Block ? [hostIn(ipv6Block, 0x100 + n)] : [],
+                };
+            }
+            case "aws:lb/loadBalancer:LoadBalancer":
+                return {
+                    ...inputs,
+                    arn: `arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/${name}/${n}`,
+                    dnsName: `${name}-${n}.elb.us-east-1.amazonaws.com`,
+                    securityGroups: inputs.securityGroups ?? [],
+                };
+            case "aws:lb/targetGroup:TargetGroup":
+                // target_type defaults to "instance" (terraform-provider-aws internal/service/elbv2/
+                // target_group.go, schema Default); ip_address_type is Optional+Computed and the
+                // CreateTargetGroup API defaults it to "ipv4".
+                return {
+                    ...inputs,
+                    arn: `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/${name}/${n}`,
+                    targetType: inputs.targetType ?? "instance",
+                    ipAddressType: inputs.ipAddressType ?? "ipv4",
+                };
+            case "openstack:networking/subnet:Subnet":
+                // With subnetpool_id the CIDR is allocated by Neutron and known only after creation.
+                if (inputs.subnetpoolId && !inputs.cidr) {
+                    const pool = parseCidr(POOL_IPV6) as Cidr;
+                    return { ...inputs, cidr: formatCidr(subnetAt(pool, Number(inputs.prefixLength ?? 64), n)) };
+                }
+                return { ...inputs };
+            case "openstack:networking/port:Port": {
+                // all_fixed_ips is what Neutron allocated, plain addresses (resource_openstack_networking_port_v2.go
+                // at v1.54.1, `d.Set("all_fixed_ips", ...)`); fixed_ip[].ip_address stays as configured,
+                // blank unless set (PortFixedIp docs: "This field will not be populated if it is left blank").
+                const fixedIps = (inputs.fixedIps ?? []) as { subnetId: string; ipAddress?: string }[];
+                const allFixedIps = fixedIps
+                    .map((fixed) => {
+                        const cidr = this.stateOf(fixed.subnetId)?.cidr;
+                        return fixed.ipAddress ?? (typeof cidr === "string" ? hostIn(cidr, 10 + n) : "");
+                    })
+                    .filter((address) => address !== "");
+                return { ...inputs, allFixedIps, macAddress: `fa:16:3e:00:00:${(n % 256).toString(16).padStart(2, "0")}` };
+            }
+            case "openstack:compute/instance:Instance": {
+                // terraform-provider-openstack v1.54.1, openstack/compute_instance_v2.go:
+                // - `port` in networks[] is only what was configured (InstanceNetwork{Port: portID},
+                //   portID from the config, lines 88/102/135; flattened back at line 511);
+                // - fixed_ip_v6 is written as fmt.Sprintf("[%s]", addr) (line 385); upstream dropped the
+                //   brackets in v3.2.0.
+                const networks = (inputs.networks ?? []) as { uuid?: string; port?: string; name?: string }[];
+                return {
+                    ...inputs,
+                    networks: networks.map((network, i) => {
+                        const port = this.stateOf(network.port);
+                        const addresses = (port?.allFixedIps ?? [
+                            `10.0.0.${10 + n}`,
+                            `fd00:c00b:100::${(0x100 + n).toString(16)}`,
+                        ]) as string[];
+                        const v4 = addresses.find((a) => !a.includes(":")) ?? "";
+                        const v6 = addresses.find((a) => a.includes(":"));
+                        return {
+                            uuid: network.uuid ?? (port?.networkId as string | undefined) ?? "net-id",
+                            name: network.name ?? "ck-net",
+                            port: network.port ?? "",
+                            fixedIpV4: v4,
+                            fixedIpV6: v6 ? `[${v6}]` : "",
+                            mac: (port?.macAddress as string | undefined) ?? `fa:16:3e:00:01:${i}`,
+                            accessNetwork: false,
+                        };
+                    }),
+                    accessIpV4: "",
+                    accessIpV6: "",
+                };
+            }
+            case "openstack:networking/floatingIp:FloatingIp":
+                // Neutron floating IPs are IPv4 only.
+                return { ...inputs, address: hostIn(FLOATING_IPV4, n % 250) };
+            case "openstack:networking/floatingIpAssociate:FloatingIpAssociate":
+                return { ...inputs };
+            case "openstack:loadbalancer/loadBalancer:LoadBalancer": {
+                const subnet = this.stateOf(inputs.vipSubnetId);
+                return {
+                    ...inputs,
+                    vipAddress: typeof subnet?.cidr === "string" ? hostIn(subnet.cidr, 0x200 + n) : "",
+                    vipPortId: `vip-port-${n}`,
+                };
+            }
+            case "pulumi-nodejs:dynamic/juju:Model":
+                return { ...inputs, modelRef: inputs.model, uuid: "uuid" };
+            case "pulumi-nodejs:dynamic/juju:Machine":
+                return {
+                    ...inputs,
+                    machineId: String(Number(/(\d+)$/.exec(name)?.[1] ?? 0) + (name.includes("worker") ? 10 : 0)),
+                    ipAddresses: [inputs.address],
+                };
+            case "pulumi-nodejs:dynamic/juju:Deployment":
+                return { ...inputs, overlay: { applications: {} }, controlPlaneApp: "kubernetes-control-plane", unitCount: 9 };
+            case "pulumi-nodejs:dynamic/juju:Kubeconfig":
+                return { ...inputs, kubeconfig: "apiVersion: v1\nkind: Config\n", server: "https://127.0.0.1:6443" };
+            case "kubernetes:core/v1:Service": {
+                const spec = (inputs.spec ?? {}) as { ipFamilies?: string[] };
+                const ips: Record<string, string> = { IPv4: "10.152.183.20", IPv6: "fd00:c00b:2::20" };
+                return {
+                    ...inputs,
+                    spec: { ...spec, clusterIPs: (spec.ipFamilies ?? []).map((f) => ips[f]), ports: [{ port: 80, nodePort: 30080 }] },
+                };
+            }
+            default:
+                return inputs;
+        }
+    }
+
+    /** Data sources. */
+    call(token: string, inputs: State): State {
+        switch (token) {
+            case "aws:index/getAvailabilityZones:getAvailabilityZones":
+                return { names: ["us-east-1a", "us-east-1b", "us-east-1c"], zoneIds: ["use1-az1", "use1-az2", "use1-az4"] };
+            case "aws:ec2/getAmi:getAmi":
+                return { id: "ami-ubuntu", name: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20260101" };
+            case "openstack:networking/getNetwork:getNetwork":
+                return { id: "ext-net-id", name: inputs.name ?? "public", external: true };
+            case "openstack:networking/getSubnetPool:getSubnetPool":
+                // The data source fails unless exactly one pool matches; here the project has one IPv6 pool.
+                return {
+                    id: "6f1b5a3c-0d4e-4b8a-9c2f-3e7d1a2b4c5d",
+                    name: inputs.name ?? "shared-default-subnetpool-v6",
+                    ipVersion: 6,
+                    isDefault: true,
+                    prefixes: [POOL_IPV6],
+                    defaultPrefixlen: 64,
+                };
+            default:
+                return inputs;
+        }
+    }
+}
+
+interface RegisterRequest {
+    getType(): string;
+    getName(): string;
+    getDependenciesList(): string[];
+}
+interface Monitor {
+    registerResource(req: RegisterRequest, callback: (...args: unknown[]) => void): void;
 }
 
 /** Installs mocks with the given stack config; returns the list registrations are added to. */
 export function installMocks(config: Record<string, string>, stack = "test"): Registered[] {
     const registered: Registered[] = [];
+    const cloud = new FakeCloud();
+    const dependencies = new Map<string, string[]>();
     pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [k.includes(":") ? k : `ck-dualstack:${k}`, v])));
     pulumi.runtime.setMocks(
         {
             newResource: (args) => {
-                registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-                return { id: `${args.name}-id`, state: fakeState(args.type, args.name, args.inputs) };
+                const id = cloud.idFor(args.type, args.name);
+                const state = cloud.state(args.type, args.name, args.inputs);
+                cloud.remember(id, args.type, state);
+                registered.push({
+                    type: args.type,
+                    name: args.name,
+                    inputs: args.inputs,
+                    dependencies: dependencies.get(`${args.type}::${args.name}`) ?? [],
+                });
+                return { id, state };
             },
-            call: (args) => {
-                if (args.token === "aws:index/getAvailabilityZones:getAvailabilityZones")
-                    return { names: ["us-east-1a", "us-east-1b", "us-east-1c"] };
-                if (args.token === "aws:ec2/getAmi:getAmi") return { id: "ami-ubuntu" };
-                if (args.token === "openstack:networking/getNetwork:getNetwork") return { id: "ext-net-id", name: "public" };
-                return args.inputs;
-            },
+            call: (args) => cloud.call(args.token, args.inputs),
         },
         "ck-dualstack",
         stack,
         false,
     );
+    // The mock monitor does not pass dependencies on to newResource: read them off the request.
+    const monitor = pulumi.runtime.getMonitor() as unknown as Monitor;
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, callback) => {
+        dependencies.set(
+            `${req.getType()}::${req.getName()}`,
+            req.getDependenciesList().map((urn) => urn.slice(urn.lastIndexOf("::") + 2)),
+        );
+        register(req, callback);
+    };
     return registered;
 }
 

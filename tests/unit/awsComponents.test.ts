@@ -7,20 +7,40 @@ const registered = installMocks({});
 // Components import @pulumi/aws, which must see the mocks first.
 const { DualStackNetwork } = require("../../components/aws/DualStackNetwork") as typeof import("../../components/aws/DualStackNetwork");
 const { ClusterNodes } = require("../../components/aws/ClusterNodes") as typeof import("../../components/aws/ClusterNodes");
-const { ingressRules } = require("../../components/net/firewall") as typeof import("../../components/net/firewall");
+const { Ipv6LoadBalancer } = require("../../components/aws/Ipv6LoadBalancer") as typeof import("../../components/aws/Ipv6LoadBalancer");
+const { apiEndpointPort, ingressRules } = require("../../components/net/firewall") as typeof import("../../components/net/firewall");
 
-type Rule = { fromPort: number; toPort: number; cidrBlocks?: string[]; ipv6CidrBlocks?: string[]; self?: boolean };
+type Rule = {
+    protocol: string;
+    fromPort: number;
+    toPort: number;
+    cidrBlocks?: string[];
+    ipv6CidrBlocks?: string[];
+    self?: boolean;
+    securityGroups?: string[];
+};
 
-async function build(adminCidrs: string[], nodePortCidrs: string[], privateSubnets: boolean, prefix: string) {
+interface BuildOptions {
+    adminCidrs?: string[];
+    nodePortCidrs?: string[];
+    apiOverIpv6?: boolean;
+    loadBalancer?: boolean;
+}
+
+async function build(prefix: string, options: BuildOptions = {}) {
     const before = registered.length;
+    const loadBalancer = options.loadBalancer ?? false;
     const network = new DualStackNetwork(prefix, {
         nodeCidr: "10.0.0.0/16",
         availabilityZones: 3,
-        privateSubnets,
-        ingress: ingressRules(adminCidrs, nodePortCidrs),
+        loadBalancer,
+        ingress: ingressRules(options.adminCidrs ?? [], options.nodePortCidrs ?? [], {
+            apiPort: apiEndpointPort(options.apiOverIpv6 ?? false),
+            loadBalancer,
+        }),
     });
     const nodes = new ClusterNodes(prefix, {
-        controlPlaneCount: 1,
+        controlPlaneCount: 2,
         workerCount: 2,
         instanceType: "t3.large",
         imageId: "",
@@ -28,25 +48,39 @@ async function build(adminCidrs: string[], nodePortCidrs: string[], privateSubne
         sshUser: "ubuntu",
         subnetIds: network.publicSubnetIds,
         clusterSecurityGroupId: network.clusterSecurityGroupId,
-        controlPlaneSecurityGroupId: network.controlPlaneSecurityGroupId,
+        apiSecurityGroupId: network.apiSecurityGroupId,
         workerSecurityGroupId: network.workerSecurityGroupId,
     });
-    await valueOf(nodes.nodes[2].ipv6);
+    let dnsName: string | undefined;
+    if (loadBalancer) {
+        const workers = nodes.nodes.filter((n) => n.roles.includes("worker"));
+        const nlb = new Ipv6LoadBalancer(prefix, {
+            subnetIds: network.publicSubnetIds,
+            vpcId: network.vpcId,
+            securityGroupId: network.loadBalancerSecurityGroupId!,
+            workerIpv6Addresses: workers.map((n) => n.ipv6),
+            nodePort: 30080,
+        });
+        dnsName = await valueOf(nlb.dnsName);
+    }
+    await valueOf(nodes.nodes[3].ipv6);
     await settle();
     const mine = registered.slice(before);
     const of = (type: string) => mine.filter((r) => r.type === type);
-    const ingress = (suffix: string) =>
-        (of("aws:ec2/securityGroup:SecurityGroup").find((r) => r.name === `${prefix}-${suffix}`)!.inputs.ingress ?? []) as Rule[];
-    return { network, nodes, of, ingress };
+    const group = (suffix: string) => of("aws:ec2/securityGroup:SecurityGroup").find((r) => r.name === `${prefix}-${suffix}`);
+    const ingress = (suffix: string) => (group(suffix)?.inputs.ingress ?? []) as Rule[];
+    const groupsOf = (nodeName: string) =>
+        of("aws:ec2/instance:Instance").find((r) => r.name === `${prefix}-${nodeName}`)!.inputs.vpcSecurityGroupIds as string[];
+    return { network, nodes, of, ingress, group, groupsOf, dnsName };
 }
 
 describe("AWS dual-stack network and nodes", () => {
-    it("gives every subnet a distinct /64 inside the VPC's /56, with IPv6 on creation and AAAA records", async () => {
-        const { of } = await build([], [], true, "a");
+    it("gives every subnet a distinct /64 of the /56 Amazon assigned to the VPC, with IPv6 on creation and AAAA records", async () => {
+        const { of } = await build("a");
         const subnets = of("aws:ec2/subnet:Subnet");
-        assert.equal(subnets.length, 6);
+        assert.equal(subnets.length, 3);
         const blocks = subnets.map((s) => s.inputs.ipv6CidrBlock as string);
-        assert.equal(new Set(blocks).size, 6);
+        assert.equal(new Set(blocks).size, 3);
         for (const block of blocks) {
             const parsed = parseCidr(block) as Cidr;
             assert.equal(parsed.prefix, 64);
@@ -54,51 +88,74 @@ describe("AWS dual-stack network and nodes", () => {
         }
         assert.ok(
             subnets.every(
-                (s) => s.inputs.assignIpv6AddressOnCreation === true && s.inputs.enableResourceNameDnsAaaaRecordOnLaunch === true,
+                (s) =>
+                    s.inputs.assignIpv6AddressOnCreation === true &&
+                    s.inputs.enableResourceNameDnsAaaaRecordOnLaunch === true &&
+                    s.inputs.mapPublicIpOnLaunch === true,
             ),
         );
-        assert.equal(of("aws:ec2/vpc:Vpc")[0].inputs.assignGeneratedIpv6CidrBlock, true);
-    });
-
-    it("routes ::/0 to the internet gateway, and to an egress-only gateway for private subnets", async () => {
-        const { of } = await build([], [], true, "b");
-        const tables = of("aws:ec2/routeTable:RouteTable").map(
-            (t) => t.inputs.routes as { ipv6CidrBlock?: string; cidrBlock?: string; gatewayId?: string; egressOnlyGatewayId?: string }[],
+        const vpc = of("aws:ec2/vpc:Vpc")[0];
+        assert.equal(vpc.inputs.assignGeneratedIpv6CidrBlock, true);
+        assert.equal(vpc.inputs.ipv6CidrBlock, undefined, "the /56 is Amazon's to choose, known after creation");
+        assert.ok(
+            subnets.every((s) => s.dependencies.includes(vpc.name)),
+            "subnets wait for the VPC's /56",
         );
-        const pub = tables.find((routes) => routes.some((r) => r.cidrBlock === "0.0.0.0/0"))!;
-        assert.ok(pub.some((r) => r.ipv6CidrBlock === "::/0" && r.gatewayId));
-        const priv = tables.find((routes) => routes.some((r) => r.egressOnlyGatewayId))!;
-        assert.ok(priv.some((r) => r.ipv6CidrBlock === "::/0"));
-        assert.equal(of("aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway").length, 1);
     });
 
-    it("launches every instance with an IPv6 address and source/dest check off", async () => {
-        const { of, nodes } = await build([], [], false, "c");
+    it("routes ::/0 and 0.0.0.0/0 to the internet gateway and makes no private subnets (defect 9)", async () => {
+        const { of } = await build("b");
+        const tables = of("aws:ec2/routeTable:RouteTable").map(
+            (t) => t.inputs.routes as { ipv6CidrBlock?: string; cidrBlock?: string; gatewayId?: string }[],
+        );
+        assert.equal(tables.length, 1);
+        assert.ok(tables[0].some((r) => r.ipv6CidrBlock === "::/0" && r.gatewayId));
+        assert.ok(tables[0].some((r) => r.cidrBlock === "0.0.0.0/0" && r.gatewayId));
+        assert.equal(of("aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway").length, 0);
+        assert.ok(of("aws:ec2/subnet:Subnet").every((s) => String(s.name).includes("public")));
+        assert.equal(of("aws:ec2/routeTableAssociation:RouteTableAssociation").length, 3);
+    });
+
+    it("launches every instance with a public IPv4, an IPv6 address, a key pair and source/dest check off", async () => {
+        const { of, nodes } = await build("c");
         const instances = of("aws:ec2/instance:Instance");
-        assert.equal(instances.length, 3);
+        assert.equal(instances.length, 4);
         for (const instance of instances) {
             assert.ok((instance.inputs.ipv6AddressCount as number) >= 1, instance.name);
             assert.equal(instance.inputs.sourceDestCheck, false, instance.name);
             assert.equal(instance.inputs.ami, "ami-ubuntu");
+            assert.ok(instance.inputs.keyName, "the key Juju logs in with");
         }
-        assert.deepEqual(await valueOf(nodes.nodes[0].ipv6), ["2600:1f18:abcd:ef00::6"]);
+        const [ipv6] = await valueOf(nodes.nodes[0].ipv6);
+        assert.ok(cidrContains(parseCidr(VPC_IPV6) as Cidr, parseCidr(`${ipv6}/128`) as Cidr), ipv6);
+        assert.match(await valueOf(nodes.nodes[0].ipv4), /^198\.51\.100\.\d+$/);
         assert.deepEqual(
             nodes.nodes.map((n) => n.roles[0]),
-            ["control-plane", "worker", "worker"],
+            ["control-plane", "control-plane", "worker", "worker"],
         );
     });
 
     it("opens nothing to the outside by default", async () => {
-        const { ingress } = await build([], [], false, "d");
-        assert.deepEqual(ingress("cluster"), [
-            { protocol: "-1", fromPort: 0, toPort: 0, self: true, description: "all traffic between cluster nodes, both families" },
-        ]);
-        assert.deepEqual(ingress("control-plane"), []);
+        const { ingress } = await build("d");
+        assert.deepEqual(
+            ingress("cluster").map((r) => [r.protocol, r.self]),
+            [["-1", true]],
+        );
+        assert.deepEqual(ingress("api"), []);
         assert.deepEqual(ingress("workers"), []);
     });
 
-    it("opens IPv4 and IPv6 NodePorts on workers and SSH/API only from admin ranges", async () => {
-        const { ingress } = await build(["203.0.113.7/32", "2001:db8:1::/48"], ["0.0.0.0/0", "::/0"], false, "e");
+    it("lets Calico's VXLAN (UDP 4789) flow between nodes in both families: every node is in the self-referencing group", async () => {
+        const { ingress, groupsOf, network } = await build("v");
+        const self = ingress("cluster").find((r) => r.self)!;
+        assert.equal(self.protocol, "-1", "all protocols, UDP 4789 included");
+        assert.equal(self.fromPort, 0);
+        const clusterGroup = await valueOf(network.clusterSecurityGroupId);
+        for (const node of ["cp-0", "cp-1", "worker-0", "worker-1"]) assert.ok(groupsOf(node).includes(clusterGroup), node);
+    });
+
+    it("opens IPv4 and IPv6 NodePorts on workers and SSH only from admin ranges", async () => {
+        const { ingress } = await build("e", { adminCidrs: ["203.0.113.7/32", "2001:db8:1::/48"], nodePortCidrs: ["0.0.0.0/0", "::/0"] });
         const nodePorts = ingress("workers").filter((r) => r.fromPort === 30000 && r.toPort === 32767);
         assert.deepEqual(
             nodePorts.map((r) => r.ipv6CidrBlocks ?? r.cidrBlocks),
@@ -109,9 +166,68 @@ describe("AWS dual-stack network and nodes", () => {
             ssh.map((r) => r.ipv6CidrBlocks ?? r.cidrBlocks),
             [["203.0.113.7/32"], ["2001:db8:1::/48"]],
         );
-        assert.ok(ingress("control-plane").every((r) => r.fromPort === 6443));
-        for (const rule of [...ingress("cluster"), ...ingress("control-plane")]) {
+        for (const rule of [...ingress("cluster"), ...ingress("api")]) {
             assert.ok(!(rule.cidrBlocks ?? []).includes("0.0.0.0/0") && !(rule.ipv6CidrBlocks ?? []).includes("::/0"));
         }
+    });
+
+    it("opens the port the kubeconfig uses (443 on kubeapi-load-balancer, 6443 over IPv6) on the first control-plane node only (defect 8)", async () => {
+        const viaLoadBalancer = await build("f", { adminCidrs: ["203.0.113.7/32"] });
+        assert.deepEqual(
+            viaLoadBalancer.ingress("api").map((r) => [r.fromPort, r.toPort, r.cidrBlocks]),
+            [[443, 443, ["203.0.113.7/32"]]],
+        );
+        const apiGroup = await valueOf(viaLoadBalancer.network.apiSecurityGroupId);
+        assert.ok(viaLoadBalancer.groupsOf("cp-0").includes(apiGroup), "cp-0 carries kubeapi-load-balancer");
+        assert.ok(!viaLoadBalancer.groupsOf("cp-1").includes(apiGroup));
+        assert.ok(!viaLoadBalancer.groupsOf("worker-0").includes(apiGroup));
+        const overIpv6 = await build("g", { adminCidrs: ["2001:db8:1::/48"], apiOverIpv6: true });
+        assert.deepEqual(
+            overIpv6.ingress("api").map((r) => [r.fromPort, r.toPort, r.ipv6CidrBlocks]),
+            [[6443, 6443, ["2001:db8:1::/48"]]],
+        );
+    });
+});
+
+describe("AWS Network Load Balancer in front of the IPv6 NodePort (defect 1)", () => {
+    it("forwards to an IPv6 target group of ip targets: the workers' IPv6 addresses on the NodePort", async () => {
+        const { of, nodes } = await build("n", { nodePortCidrs: ["::/0", "0.0.0.0/0"], loadBalancer: true });
+        const [group] = of("aws:lb/targetGroup:TargetGroup");
+        assert.deepEqual(
+            [group.inputs.ipAddressType, group.inputs.targetType, group.inputs.port, group.inputs.protocol],
+            ["ipv6", "ip", 30080, "TCP"],
+        );
+        const workers = await Promise.all(nodes.nodes.filter((n) => n.roles.includes("worker")).map((n) => valueOf(n.ipv6)));
+        const attachments = of("aws:lb/targetGroupAttachment:TargetGroupAttachment").sort((a, b) => a.name.localeCompare(b.name));
+        assert.deepEqual(
+            attachments.map((a) => [a.inputs.targetId, a.inputs.port]),
+            workers.map((addresses) => [addresses[0], 30080]),
+        );
+        const nlb = of("aws:lb/loadBalancer:LoadBalancer")[0].inputs;
+        assert.deepEqual([nlb.loadBalancerType, nlb.ipAddressType], ["network", "dualstack"]);
+    });
+
+    it("puts a security group on the NLB (port 80 from the NodePort ranges) and admits it on the workers' NodePorts", async () => {
+        const { of, ingress, group, network } = await build("m", { nodePortCidrs: ["2001:db8::/32"], loadBalancer: true });
+        const nlbGroup = await valueOf(network.loadBalancerSecurityGroupId!);
+        const nlb = of("aws:lb/loadBalancer:LoadBalancer")[0].inputs;
+        assert.deepEqual(nlb.securityGroups, [nlbGroup]);
+        assert.deepEqual(
+            ingress("nlb").map((r) => [r.fromPort, r.toPort, r.ipv6CidrBlocks]),
+            [[80, 80, ["2001:db8::/32"]]],
+        );
+        const egress = group("nlb")!.inputs.egress as Rule[];
+        assert.deepEqual(
+            egress.map((r) => [r.fromPort, r.toPort, r.ipv6CidrBlocks]),
+            [[30000, 32767, [VPC_IPV6]]],
+        );
+        const fromNlb = ingress("workers").filter((r) => r.securityGroups?.includes(nlbGroup));
+        assert.deepEqual(
+            fromNlb.map((r) => [r.protocol, r.fromPort, r.toPort]),
+            [["tcp", 30000, 32767]],
+            "health checks and forwarded clients come from the NLB",
+        );
+        const [targets] = of("aws:lb/targetGroup:TargetGroup");
+        assert.equal(targets.inputs.preserveClientIp, "false", "so the NLB, not the client, is the source the workers see");
     });
 });

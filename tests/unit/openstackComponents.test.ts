@@ -1,38 +1,69 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { installMocks, settle, valueOf } from "../support/mocks";
+import { Cidr, cidrContains, parseCidr } from "../../components/net/cidr";
+import { POOL_IPV6, installMocks, settle, valueOf } from "../support/mocks";
 
 const registered = installMocks({});
-const { DualStackNetwork } =
+const { DualStackNetwork, ipv6Source } =
     require("../../components/openstack/DualStackNetwork") as typeof import("../../components/openstack/DualStackNetwork");
 const { ClusterNodes } = require("../../components/openstack/ClusterNodes") as typeof import("../../components/openstack/ClusterNodes");
-const { ingressRules } = require("../../components/net/firewall") as typeof import("../../components/net/firewall");
+const { Ipv6LoadBalancer } =
+    require("../../components/openstack/Ipv6LoadBalancer") as typeof import("../../components/openstack/Ipv6LoadBalancer");
+const { apiEndpointPort, ingressRules } = require("../../components/net/firewall") as typeof import("../../components/net/firewall");
 
-async function build(prefix: string, ipv6SubnetPool = "") {
+interface BuildOptions {
+    ipv6SubnetPool?: string;
+    adminCidrs?: string[];
+    nodePortCidrs?: string[];
+    loadBalancer?: boolean;
+}
+
+async function build(prefix: string, options: BuildOptions = {}) {
     const before = registered.length;
+    const loadBalancer = options.loadBalancer ?? false;
+    const ingress = ingressRules(options.adminCidrs ?? [], options.nodePortCidrs ?? ["2001:db8::/32"], {
+        apiPort: apiEndpointPort(false),
+        loadBalancer,
+    });
     const network = new DualStackNetwork(prefix, {
         nodeCidr: "10.0.0.0/24",
         nodeIpv6Cidr: "fd00:c00b:100::/64",
-        ipv6SubnetPool,
+        ipv6SubnetPool: options.ipv6SubnetPool ?? "",
         ipv6Mode: "dhcpv6-stateless",
         externalNetwork: "public",
-        ingress: ingressRules([], ["2001:db8::/32"]),
+        ingress,
+        loadBalancer,
     });
     const nodes = new ClusterNodes(prefix, {
         controlPlaneCount: 1,
-        workerCount: 1,
+        workerCount: 2,
         flavor: "m1.large",
         image: "ubuntu-24.04",
-        sshPublicKey: "",
+        sshPublicKey: "ssh-ed25519 AAAA test",
         sshUser: "ubuntu",
         networkId: network.networkId,
+        ipv4SubnetId: network.ipv4SubnetId,
+        ipv6SubnetId: network.ipv6SubnetId,
         externalNetwork: "public",
-        securityGroups: network.securityGroups,
+        routerInterfaces: network.routerInterfaces,
+        securityGroupIds: network.securityGroupIds,
     });
-    await valueOf(nodes.nodes[1].ipv4);
+    const workers = nodes.nodes.filter((n) => n.roles.includes("worker"));
+    if (loadBalancer) {
+        const lb = new Ipv6LoadBalancer(prefix, {
+            ipv6SubnetId: network.ipv6SubnetId,
+            workerAddresses: valueOf(Promise.all(workers.map((n) => valueOf(n.ipv6))).then((lists) => lists.flat())),
+            nodePort: 30080,
+            allowedCidrs: ingress.filter((r) => r.nodes === "load-balancer" && r.family === "IPv6").map((r) => r.cidr),
+        });
+        await valueOf(lb.vipAddress);
+    }
+    await Promise.all(nodes.nodes.map((n) => valueOf(n.ipv4)));
     await settle();
     const mine = registered.slice(before);
-    return { nodes, of: (type: string) => mine.filter((r) => r.type === type) };
+    const of = (type: string) => mine.filter((r) => r.type === type);
+    const named = (type: string, name: string) => of(type).find((r) => r.name === name)!;
+    return { network, nodes, workers, of, named };
 }
 
 describe("OpenStack dual-stack network and nodes", () => {
@@ -50,19 +81,33 @@ describe("OpenStack dual-stack network and nodes", () => {
         assert.equal(of("openstack:networking/router:Router")[0].inputs.externalNetworkId, "ext-net-id");
     });
 
-    it("takes the /64 from a subnet pool when one is given", async () => {
-        const { of } = await build("p", "pool-1");
+    it("takes the /64 from the default pool, a named pool or a pool ID (defect 5)", async () => {
+        assert.deepEqual(ipv6Source("", "fd00::/64"), { cidr: "fd00::/64" });
+        assert.deepEqual(ipv6Source("default", "fd00::/64"), { lookup: { isDefault: true } });
+        assert.deepEqual(ipv6Source("6f1b5a3c-0d4e-4b8a-9c2f-3e7d1a2b4c5d", "fd00::/64"), {
+            poolId: "6f1b5a3c-0d4e-4b8a-9c2f-3e7d1a2b4c5d",
+        });
+        assert.deepEqual(ipv6Source("public-v6", "fd00::/64"), { lookup: { name: "public-v6" } });
+        const { of, workers } = await build("p", { ipv6SubnetPool: "default" });
         const v6 = of("openstack:networking/subnet:Subnet")[1].inputs;
-        assert.equal(v6.subnetpoolId, "pool-1");
-        assert.equal(v6.cidr, undefined);
+        assert.equal(v6.subnetpoolId, "6f1b5a3c-0d4e-4b8a-9c2f-3e7d1a2b4c5d");
+        assert.equal(v6.prefixLength, 64);
+        assert.equal(v6.cidr, undefined, "Neutron allocates the /64 from the pool");
+        const [address] = await valueOf(workers[0].ipv6);
+        assert.ok(cidrContains(parseCidr(POOL_IPV6) as Cidr, parseCidr(`${address}/128`) as Cidr), address);
     });
 
-    it("mirrors the AWS rules: cluster traffic in both ethertypes, IPv6 NodePorts on workers only", async () => {
+    it("mirrors the AWS rules: cluster traffic (Calico VXLAN included) in both ethertypes, IPv6 NodePorts on workers only", async () => {
         const { of } = await build("q");
         const rules = of("openstack:networking/secGroupRule:SecGroupRule").map((r) => r.inputs);
+        const internal = rules.filter((r) => r.remoteGroupId);
         assert.deepEqual(
-            rules.filter((r) => r.remoteGroupId).map((r) => r.ethertype),
-            ["IPv4", "IPv6"],
+            internal.map((r) => [r.ethertype, r.protocol]),
+            [
+                ["IPv4", undefined],
+                ["IPv6", undefined],
+            ],
+            "no protocol: all of them, UDP 4789 between node addresses included",
         );
         const open = rules.filter((r) => r.remoteIpPrefix);
         assert.deepEqual(
@@ -71,10 +116,112 @@ describe("OpenStack dual-stack network and nodes", () => {
         );
     });
 
-    it("gives every node a floating IPv4 and its IPv6 address", async () => {
-        const { nodes, of } = await build("r");
-        assert.equal(of("openstack:networking/floatingIp:FloatingIp").length, 2);
-        assert.match(await valueOf(nodes.nodes[0].ipv4), /^203\.0\.113\./);
-        assert.deepEqual(await valueOf(nodes.nodes[1].ipv6), ["fd00:c00b:100::10"]);
+    it("opens the API port on the first control-plane node's port only (defect 8)", async () => {
+        const { of, named, network } = await build("k", { adminCidrs: ["203.0.113.7/32"] });
+        const api = await valueOf(network.securityGroupIds.api);
+        const apiRules = of("openstack:networking/secGroupRule:SecGroupRule").filter((r) => r.inputs.securityGroupId === api);
+        assert.deepEqual(
+            apiRules.map((r) => [r.inputs.portRangeMin, r.inputs.portRangeMax, r.inputs.remoteIpPrefix]),
+            [[443, 443, "203.0.113.7/32"]],
+        );
+        const groups = (node: string) => named("openstack:networking/port:Port", `k-${node}`).inputs.securityGroupIds as string[];
+        assert.ok(groups("cp-0").includes(api));
+        assert.ok(!groups("worker-0").includes(api));
+    });
+});
+
+describe("OpenStack ports, floating IPs and order (defects 2, 3, 4)", () => {
+    it("boots each instance on its own port, with security groups on the port, not the instance", async () => {
+        const { of, named } = await build("r");
+        const ports = of("openstack:networking/port:Port");
+        assert.equal(ports.length, 3);
+        for (const port of ports) {
+            assert.deepEqual(
+                (port.inputs.fixedIps as { subnetId: string }[]).map((f) => f.subnetId),
+                ["r-ipv4-id", "r-ipv6-id"],
+            );
+            const instance = named("openstack:compute/instance:Instance", port.name).inputs;
+            assert.deepEqual(instance.networks, [{ port: `${port.name}-id` }]);
+            assert.equal(instance.securityGroups, undefined);
+            assert.ok((port.inputs.securityGroupIds as string[]).length >= 2, port.name);
+        }
+    });
+
+    it("associates each floating IP with the node's port, not the empty networks[].port the provider returns (defect 2)", async () => {
+        const { of } = await build("s");
+        const associations = of("openstack:networking/floatingIpAssociate:FloatingIpAssociate");
+        assert.equal(associations.length, 3);
+        for (const association of associations) {
+            assert.equal(association.inputs.portId, `${association.name.replace(/-fip$/, "")}-id`, association.name);
+        }
+    });
+
+    it("reads IPv6 addresses from the port, without the brackets the instance's fixedIpV6 has (defect 3)", async () => {
+        const { nodes } = await build("t");
+        for (const node of nodes.nodes) {
+            const addresses = await valueOf(node.ipv6);
+            assert.equal(addresses.length, 1, node.name);
+            assert.match(addresses[0], /^fd00:c00b:100::[0-9a-f]+$/, node.name);
+        }
+        assert.match(await valueOf(nodes.nodes[0].ipv4), /^203\.0\.113\.\d+$/);
+    });
+
+    it("creates ports after both subnets, associates floating IPs after the router interfaces, enlists after both (defect 4)", async () => {
+        const { of, named } = await build("u");
+        for (const port of of("openstack:networking/port:Port")) {
+            assert.ok(port.dependencies.includes("u-ipv4") && port.dependencies.includes("u-ipv6"), port.name);
+            assert.ok(named("openstack:compute/instance:Instance", port.name).dependencies.includes(port.name));
+        }
+        for (const association of of("openstack:networking/floatingIpAssociate:FloatingIpAssociate")) {
+            assert.ok(
+                association.dependencies.includes("u-router-ipv4") && association.dependencies.includes("u-router-ipv6"),
+                `${association.name}: ${association.dependencies.join(", ")}`,
+            );
+        }
+    });
+});
+
+describe("Octavia in front of the workers (defect 6)", () => {
+    it("admits the VIP's subnet on the workers' NodePorts and only the IPv6 NodePort sources on the listener", async () => {
+        const { of, network, workers } = await build("l", {
+            ipv6SubnetPool: "default",
+            nodePortCidrs: ["2001:db8:42::/48", "198.51.100.0/24"],
+            loadBalancer: true,
+        });
+        const subnetCidr = await valueOf(network.ipv6SubnetCidr);
+        const worker = await valueOf(network.securityGroupIds.worker);
+        const fromSubnet = of("openstack:networking/secGroupRule:SecGroupRule").filter(
+            (r) => r.inputs.securityGroupId === worker && r.inputs.remoteIpPrefix === subnetCidr,
+        );
+        assert.deepEqual(
+            fromSubnet.map((r) => [r.inputs.ethertype, r.inputs.protocol, r.inputs.portRangeMin, r.inputs.portRangeMax]),
+            [["IPv6", "tcp", 30000, 32767]],
+        );
+        const listener = of("openstack:loadbalancer/listener:Listener")[0].inputs;
+        assert.deepEqual(listener.allowedCidrs, ["2001:db8:42::/48"]);
+        const lb = of("openstack:loadbalancer/loadBalancer:LoadBalancer")[0].inputs;
+        assert.equal(lb.vipSubnetId, "l-ipv6-id");
+        const members = of("openstack:loadbalancer/members:Members")[0].inputs.members as { address: string; subnetId: string }[];
+        const addresses = (await Promise.all(workers.map((n) => valueOf(n.ipv6)))).flat();
+        assert.deepEqual(
+            members.map((m) => [m.address, m.subnetId]),
+            addresses.map((a) => [a, "l-ipv6-id"]),
+        );
+        assert.ok(members.every((m) => !m.address.includes("[")));
+    });
+
+    it("refuses a listener that would admit everyone or IPv4 sources", () => {
+        for (const allowedCidrs of [[], ["0.0.0.0/0"]]) {
+            assert.throws(
+                () =>
+                    new Ipv6LoadBalancer(`x${allowedCidrs.length}`, {
+                        ipv6SubnetId: "s",
+                        workerAddresses: [],
+                        nodePort: 30080,
+                        allowedCidrs,
+                    }),
+                /IPv6 sources only/,
+            );
+        }
     });
 });

@@ -5,35 +5,74 @@ import { readStackFile } from "../../components/config/stackFile";
 import { installMocks, settle, valueOf } from "../support/mocks";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-// The committed dev stack (AWS) with a dual-stack NLB asked for, as `pulumi preview` would run it.
-const registered = installMocks({ ...readStackFile(ROOT, "dev"), loadBalancer: "nlb", nodePortCidrs: JSON.stringify(["::/0"]) }, "dev");
+// The committed dev stack (AWS) as `pulumi preview` would run it once the operator has set what the
+// stack file asks for (adminCidrs, sshPublicKey), with a dual-stack NLB and IPv6 NodePort clients.
+const registered = installMocks(
+    {
+        ...readStackFile(ROOT, "dev"),
+        adminCidrs: JSON.stringify(["203.0.113.7/32", "2001:db8:42::7/128"]),
+        sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDevStackTestKey operator@example",
+        loadBalancer: "nlb",
+        nodePortCidrs: JSON.stringify(["::/0"]),
+    },
+    "dev",
+);
 const { program } = require("../../components/program") as typeof import("../../components/program");
 
+type Rule = { fromPort: number; toPort: number; cidrBlocks?: string[]; ipv6CidrBlocks?: string[]; securityGroups?: string[] };
+const byType = (type: string) => registered.filter((r) => r.type === type);
+const group = (name: string) => byType("aws:ec2/securityGroup:SecurityGroup").find((r) => r.name === name)!;
+
 describe("the dev stack (AWS) under mocks", () => {
+    let outputs: Record<string, unknown>;
     it("registers the network, the instances, the Juju resources, the workload and the NLB", async () => {
-        const outputs = await program();
+        outputs = await program();
         await valueOf(outputs.loadBalancer as never);
         await settle();
-        const count = (type: string) => registered.filter((r) => r.type === type).length;
+        const count = (type: string) => byType(type).length;
         assert.equal(count("aws:ec2/vpc:Vpc"), 1);
         assert.equal(count("aws:ec2/subnet:Subnet"), 2);
         assert.equal(count("aws:ec2/instance:Instance"), 3);
+        assert.equal(count("aws:ec2/keyPair:KeyPair"), 1);
         assert.equal(count("pulumi-nodejs:dynamic/juju:Machine"), 3);
         assert.equal(count("kubernetes:core/v1:Service"), 2);
-        const nlb = registered.find((r) => r.type === "aws:lb/loadBalancer:LoadBalancer")!.inputs;
+        const nlb = byType("aws:lb/loadBalancer:LoadBalancer")[0].inputs;
         assert.deepEqual([nlb.loadBalancerType, nlb.ipAddressType], ["network", "dualstack"]);
-        assert.equal(count("aws:lb/targetGroupAttachment:TargetGroupAttachment"), 2, "one per worker");
+        assert.deepEqual(nlb.securityGroups, ["ck-nlb-id"]);
     });
 
-    it("enlists the instances' addresses with Juju and deploys the seed's ranges", () => {
-        const machines = registered.filter((r) => r.type === "pulumi-nodejs:dynamic/juju:Machine").map((r) => r.inputs.address);
+    it("forwards the NLB to the workers' IPv6 addresses on the IPv6 Service's NodePort", async () => {
+        const targets = byType("aws:lb/targetGroup:TargetGroup")[0].inputs;
+        assert.deepEqual([targets.ipAddressType, targets.targetType, targets.port], ["ipv6", "ip", 30080]);
+        const nodes = (await valueOf(outputs.nodes as never)) as { roles: string[]; ipv6: string[] }[];
+        const workerIpv6 = nodes.filter((n) => n.roles.includes("worker")).map((n) => n.ipv6[0]);
+        const attached = byType("aws:lb/targetGroupAttachment:TargetGroupAttachment").map((a) => a.inputs.targetId as string);
+        assert.equal(attached.length, 2, "one per worker");
+        assert.deepEqual(new Set(attached), new Set(workerIpv6));
+        const workers = group("ck-workers").inputs.ingress as Rule[];
+        assert.ok(workers.some((r) => r.securityGroups?.includes("ck-nlb-id") && r.fromPort === 30000 && r.toPort === 32767));
+    });
+
+    it("opens SSH from admin ranges and the kubeconfig's port 443 on the API node only", () => {
+        const ssh = (group("ck-cluster").inputs.ingress as Rule[]).filter((r) => r.fromPort === 22);
+        assert.equal(ssh.length, 2);
+        assert.deepEqual(
+            (group("ck-api").inputs.ingress as Rule[]).map((r) => r.fromPort),
+            [443, 443],
+        );
+        const cp = byType("aws:ec2/instance:Instance").find((r) => r.name === "ck-cp-0")!;
+        assert.ok((cp.inputs.vpcSecurityGroupIds as string[]).includes("ck-api-id"));
+    });
+
+    it("enlists the instances' public addresses with Juju and deploys the seed's ranges", () => {
+        const machines = byType("pulumi-nodejs:dynamic/juju:Machine").map((r) => r.inputs.address);
         assert.ok(
             machines.every((address) => /^198\.51\.100\.\d+$/.test(address as string)),
             String(machines),
         );
-        const deployment = registered.find((r) => r.type === "pulumi-nodejs:dynamic/juju:Deployment")!.inputs;
+        const deployment = byType("pulumi-nodejs:dynamic/juju:Deployment")[0].inputs;
         assert.equal(deployment.podCidr, "192.168.0.0/16,fd00:c00b:1::/112");
         assert.equal(deployment.serviceCidr, "10.152.183.0/24,fd00:c00b:2::/112");
-        assert.equal(deployment.loadbalancerIps, "", "IPv4-preferred: the API stays on IPv4");
+        assert.equal(deployment.loadbalancerIps, "", "IPv4-preferred: the API stays on IPv4, through kubeapi-load-balancer");
     });
 });

@@ -2,38 +2,71 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { readStackFile } from "../../components/config/stackFile";
-import { installMocks, settle, valueOf } from "../support/mocks";
+import { Cidr, cidrContains, parseCidr } from "../../components/net/cidr";
+import { POOL_IPV6, installMocks, settle, valueOf } from "../support/mocks";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-// The committed openstack stack (IPv6-preferred) with an Octavia load balancer.
-const registered = installMocks({ ...readStackFile(ROOT, "openstack"), loadBalancer: "octavia" }, "openstack");
+// The committed openstack stack (IPv6-preferred, host /64 from the default pool) once the operator
+// has set adminCidrs and sshPublicKey, with an Octavia load balancer for IPv6 clients.
+const registered = installMocks(
+    {
+        ...readStackFile(ROOT, "openstack"),
+        adminCidrs: JSON.stringify(["2001:db8:42::7/128"]),
+        sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOpenstackTestKey operator@example",
+        loadBalancer: "octavia",
+        nodePortCidrs: JSON.stringify(["2001:db8:42::/48"]),
+    },
+    "openstack",
+);
 const { program } = require("../../components/program") as typeof import("../../components/program");
 
+const byType = (type: string) => registered.filter((r) => r.type === type);
+const inPool = (address: string) => cidrContains(parseCidr(POOL_IPV6) as Cidr, parseCidr(`${address}/128`) as Cidr);
+
 describe("the openstack stack under mocks", () => {
-    it("registers the dual-stack network, nodes with floating IPv4, the Juju resources and Octavia", async () => {
+    it("registers the dual-stack network, one port per node with a floating IPv4, the Juju resources and Octavia", async () => {
         const outputs = await program();
         await valueOf(outputs.loadBalancer as never);
         await settle();
-        const count = (type: string) => registered.filter((r) => r.type === type).length;
+        const count = (type: string) => byType(type).length;
         assert.equal(count("openstack:networking/subnet:Subnet"), 2);
+        assert.equal(count("openstack:networking/port:Port"), 3);
         assert.equal(count("openstack:compute/instance:Instance"), 3);
         assert.equal(count("openstack:networking/floatingIp:FloatingIp"), 3);
         assert.equal(count("openstack:loadbalancer/loadBalancer:LoadBalancer"), 1);
-        const members = registered.find((r) => r.type === "openstack:loadbalancer/members:Members")!.inputs.members as {
-            address: string;
-        }[];
+        const v6 = byType("openstack:networking/subnet:Subnet")[1].inputs;
+        assert.ok(v6.subnetpoolId, "the /64 comes from the default pool");
+        for (const association of byType("openstack:networking/floatingIpAssociate:FloatingIpAssociate")) {
+            assert.equal(association.inputs.portId, `${association.name.replace(/-fip$/, "")}-id`);
+        }
+        const members = byType("openstack:loadbalancer/members:Members")[0].inputs.members as { address: string }[];
         assert.equal(members.length, 2, "the workers");
         assert.ok(
-            members.every((m) => m.address.includes(":")),
-            "IPv6 members",
+            members.every((m) => inPool(m.address)),
+            "routed IPv6 members, no brackets",
+        );
+        assert.deepEqual(byType("openstack:loadbalancer/listener:Listener")[0].inputs.allowedCidrs, ["2001:db8:42::/48"]);
+    });
+
+    it("reaches the API over IPv6 because services prefer it, on a routed address, port 6443 open to admins", () => {
+        const deployment = byType("pulumi-nodejs:dynamic/juju:Deployment")[0].inputs;
+        assert.match(deployment.serviceCidr as string, /^fd00:c00b:2::\/112,/);
+        assert.ok(inPool(deployment.loadbalancerIps as string), String(deployment.loadbalancerIps));
+        const kubeconfig = byType("pulumi-nodejs:dynamic/juju:Kubeconfig")[0].inputs;
+        assert.equal(kubeconfig.apiAddress, deployment.loadbalancerIps);
+        const apiRules = byType("openstack:networking/secGroupRule:SecGroupRule").filter((r) => r.inputs.securityGroupId === "ck-api-id");
+        assert.deepEqual(
+            apiRules.map((r) => [r.inputs.ethertype, r.inputs.portRangeMin, r.inputs.remoteIpPrefix]),
+            [["IPv6", 6443, "2001:db8:42::7/128"]],
         );
     });
 
-    it("reaches the API over IPv6 because services prefer it", () => {
-        const deployment = registered.find((r) => r.type === "pulumi-nodejs:dynamic/juju:Deployment")!.inputs;
-        assert.match(deployment.serviceCidr as string, /^fd00:c00b:2::\/112,/);
-        assert.match(deployment.loadbalancerIps as string, /^fd00:c00b:100::/);
-        const kubeconfig = registered.find((r) => r.type === "pulumi-nodejs:dynamic/juju:Kubeconfig")!.inputs;
-        assert.equal(kubeconfig.apiAddress, deployment.loadbalancerIps);
+    it("enlists each node on its floating IPv4 once it is associated and the instance exists", () => {
+        for (const machine of byType("pulumi-nodejs:dynamic/juju:Machine")) {
+            const node = String(machine.inputs.name);
+            assert.match(String(machine.inputs.address), /^203\.0\.113\.\d+$/);
+            assert.ok(machine.dependencies.includes(`ck-${node}-fip`), `${node}: ${machine.dependencies.join(", ")}`);
+            assert.ok(machine.dependencies.includes(`ck-${node}`), `${node}: ${machine.dependencies.join(", ")}`);
+        }
     });
 });

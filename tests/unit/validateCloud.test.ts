@@ -1,0 +1,102 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ConfigError, loadConfig } from "../../components/config/load";
+import { readStackConfig } from "../../components/config/stackConfig";
+import { formatProblem, validateCloudAccess, validateConfig } from "../../components/config/validate";
+
+const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIValidateCloudTestKey operator@example";
+/** A cloud stack that passes: admin range and key set. */
+const READY = { adminCidrs: JSON.stringify(["203.0.113.7/32"]), sshPublicKey: KEY };
+const IPV6_PREFERRED = { podCidr: "fd00:c00b:1::/112,192.168.0.0/16", serviceCidr: "fd00:c00b:2::/112,10.152.183.0/24" };
+
+/** Every problem of a raw config, formatted as the program prints them. */
+function problems(raw: Record<string, string>): string[] {
+    const { config, problems: typeProblems } = readStackConfig(raw);
+    return [...typeProblems, ...validateConfig(config)].map(formatProblem);
+}
+
+function cloudProblems(raw: Record<string, string>): string[] {
+    return validateCloudAccess(readStackConfig(raw).config).map(formatProblem);
+}
+
+describe("cloud access validation (issue 11)", () => {
+    it("accepts aws and openstack stacks with an admin range and a key, and asks nothing of sandbox or existing", () => {
+        assert.deepEqual(problems({ cloud: "aws", ...READY }), []);
+        assert.deepEqual(problems({ cloud: "openstack", ...READY }), []);
+        assert.deepEqual(cloudProblems({ cloud: "sandbox" }), []);
+        assert.deepEqual(cloudProblems({ cloud: "existing" }), []);
+    });
+
+    it("refuses aws and openstack without adminCidrs or sshPublicKey, one line each, all at once (defect 7)", () => {
+        for (const cloud of ["aws", "openstack"]) {
+            const found = problems({ cloud });
+            assert.ok(
+                found.some((line) =>
+                    /^ck-dualstack:adminCidrs = "\[\]": cloud=\w+ nodes are enlisted over SSH from the Juju controller/.test(line),
+                ),
+                found.join("\n"),
+            );
+            assert.ok(
+                found.some((line) => /^ck-dualstack:sshPublicKey = "": cloud=\w+ instances get no login otherwise/.test(line)),
+                found.join("\n"),
+            );
+        }
+        assert.throws(
+            () => loadConfig({ cloud: "aws" }),
+            (error: Error) => error instanceof ConfigError && /2 problems; nothing was created/.test(error.message),
+        );
+    });
+
+    it("refuses something that is not an OpenSSH public key", () => {
+        assert.match(
+            cloudProblems({ cloud: "aws", ...READY, sshPublicKey: "-----BEGIN OPENSSH PRIVATE KEY-----" }).join("\n"),
+            /not an OpenSSH public key/,
+        );
+        assert.deepEqual(cloudProblems({ cloud: "aws", ...READY, sshPublicKey: "ecdsa-sha2-nistp256 AAAAE2VjZHNh=" }), []);
+    });
+
+    it("refuses privateSubnets on aws with the reason (defect 9)", () => {
+        const found = problems({ cloud: "aws", ...READY, privateSubnets: "true" });
+        assert.deepEqual(found, [
+            'ck-dualstack:privateSubnets = "true": is not supported: nodes must keep a public IPv4 address for the Juju controller to enlist them over SSH; set it to false',
+        ]);
+    });
+
+    it("refuses OpenStack IPv6 that must be reached from outside on the unrouted nodeIpv6Cidr, naming why (defect 5)", () => {
+        const preferred = problems({ cloud: "openstack", ...READY, ...IPV6_PREFERRED });
+        assert.equal(preferred.length, 1, preferred.join("\n"));
+        assert.match(
+            preferred[0],
+            /^ck-dualstack:ipv6SubnetPool = "": the API is reached over IPv6 \(services prefer IPv6\), but nodeIpv6Cidr fd00:c00b:100::\/64 is not routed from outside/,
+        );
+        assert.match(problems({ cloud: "openstack", ...READY, apiOverIpv6: "true" })[0], /apiOverIpv6/);
+        assert.match(
+            problems({ cloud: "openstack", ...READY, nodePortCidrs: JSON.stringify(["2001:db8::/32"]) })[0],
+            /IPv6 NodePorts are opened to 2001:db8::\/32/,
+        );
+        assert.match(
+            problems({ cloud: "openstack", ...READY, loadBalancer: "octavia", nodePortCidrs: JSON.stringify(["2001:db8::/32"]) })[0],
+            /the Octavia VIP is IPv6/,
+        );
+        // A routed pool makes all of them reachable; IPv4-only reach keeps the API on the floating IPv4.
+        assert.deepEqual(problems({ cloud: "openstack", ...READY, ...IPV6_PREFERRED, ipv6SubnetPool: "default" }), []);
+        assert.deepEqual(problems({ cloud: "openstack", ...READY, nodePortCidrs: JSON.stringify(["198.51.100.0/24"]) }), []);
+    });
+
+    it("refuses Octavia without an IPv6 NodePort source: its listener would admit everyone (defect 6)", () => {
+        const found = problems({ cloud: "openstack", ...READY, ipv6SubnetPool: "default", loadBalancer: "octavia" });
+        assert.deepEqual(found, [
+            'ck-dualstack:nodePortCidrs = "[]": loadBalancer=octavia needs at least one IPv6 source: its listener admits only those (Octavia admits everyone on an empty list and refuses IPv4 sources on an IPv6 VIP)',
+        ]);
+        assert.equal(
+            problems({
+                cloud: "openstack",
+                ...READY,
+                ipv6SubnetPool: "default",
+                loadBalancer: "octavia",
+                nodePortCidrs: JSON.stringify(["198.51.100.0/24"]),
+            }).length,
+            1,
+        );
+    });
+});
