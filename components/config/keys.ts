@@ -36,25 +36,23 @@ export const CONFIG_KEYS = {
     nodeIpv6Cidr: {
         type: "string",
         default: "fd00:c00b:100::/64",
-        description:
-            "IPv6 /64 of the OpenStack host subnet when ipv6SubnetPool is empty (not routed from outside); AWS assigns its own /56",
+        description: "OpenStack host IPv6 /64 when ipv6SubnetPool is empty (not routed from outside); AWS assigns its own /56",
     },
     adminCidrs: {
         type: "array",
         default: [],
-        description:
-            "Sources allowed to reach SSH and the Kubernetes API (443, or 6443 when reached over IPv6), any family; required on aws and openstack",
+        description: "Sources allowed SSH and the API port the kubeconfig uses (443, 6443 over IPv6); required on aws/openstack",
     },
     nodePortCidrs: {
         type: "array",
         default: [],
-        description: "Sources allowed to reach worker NodePorts 30000-32767, any family; empty: none",
+        description: "Sources allowed to reach worker NodePorts 30000-32767 and the nginx load balancer (port 80), any family",
     },
     sshUser: { type: "string", default: "ubuntu", description: "User Juju logs in as to enlist nodes (add-machine ssh:)" },
     sshPublicKey: {
         type: "string",
         default: "",
-        description: "Public key installed on new AWS/OpenStack instances for sshUser; required on aws and openstack",
+        description: "Public key installed on new AWS/OpenStack instances for sshUser; required on aws/openstack",
     },
     instanceType: { type: "string", default: "t3.large", description: "AWS instance type (the charms want 2 cores and 8 GiB)" },
     imageId: { type: "string", default: "", description: "AWS AMI; empty: the newest Ubuntu 24.04 LTS from Canonical" },
@@ -62,7 +60,7 @@ export const CONFIG_KEYS = {
     privateSubnets: {
         type: "boolean",
         default: false,
-        description: "AWS: refused when true (nodes need a public IPv4 address for the Juju controller); kept so old stacks get the reason",
+        description: "AWS: refused when true (nodes need a public IPv4 address for the Juju client to enlist them)",
     },
     externalNetwork: { type: "string", default: "public", description: "OpenStack external network for the router gateway" },
     flavor: { type: "string", default: "m1.large", description: "OpenStack flavor for nodes" },
@@ -71,8 +69,7 @@ export const CONFIG_KEYS = {
     ipv6SubnetPool: {
         type: "string",
         default: "",
-        description:
-            "OpenStack IPv6 subnet pool for the host /64: default (the project's default IPv6 pool), a pool ID or name; needed when IPv6 is reached from outside",
+        description: "OpenStack IPv6 pool for the host /64 (default, an ID or a name); needed when IPv6 is reached from outside",
     },
     hosts: {
         type: "array",

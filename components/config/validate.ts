@@ -304,7 +304,9 @@ const SSH_PUBLIC_KEY =
 
 /**
  * Rules that keep a cloud stack reachable, checked before any resource exists:
- * - aws/openstack nodes are enlisted with `juju add-machine ssh:` from the controller, so SSH must
+ * - aws/openstack nodes are enlisted with `juju add-machine ssh:`, which SSHes from the Juju client
+ *   (where pulumi runs; Juju's manual-cloud docs: "accessible over SSH from the terminal you're running
+ *   the Juju client from"), so SSH must
  *   be open to someone (adminCidrs) and a key installed (sshPublicKey);
  * - OpenStack IPv6 is routed from outside only from a subnet pool the external network routes
  *   (Neutron routers do not NAT IPv6 and floating IPs are IPv4 only): an API reached over IPv6,
@@ -312,7 +314,7 @@ const SSH_PUBLIC_KEY =
  * - Octavia admits everyone on a listener without `allowed_cidrs` and refuses sources of the
  *   other family than its VIP (octavia/api/v2/controllers/listener.py,
  *   `_validate_cidr_compatible_with_vip`): it needs IPv6 nodePortCidrs;
- * - privateSubnets is refused (see the README): nodes must stay reachable from the controller.
+ * - privateSubnets is refused (see the README): nodes must stay reachable from the Juju client.
  */
 export function validateCloudAccess(config: StackConfig): Problem[] {
     const problems: Problem[] = [];
@@ -321,14 +323,14 @@ export function validateCloudAccess(config: StackConfig): Problem[] {
         problems.push({
             key: "adminCidrs",
             value: "[]",
-            rule: `cloud=${config.cloud} nodes are enlisted over SSH from the Juju controller: list its address and yours (nothing is reachable otherwise)`,
+            rule: `cloud=${config.cloud} nodes are enlisted over SSH from the machine running pulumi and juju: list its address (nothing is reachable otherwise)`,
         });
     }
     if (config.sshPublicKey.trim() === "") {
         problems.push({
             key: "sshPublicKey",
             value: "",
-            rule: `cloud=${config.cloud} instances get no login otherwise: give the public key whose private half the Juju controller uses`,
+            rule: `cloud=${config.cloud} instances get no login otherwise: give the public key whose private half the Juju client logs in with`,
         });
     } else if (!SSH_PUBLIC_KEY.test(config.sshPublicKey.trim())) {
         problems.push({
@@ -341,7 +343,7 @@ export function validateCloudAccess(config: StackConfig): Problem[] {
         problems.push({
             key: "privateSubnets",
             value: "true",
-            rule: "is not supported: nodes must keep a public IPv4 address for the Juju controller to enlist them over SSH; set it to false",
+            rule: "is not supported: nodes must keep a public IPv4 address for the Juju client to enlist them over SSH; set it to false",
         });
     }
     if (config.cloud !== "openstack") return problems;

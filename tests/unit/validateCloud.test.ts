@@ -32,7 +32,9 @@ describe("cloud access validation (issue 11)", () => {
             const found = problems({ cloud });
             assert.ok(
                 found.some((line) =>
-                    /^ck-dualstack:adminCidrs = "\[\]": cloud=\w+ nodes are enlisted over SSH from the Juju controller/.test(line),
+                    /^ck-dualstack:adminCidrs = "\[\]": cloud=\w+ nodes are enlisted over SSH from the machine running pulumi and juju/.test(
+                        line,
+                    ),
                 ),
                 found.join("\n"),
             );
@@ -58,7 +60,7 @@ describe("cloud access validation (issue 11)", () => {
     it("refuses privateSubnets on aws with the reason (defect 9)", () => {
         const found = problems({ cloud: "aws", ...READY, privateSubnets: "true" });
         assert.deepEqual(found, [
-            'ck-dualstack:privateSubnets = "true": is not supported: nodes must keep a public IPv4 address for the Juju controller to enlist them over SSH; set it to false',
+            'ck-dualstack:privateSubnets = "true": is not supported: nodes must keep a public IPv4 address for the Juju client to enlist them over SSH; set it to false',
         ]);
     });
 
