@@ -42,6 +42,14 @@ class FakeCloud {
     private readonly byId = new Map<string, { type: string; state: State }>();
     private counter = 0;
 
+    /** In a preview, what the cloud decides at creation is not known yet. */
+    constructor(private readonly preview: boolean) {}
+
+    /** A value the cloud picks at creation: unknown in a preview, as the engine reports it. */
+    private atCreation<T>(value: T): T | string {
+        return this.preview ? pulumi.runtime.unknownValue : value;
+    }
+
     /** Unique like a cloud's: `<name>-id`, qualified by type when two resources share a name. */
     idFor(type: string, name: string): string {
         const plain = `${name}-id`;
@@ -71,7 +79,7 @@ class FakeCloud {
                 return {
                     ...inputs,
                     arn: `arn:aws:ec2:us-east-1:123456789012:vpc/${name}`,
-                    ipv6CidrBlock: inputs.assignGeneratedIpv6CidrBlock === true ? VPC_IPV6 : "",
+                    ipv6CidrBlock: this.atCreation(inputs.assignGeneratedIpv6CidrBlock === true ? VPC_IPV6 : ""),
                     ipv6AssociationId: inputs.assignGeneratedIpv6CidrBlock === true ? `vpc-cidr-assoc-${n}` : "",
                 };
             case "aws:ec2/subnet:Subnet":
@@ -236,10 +244,13 @@ interface Monitor {
     registerResource(req: RegisterRequest, callback: (...args: unknown[]) => void): void;
 }
 
-/** Installs mocks with the given stack config; returns the list registrations are added to. */
-export function installMocks(config: Record<string, string>, stack = "test"): Registered[] {
+/**
+ * Installs mocks with the given stack config; returns the list registrations are added to. With
+ * `preview`, runs as `pulumi preview` does: what clouds decide at creation is unknown.
+ */
+export function installMocks(config: Record<string, string>, stack = "test", options: { preview?: boolean } = {}): Registered[] {
     const registered: Registered[] = [];
-    const cloud = new FakeCloud();
+    const cloud = new FakeCloud(options.preview ?? false);
     const dependencies = new Map<string, string[]>();
     pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [k.includes(":") ? k : `ck-dualstack:${k}`, v])));
     pulumi.runtime.setMocks(
@@ -260,7 +271,7 @@ export function installMocks(config: Record<string, string>, stack = "test"): Re
         },
         "ck-dualstack",
         stack,
-        false,
+        options.preview ?? false,
     );
     // The mock monitor does not pass dependencies on to newResource: read them off the request.
     const monitor = pulumi.runtime.getMonitor() as unknown as Monitor;
