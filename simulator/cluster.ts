@@ -82,16 +82,23 @@ function startDetached(command: string, args: string[], log: string): number {
 }
 
 /**
- * Starts a real etcd and kube-apiserver for a deployed control plane. The service range is the
- * deployed `service-cidr`, so a wrong overlay really breaks services; the API listens on ::1
- * when services prefer IPv6 and on 127.0.0.1 otherwise.
+ * Where the simulated API listens: ::1 when it is reached over IPv6 (kubeapi-load-balancer's
+ * `loadbalancer-ips` is IPv6, or services prefer IPv6), 127.0.0.1 otherwise.
  */
-export async function startApiServer(model: string, serviceCidr: string): Promise<SimApiServer> {
+export function apiHost(serviceCidr: string, balancerIps: string): string {
+    const first = balancerIps.split(/\s+/).filter(Boolean)[0] ?? serviceCidr.split(",")[0];
+    return first.includes(":") ? "::1" : "127.0.0.1";
+}
+
+/**
+ * Starts a real etcd and kube-apiserver for a deployed control plane. The service range is the
+ * deployed `service-cidr`, so a wrong overlay really breaks services.
+ */
+export async function startApiServer(model: string, serviceCidr: string, host: string): Promise<SimApiServer> {
     const dir = path.join(simHome(), "clusters", model);
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
     makeCertificates(dir);
-    const host = serviceCidr.split(",")[0].includes(":") ? "::1" : "127.0.0.1";
     const [etcdClient, etcdPeer, port] = [await freePort("127.0.0.1"), await freePort("127.0.0.1"), await freePort(host)];
     const token = crypto.randomBytes(24).toString("hex");
     fs.writeFileSync(path.join(dir, "tokens.csv"), `${token},admin,admin,system:masters\n`);
@@ -179,16 +186,22 @@ export function serverUrl(server: SimApiServer): string {
     return `https://${server.host.includes(":") ? `[${server.host}]` : server.host}:${server.port}`;
 }
 
-/** What the charm's get-kubeconfig action returns, for the simulated control plane. */
-export function kubeconfigFor(server: SimApiServer, model: string): string {
+/**
+ * What the charm's get-kubeconfig action returns, for the simulated control plane. The charm
+ * names kubeapi-load-balancer's `loadbalancer-ips` when set (charm-kubernetes-control-plane
+ * k8s_api_endpoints.external()); the port is the simulated API's.
+ */
+export function kubeconfigFor(server: SimApiServer, model: string, balancerIps: string): string {
     const ca = fs.readFileSync(path.join(server.dir, "ca.crt")).toString("base64");
+    const named = balancerIps.split(/\s+/).filter(Boolean)[0];
+    const url = named ? `https://${named.includes(":") ? `[${named}]` : named}:${server.port}` : serverUrl(server);
     return [
         "apiVersion: v1",
         "kind: Config",
         "clusters:",
         `- name: juju-cluster-${model}`,
         "  cluster:",
-        `    server: ${serverUrl(server)}`,
+        `    server: ${url}`,
         `    certificate-authority-data: ${ca}`,
         "users:",
         "- name: admin",
@@ -204,8 +217,8 @@ export function kubeconfigFor(server: SimApiServer, model: string): string {
     ].join("\n");
 }
 
-/** Restarts kube-apiserver alone with a new service range, as the charm does on `juju config`. */
-export async function restartApiServer(server: SimApiServer, serviceCidr: string): Promise<SimApiServer> {
+/** Restarts kube-apiserver alone with a new service range or address, as the charm does on `juju config`. */
+export async function restartApiServer(server: SimApiServer, serviceCidr: string, host: string): Promise<SimApiServer> {
     try {
         process.kill(server.apiserverPid, "SIGTERM");
     } catch {
@@ -213,9 +226,15 @@ export async function restartApiServer(server: SimApiServer, serviceCidr: string
     }
     const deadline = Date.now() + 10_000;
     while (alive(server.apiserverPid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-    const args = server.apiserverArgs.map((arg) =>
-        arg.startsWith("--service-cluster-ip-range=") ? `--service-cluster-ip-range=${serviceCidr}` : arg,
-    );
+    const replaced: Record<string, string> = {
+        "--service-cluster-ip-range": serviceCidr,
+        "--bind-address": host,
+        "--advertise-address": host,
+    };
+    const args = server.apiserverArgs.map((arg) => {
+        const name = arg.split("=")[0];
+        return name in replaced ? `${name}=${replaced[name]}` : arg;
+    });
     const apiserverPid = startDetached("kube-apiserver", args, path.join(server.dir, "kube-apiserver.log"));
-    return { ...server, apiserverPid, apiserverArgs: args, serviceCidr };
+    return { ...server, apiserverPid, apiserverArgs: args, serviceCidr, host };
 }

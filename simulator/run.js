@@ -6,7 +6,14 @@ const fs = require("fs");
 const path = require("path");
 
 const root = path.resolve(__dirname, "..");
-const sources = ["simulator/main.ts", "simulator/state.ts", "simulator/cluster.ts", "simulator/bundle.ts"];
+// Every module of the simulator, and the charm data it reads.
+const sources = ["simulator", "simulator/commands"].flatMap((dir) =>
+    fs
+        .readdirSync(path.join(root, dir))
+        .filter((name) => name.endsWith(".ts") || name === "charms.json")
+        .sort()
+        .map((name) => `${dir}/${name}`),
+);
 const hash = crypto.createHash("sha256");
 for (const file of sources) hash.update(fs.readFileSync(path.join(root, file)));
 const cacheDir = path.join(root, ".sandbox", "simulator-js", hash.digest("hex").slice(0, 16));
@@ -15,10 +22,16 @@ if (!fs.existsSync(path.join(cacheDir, "main.js"))) {
     const tmp = `${cacheDir}.${process.pid}.tmp`;
     fs.mkdirSync(tmp, { recursive: true });
     for (const file of sources) {
+        const target = path.join(tmp, path.relative("simulator", file));
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        if (!file.endsWith(".ts")) {
+            fs.copyFileSync(path.join(root, file), target);
+            continue;
+        }
         const out = ts.transpileModule(fs.readFileSync(path.join(root, file), "utf8"), {
             compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
         });
-        fs.writeFileSync(path.join(tmp, path.basename(file).replace(/\.ts$/, ".js")), out.outputText);
+        fs.writeFileSync(target.replace(/\.ts$/, ".js"), out.outputText);
     }
     try {
         fs.renameSync(tmp, cacheDir);

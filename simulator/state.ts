@@ -12,11 +12,17 @@ export interface SimUnit {
 export interface SimApplication {
     charm: string;
     channel: string;
+    /** Charm revision deployed (CK_JUJU_SIM_CHARM_REVISION at deploy or refresh time). */
+    revision?: number;
+    /** Option values set by the bundle or `juju config`; the rest are the charm's defaults. */
     options: Record<string, string>;
     /** Principal units; subordinates are derived from `subordinateTo`. */
     units: Record<string, SimUnit>;
     subordinateTo?: string[];
     exposed: boolean;
+    /** Set by remove-application: the application shows as dying until `removeAt`. */
+    life?: "dying";
+    removeAt?: number;
 }
 
 export interface SimMachine {
@@ -49,7 +55,10 @@ export interface SimModel {
 }
 
 export interface SimState {
+    /** Keyed by `controller:model`. */
     models: Record<string, SimModel>;
+    /** Set by `juju switch`; the first of CK_JUJU_SIM_CONTROLLERS until then. */
+    currentController?: string;
 }
 
 /** Where the simulator keeps its state: CK_JUJU_SIM_HOME, default <repo>/.sandbox/juju-sim. */

@@ -8,11 +8,11 @@ export interface DeploymentArgs extends JujuTargetArgs {
     readonly bundle: pulumi.Input<string>;
     /** Channel of the bundle and its charms. */
     readonly channel: pulumi.Input<string>;
-    /** Calico `cidr` (changing it replaces the deployment: pools are not re-addressed in place). */
+    /** Calico `cidr` (a change is refused: pools are not re-addressed in place). */
     readonly podCidr: pulumi.Input<string>;
     /** Control-plane `service-cidr` (may only grow in place). */
     readonly serviceCidr: pulumi.Input<string>;
-    /** Space-separated `loadbalancer-ips`, empty when the API is reached on IPv4. */
+    /** kubeapi-load-balancer's space-separated `loadbalancer-ips`, empty when the API is reached on IPv4. */
     readonly loadbalancerIps: pulumi.Input<string>;
     /** Enlisted machines and their roles, for the placement overlay. */
     readonly machines: pulumi.Input<PlacedMachine[]>;
@@ -20,12 +20,16 @@ export interface DeploymentArgs extends JujuTargetArgs {
     readonly expectedApplications: pulumi.Input<string[]>;
     /** Seconds between status polls. */
     readonly pollSeconds: pulumi.Input<number>;
-    /** Consecutive settled polls that count as settled. */
-    readonly settledPolls: pulumi.Input<number>;
+    /** Seconds every unit must stay active and idle to count as settled. */
+    readonly idleSeconds: pulumi.Input<number>;
     /** Minutes to wait for the model to settle. */
     readonly timeoutMinutes: pulumi.Input<number>;
     /** Minutes a unit may stay blocked. */
     readonly blockedGraceMinutes: pulumi.Input<number>;
+    /** Minutes a unit may stay in error while Juju retries its hooks. */
+    readonly errorGraceMinutes: pulumi.Input<number>;
+    /** Minutes `juju status` may keep failing transiently during a wait. */
+    readonly outageMinutes: pulumi.Input<number>;
 }
 
 /** The bundle deployed with the dual-stack and placement overlays, waited on until settled. */

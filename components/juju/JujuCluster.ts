@@ -31,7 +31,7 @@ export interface JujuClusterArgs {
     readonly podCidr: string;
     /** Control-plane `service-cidr`. */
     readonly serviceCidr: string;
-    /** Reach the API server on the control plane's IPv6 address (sets `loadbalancer-ips`). */
+    /** Reach the API over IPv6 (kubeapi-load-balancer's `loadbalancer-ips` on its IPv6 address). */
     readonly apiOverIpv6: boolean;
     /** The hosts to enlist. */
     readonly nodes: ClusterNode[];
@@ -41,6 +41,12 @@ export interface JujuClusterArgs {
     readonly timeoutMinutes: number;
     /** Minutes a unit may stay blocked. */
     readonly blockedGraceMinutes: number;
+    /** Minutes a unit may stay in error while Juju retries its hooks. */
+    readonly errorGraceMinutes: number;
+    /** Seconds every unit must stay active and idle to count as settled. */
+    readonly idleSeconds: number;
+    /** Minutes `juju status` may keep failing transiently during a wait. */
+    readonly outageMinutes: number;
 }
 
 /**
@@ -74,6 +80,7 @@ export class JujuCluster extends pulumi.ComponentResource {
                     {
                         jujuPath: args.jujuPath,
                         modelRef: model.modelRef,
+                        modelUuid: model.uuid,
                         name: node.name,
                         address: node.ipv4,
                         sshUser: node.sshUser,
@@ -82,15 +89,17 @@ export class JujuCluster extends pulumi.ComponentResource {
                     { parent: this },
                 ),
         );
-        const controlPlane = args.nodes.find((node) => node.roles.includes("control-plane"));
-        // The first address is what workers use; all go into the API server certificate.
+        // kubeapi-load-balancer runs on the first worker (placementOverlay); over IPv6, its IPv6
+        // address is what clients and workers reach the API on, through it to every control plane.
+        const balancerNode = args.nodes.find((node) => node.roles.includes("worker"));
         const apiAddress =
-            args.apiOverIpv6 && controlPlane ? pulumi.output(controlPlane.ipv6).apply((ips) => ips[0] ?? "") : pulumi.output("");
+            args.apiOverIpv6 && balancerNode ? pulumi.output(balancerNode.ipv6).apply((ips) => ips[0] ?? "") : pulumi.output("");
         const deployment = new Deployment(
             `${name}-deployment`,
             {
                 jujuPath: args.jujuPath,
                 modelRef: model.modelRef,
+                modelUuid: model.uuid,
                 bundle: args.bundle,
                 channel: args.channel,
                 podCidr: args.podCidr,
@@ -103,9 +112,11 @@ export class JujuCluster extends pulumi.ComponentResource {
                 ),
                 expectedApplications: BUNDLE_APPLICATIONS,
                 pollSeconds: args.pollSeconds,
-                settledPolls: 3,
+                idleSeconds: args.idleSeconds,
                 timeoutMinutes: args.timeoutMinutes,
                 blockedGraceMinutes: args.blockedGraceMinutes,
+                errorGraceMinutes: args.errorGraceMinutes,
+                outageMinutes: args.outageMinutes,
             },
             { parent: this, dependsOn: machines },
         );
@@ -114,6 +125,7 @@ export class JujuCluster extends pulumi.ComponentResource {
             {
                 jujuPath: args.jujuPath,
                 modelRef: model.modelRef,
+                modelUuid: model.uuid,
                 deploymentId: pulumi.interpolate`${deployment.id}|${deployment.serviceCidr}|${deployment.loadbalancerIps}`,
                 apiAddress,
                 controlPlaneApp: deployment.controlPlaneApp,

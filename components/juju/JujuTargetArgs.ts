@@ -4,6 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 export interface JujuTargetArgs {
     /** The Juju CLI to run. */
     readonly jujuPath: pulumi.Input<string>;
-    /** `controller:model`, or the model on the current controller. */
+    /** `controller:model`. */
     readonly modelRef: pulumi.Input<string>;
+    /** The model's UUID at creation: mutating calls check they still talk to that model. */
+    readonly modelUuid: pulumi.Input<string>;
 }

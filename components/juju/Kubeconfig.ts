@@ -5,7 +5,7 @@ import { lazyProvider, providerModule } from "./lazyProvider";
 export interface KubeconfigArgs extends JujuTargetArgs {
     /** Changes whenever the deployment does, so the kubeconfig is fetched again. */
     readonly deploymentId: pulumi.Input<string>;
-    /** The control plane's IPv6 address when the API is reached over IPv6; empty otherwise. */
+    /** kubeapi-load-balancer's IPv6 address when the API is reached over IPv6; empty otherwise. */
     readonly apiAddress: pulumi.Input<string>;
     /** The control-plane application the deployment found. */
     readonly controlPlaneApp: pulumi.Input<string>;

@@ -14,7 +14,7 @@ export interface ModelArgs {
 
 /** A Juju model (`add-model`; `destroy-model --destroy-storage` on delete). */
 export class Model extends pulumi.dynamic.Resource {
-    /** `controller:model` or the bare model name. */
+    /** `controller:model`, the controller resolved and recorded at creation. */
     public readonly modelRef!: pulumi.Output<string>;
     public readonly uuid!: pulumi.Output<string>;
 

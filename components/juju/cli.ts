@@ -1,9 +1,9 @@
-import { execFile } from "child_process";
+import { spawn } from "child_process";
 
 /** Why a Juju call failed, as far as the caller needs to act on it. */
-export type JujuFailure = "missing" | "not-found" | "already-exists" | "unreachable" | "timeout" | "other";
+export type JujuFailure = "missing" | "not-found" | "already-exists" | "unreachable" | "timeout" | "flood" | "malformed" | "other";
 
-/** A failed Juju call: which command, the kind of failure, and what juju said. */
+/** A failed Juju call: which command, the kind of failure, and what juju said (capped, never secrets). */
 export class JujuError extends Error {
     constructor(
         readonly kind: JujuFailure,
@@ -21,20 +21,43 @@ export interface JujuOptions {
     readonly jujuPath: string;
     /** Per-call timeout in milliseconds. */
     readonly timeoutMs?: number;
+    /** After the timeout's SIGTERM, how long the process group gets before SIGKILL. */
+    readonly killGraceMs?: number;
     /** Attempts for transient failures (controller unreachable), including the first. */
     readonly attempts?: number;
     /** First backoff delay in milliseconds; doubles each retry. */
     readonly backoffMs?: number;
+    /** The call's output may hold secrets (action results, kubeconfigs): errors quote none of it. */
+    readonly sensitive?: boolean;
+    /** Most bytes of stdout plus stderr kept; a call that prints more is killed. */
+    readonly maxOutputBytes?: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 5 * 60_000;
+const DEFAULT_KILL_GRACE_MS = 5_000;
 const DEFAULT_ATTEMPTS = 5;
 const DEFAULT_BACKOFF_MS = Number(process.env.CK_JUJU_BACKOFF_MS ?? 1000);
+const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
+/** Longest detail an error quotes: enough for juju's ERROR lines, never a whole document. */
+export const MAX_DETAIL_CHARS = 400;
+
+/**
+ * Juju's not-found errors for the things ck-dualstack removes or reads: models, machines,
+ * applications and units (juju/juju 3.6: `errors.NotFoundf("model %q")`, apiserver
+ * `machine %s not found`, `application %q not found`, `unit %q not found`). A missing controller,
+ * charm, action or anything else is not "already gone": it is a real failure.
+ */
+const GONE = [
+    /\bmodel "?[^\s"]+"? not found\b/i,
+    /\bmachine "?\d+(\/[a-z]+\/\d+)*"? not found\b/i,
+    /\bapplication "?[a-z][a-z0-9-]*"? not found\b/i,
+    /\bunit "?[a-z][a-z0-9-]*\/\d+"? not found\b/i,
+];
 
 /** Sorts juju's error text into the failures callers handle differently. */
 export function classifyFailure(stderr: string): JujuFailure {
     if (/already exists|already provisioned/i.test(stderr)) return "already-exists";
-    if (/not found|does not exist|no such (model|machine|application|unit)/i.test(stderr)) return "not-found";
+    if (GONE.some((pattern) => pattern.test(stderr))) return "not-found";
     if (
         /cannot connect|connection refused|unable to connect|i\/o timeout|no route to host|connection reset|try again|controller .* unavailable|EOF$/im.test(
             stderr,
@@ -45,15 +68,23 @@ export function classifyFailure(stderr: string): JujuFailure {
     return "other";
 }
 
-/** What juju said: its ERROR lines, or else the first line and the last two (a crash's message and where). */
-function summarize(text: string): string {
-    const lines = text
-        .trim()
-        .split("\n")
-        .filter((line) => line.trim() !== "");
-    const errors = lines.filter((line) => line.startsWith("ERROR"));
-    const picked = errors.length > 0 ? errors : lines.length > 3 ? [lines[0], ...lines.slice(-2)] : lines;
-    return picked.join(" | ") || "(no output)";
+const cap = (text: string) => (text.length > MAX_DETAIL_CHARS ? `${text.slice(0, MAX_DETAIL_CHARS)}… (cut)` : text);
+
+/**
+ * What juju said, for an error message: its ERROR lines, or else the first line and the last
+ * two (a crash's message and where), capped. Sensitive calls quote ERROR lines of stderr only.
+ */
+export function summarize(stdout: string, stderr: string, sensitive = false): string {
+    const lines = (text: string) =>
+        text
+            .trim()
+            .split("\n")
+            .filter((line) => line.trim() !== "");
+    const errors = lines(stderr).filter((line) => line.startsWith("ERROR"));
+    if (sensitive) return cap(errors.join(" | ")) || "(output withheld: it may hold secrets)";
+    const all = lines(stderr || stdout);
+    const picked = errors.length > 0 ? errors : all.length > 3 ? [all[0], ...all.slice(-2)] : all;
+    return cap(picked.join(" | ")) || "(no output)";
 }
 
 /** What a successful call printed. */
@@ -62,45 +93,83 @@ export interface JujuOutput {
     readonly stderr: string;
 }
 
+/** Signals the whole process group (juju may start helpers); the child may already be gone. */
+function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+    if (pid === undefined) return;
+    try {
+        process.kill(-pid, signal);
+    } catch {
+        // already exited
+    }
+}
+
 function runOnce(options: JujuOptions, args: readonly string[]): Promise<JujuOutput> {
-    const command = args.slice(0, 2).join(" ");
+    const command = args[0];
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const maxBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
     return new Promise((resolve, reject) => {
-        execFile(
-            options.jujuPath,
-            args,
-            { timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024, env: process.env },
-            (error, stdout, stderr) => {
-                if (!error) return resolve({ stdout, stderr });
-                const code = (error as NodeJS.ErrnoException).code;
-                if (code === "ENOENT") {
-                    return reject(
-                        new JujuError(
-                            "missing",
-                            command,
-                            `no Juju CLI at "${options.jujuPath}"; install the juju snap (3.6) or set ck-dualstack:jujuPath`,
-                        ),
-                    );
-                }
-                if (error.killed || (error as { signal?: string }).signal === "SIGTERM") {
-                    return reject(
-                        new JujuError(
-                            "timeout",
-                            command,
-                            `no answer within ${Math.round((options.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000)}s`,
-                        ),
-                    );
-                }
-                reject(new JujuError(classifyFailure(stderr), command, summarize(stderr || stdout)));
-            },
+        // Its own process group, so a timeout reaches every process juju started.
+        const child = spawn(options.jujuPath, args, { detached: true, stdio: ["ignore", "pipe", "pipe"], env: process.env });
+        const stdout: Buffer[] = [];
+        const stderr: Buffer[] = [];
+        let bytes = 0;
+        let failure: JujuError | undefined;
+        let killTimer: NodeJS.Timeout | undefined;
+        const stop = (error: JujuError) => {
+            if (failure) return;
+            failure = error;
+            signalGroup(child.pid, "SIGTERM");
+            killTimer = setTimeout(() => signalGroup(child.pid, "SIGKILL"), options.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
+        };
+        const collect = (into: Buffer[]) => (chunk: Buffer) => {
+            bytes += chunk.length;
+            if (bytes > maxBytes) {
+                stop(new JujuError("flood", command, `printed more than ${maxBytes} bytes; stopped it (output not quoted)`));
+                return;
+            }
+            into.push(chunk);
+        };
+        child.stdout.on("data", collect(stdout));
+        child.stderr.on("data", collect(stderr));
+        const timer = setTimeout(
+            () => stop(new JujuError("timeout", command, `no answer within ${Math.round(timeoutMs / 1000)}s; stopped it`)),
+            timeoutMs,
         );
+        child.on("error", (error: NodeJS.ErrnoException) => {
+            clearTimeout(timer);
+            if (error.code === "ENOENT") {
+                reject(
+                    new JujuError(
+                        "missing",
+                        command,
+                        `no Juju CLI at "${options.jujuPath}"; install the juju snap (3.6) or set ck-dualstack:jujuPath`,
+                    ),
+                );
+            } else reject(new JujuError("other", command, cap(error.message)));
+        });
+        child.on("close", (code, signal) => {
+            clearTimeout(timer);
+            if (killTimer) clearTimeout(killTimer);
+            if (failure) return reject(failure);
+            const out = { stdout: Buffer.concat(stdout).toString("utf8"), stderr: Buffer.concat(stderr).toString("utf8") };
+            if (code === 0) return resolve(out);
+            const detail = summarize(out.stdout, out.stderr, options.sensitive);
+            const kind = options.sensitive && !out.stderr.includes("ERROR") ? "other" : classifyFailure(out.stderr || out.stdout);
+            reject(new JujuError(kind, command, signal ? `${detail} (killed by ${signal})` : detail));
+        });
     });
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Failures worth another try: the controller did not answer, or the call hung. */
+export function isTransient(error: unknown): boolean {
+    return error instanceof JujuError && (error.kind === "unreachable" || error.kind === "timeout");
+}
+
 /**
- * Runs juju with execFile (no shell). Retries only when the controller was unreachable,
- * with exponential backoff; every other failure is final.
+ * Runs juju without a shell. Retries only when the controller was unreachable, with exponential
+ * backoff; every other failure is final.
  */
 export async function runJuju(options: JujuOptions, args: readonly string[]): Promise<JujuOutput> {
     const attempts = options.attempts ?? DEFAULT_ATTEMPTS;
@@ -117,20 +186,44 @@ export async function runJuju(options: JujuOptions, args: readonly string[]): Pr
     }
 }
 
-/** Runs juju and parses its JSON output. */
-export async function runJujuJson<T>(options: JujuOptions, args: readonly string[]): Promise<T> {
+/** A check of parsed JSON: returns what is wrong with its shape, or undefined when it fits. */
+export type ShapeCheck = (value: unknown) => string | undefined;
+
+/** A JSON object (not null, not an array) whose listed keys, when present, are objects too. */
+export function objectWith(...objectKeys: string[]): ShapeCheck {
+    return (value) => {
+        if (typeof value !== "object" || value === null || Array.isArray(value)) {
+            return `expected a JSON object, got ${value === null ? "null" : Array.isArray(value) ? "an array" : typeof value}`;
+        }
+        for (const key of objectKeys) {
+            const field = (value as Record<string, unknown>)[key];
+            if (field !== undefined && (typeof field !== "object" || field === null || Array.isArray(field))) {
+                return `expected "${key}" to be an object`;
+            }
+        }
+        return undefined;
+    };
+}
+
+/** Runs juju and parses its JSON output, checking its shape before anyone reads it. */
+export async function runJujuJson<T>(options: JujuOptions, args: readonly string[], shape: ShapeCheck = objectWith()): Promise<T> {
     const text = (await runJuju(options, [...args, "--format=json"])).stdout;
+    let parsed: unknown;
     try {
-        return JSON.parse(text) as T;
+        parsed = JSON.parse(text);
     } catch {
-        throw new JujuError("other", args[0], `output was not JSON: ${text.slice(0, 200)}`);
+        const quoted = options.sensitive ? "" : `: ${cap(text.slice(0, 200))}`;
+        throw new JujuError("malformed", args[0], `output was not JSON${quoted}`);
     }
+    const problem = shape(parsed);
+    if (problem) throw new JujuError("malformed", args[0], `unexpected output shape: ${problem}`);
+    return parsed as T;
 }
 
 /** Juju 3.x is supported; 2.9 and 4.x are refused with the reason. */
 export function checkJujuVersion(versionText: string): void {
     const match = /^(\d+)\.(\d+)/.exec(versionText.trim());
-    if (!match) throw new JujuError("other", "version", `cannot read the Juju version from "${versionText.trim()}"`);
+    if (!match) throw new JujuError("other", "version", `cannot read the Juju version from "${cap(versionText.trim())}"`);
     const major = Number(match[1]);
     if (major === 3) return;
     const why =

@@ -47,6 +47,8 @@ export interface UnitView {
     readonly workload: string;
     readonly agent: string;
     readonly message: string;
+    /** The agent's own message (e.g. why it is lost). */
+    readonly agentMessage?: string;
     readonly since?: string;
     readonly subordinate: boolean;
 }
@@ -54,8 +56,15 @@ export interface UnitView {
 /** What the deployment waiter needs to know about one status poll. */
 export interface StatusView {
     readonly units: UnitView[];
-    /** Units or machines in error, with their messages: the deployment fails at once. */
-    readonly errors: string[];
+    /** Units in error, described with their messages: Juju retries failed hooks, so they get a grace. */
+    readonly unitErrors: UnitView[];
+    /** Machines in (provisioning) error: nothing retries those, so the wait fails at once. */
+    readonly machineErrors: string[];
+    /**
+     * Machines whose agent is `down` and units whose agent is `lost` (the controller no longer
+     * hears from them: a host that is off or unreachable), keyed by what they are.
+     */
+    readonly unreachable: Map<string, string>;
     /** Units whose workload is blocked (allowed only for a grace period). */
     readonly blocked: UnitView[];
     /** Units neither settled nor in error, described with what they wait for. */
@@ -85,6 +94,7 @@ function flattenUnit(name: string, unit: UnitStatus, subordinate: boolean, out: 
             workload: workload.current,
             agent: agent.current,
             message: workload.message || agent.message,
+            agentMessage: agent.message,
             since: unit["workload-status"]?.since,
             subordinate,
         });
@@ -101,9 +111,12 @@ export function flattenUnits(status: JujuStatus): UnitView[] {
     return units.sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
 }
 
-function describe(unit: UnitView): string {
+/** `etcd/0 (error/idle: hook failed: "install")` */
+export function describeUnit(unit: UnitView): string {
     return `${unit.name} (${unit.workload}/${unit.agent}${unit.message ? `: ${unit.message}` : ""})`;
 }
+
+const inError = (unit: UnitView) => unit.workload === "error" || unit.agent === "error";
 
 /**
  * Reads one status poll against the applications the bundle should have. Subordinate
@@ -112,29 +125,45 @@ function describe(unit: UnitView): string {
  */
 export function interpretStatus(status: JujuStatus, expectedApplications: readonly string[]): StatusView {
     const units = flattenUnits(status);
-    const errors: string[] = [];
+    const machineErrors: string[] = [];
+    const unreachable = new Map<string, string>();
     for (const [id, machine] of Object.entries(status.machines ?? {})) {
         const agent = valueOf(machine["juju-status"]);
         const instance = valueOf(machine["machine-status"]);
+        const where = machine["dns-name"] ?? "no address";
         if (agent.current === "error" || instance.current === "error" || instance.current === "provisioning error") {
-            errors.push(`machine ${id} (${machine["dns-name"] ?? "no address"}): ${agent.message || instance.message || "error"}`);
+            machineErrors.push(`machine ${id} (${where}): ${agent.message || instance.message || "error"}`);
         }
+        // core/status: a machine agent the controller no longer hears from shows as "down".
+        if (agent.current === "down")
+            unreachable.set(
+                `machine ${id}`,
+                `machine ${id} (${where}) is down: ${agent.message || "agent is not communicating with the server"}`,
+            );
     }
     for (const unit of units) {
-        if (unit.workload === "error" || unit.agent === "error") errors.push(`unit ${describe(unit)}`);
+        // core/status: a unit agent the controller no longer hears from shows as "lost".
+        if (unit.agent === "lost")
+            unreachable.set(`unit ${unit.name}`, `unit ${unit.name} agent lost: ${unit.agentMessage || unit.message || "no message"}`);
     }
+    const unitErrors = units.filter(inError);
     const present = new Set(units.map((unit) => unit.name.split("/")[0]));
     const missingApplications = expectedApplications.filter((app) => !present.has(app));
     const isSettled = (unit: UnitView) => unit.workload === "active" && unit.agent === "idle";
     const blocked = units.filter((unit) => unit.workload === "blocked");
-    const pending = units.filter((unit) => !isSettled(unit) && unit.workload !== "error" && unit.agent !== "error").map(describe);
+    const pending = units.filter((unit) => !isSettled(unit) && !inError(unit)).map(describeUnit);
     const settledCount = units.filter(isSettled).length;
-    const settled = units.length > 0 && settledCount === units.length && missingApplications.length === 0 && errors.length === 0;
-    const waiting = [...missingApplications.map((app) => `${app} (no units yet)`), ...pending];
+    const settled =
+        units.length > 0 &&
+        settledCount === units.length &&
+        missingApplications.length === 0 &&
+        machineErrors.length === 0 &&
+        unreachable.size === 0;
+    const waiting = [...missingApplications.map((app) => `${app} (no units yet)`), ...pending, ...unitErrors.map(describeUnit)];
     const summary = settled
         ? `${settledCount}/${units.length} units active and idle`
         : `${settledCount}/${units.length} units settled; waiting on ${waiting.slice(0, 4).join(", ")}${waiting.length > 4 ? ` and ${waiting.length - 4} more` : ""}`;
-    return { units, errors, blocked, pending: waiting, missingApplications, settled, summary };
+    return { units, unitErrors, machineErrors, unreachable, blocked, pending: waiting, missingApplications, settled, summary };
 }
 
 /** The control-plane application's name: renamed in 1.24, kept by clusters upgraded in place. */

@@ -1,4 +1,5 @@
-import { JujuStatus, StatusView, interpretStatus } from "./status";
+import { isTransient } from "./cli";
+import { JujuStatus, StatusView, describeUnit, interpretStatus } from "./status";
 
 /** How to wait for a model to settle. */
 export interface WaitOptions {
@@ -8,19 +9,28 @@ export interface WaitOptions {
     readonly expectedApplications: readonly string[];
     /** Time between polls while units are still working. */
     readonly pollMs: number;
-    /** Consecutive settled polls that count as settled (hooks can briefly go idle between runs). */
-    readonly settledPolls: number;
+    /**
+     * How long every unit must stay active and idle, poll after poll, before the model counts as
+     * settled (python-libjuju's wait_for_idle `idle_period`: hooks go briefly idle between runs).
+     */
+    readonly idlePeriodMs: number;
     /** Give up after this long, naming what was still pending. */
     readonly timeoutMs: number;
     /** How long a unit may stay blocked before the wait fails. */
     readonly blockedGraceMs: number;
+    /** How long a unit may stay in error (Juju retries failed hooks) before the wait fails. */
+    readonly errorGraceMs: number;
+    /** How long `juju status` may keep failing transiently (controller unreachable) before the wait gives up. */
+    readonly outageLimitMs: number;
+    /** Blocked messages that are expected (e.g. an upgrade gate the caller resolves); they do not count against the grace. */
+    readonly acceptBlocked?: (message: string) => boolean;
     /** Progress lines (printed only when the picture changes). */
     readonly log: (line: string) => void;
     readonly now?: () => number;
     readonly sleep?: (ms: number) => Promise<void>;
 }
 
-/** The wait failed: a unit in error, blocked too long, or the timeout. */
+/** The wait failed: a unit in error or blocked past its grace, a host down, an outage, or the timeout. */
 export class DeploymentFailed extends Error {
     constructor(message: string) {
         super(message);
@@ -32,52 +42,109 @@ const duration = (ms: number) => (ms >= 60_000 ? `${Math.round(ms / 60_000)} min
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** Remembers since when each key has been seen, forgetting keys that are no longer seen. */
+class FirstSeen {
+    private readonly since = new Map<string, number>();
+    update(keys: Iterable<string>, now: number): void {
+        const current = new Set(keys);
+        for (const key of current) if (!this.since.has(key)) this.since.set(key, now);
+        for (const key of [...this.since.keys()]) if (!current.has(key)) this.since.delete(key);
+    }
+    age(key: string, now: number): number {
+        return now - (this.since.get(key) ?? now);
+    }
+}
+
 /**
- * Polls status until every unit (subordinates included) is active and idle over `settledPolls`
- * consecutive polls, the confirmations spread over a quarter of a poll interval. Fails at once on an error, after the grace period on blocked, and at the timeout.
+ * Polls status until every unit (subordinates included) has stayed active and idle for the idle
+ * period. Fails naming the unit: in error past the error grace, blocked past the blocked grace,
+ * a machine down or an agent lost on two polls in a row, a machine in error at once, an outage of
+ * `juju status` past its limit, or the timeout.
  */
 export async function waitForSettled(options: WaitOptions): Promise<{ view: StatusView; status: JujuStatus }> {
     const now = options.now ?? Date.now;
     const sleep = options.sleep ?? realSleep;
     const start = now();
-    const blockedSince = new Map<string, number>();
-    let settledStreak = 0;
+    const errorSince = new FirstSeen();
+    const blockedSince = new FirstSeen();
+    let unreachableBefore = new Set<string>();
+    let settledSince: number | undefined;
+    let outageSince: number | undefined;
     let lastSummary = "";
+    let last: { view: StatusView; status: JujuStatus } | undefined;
     for (;;) {
         const polledAt = now();
-        const status = await options.poll();
-        const view = interpretStatus(status, options.expectedApplications);
-        const elapsed = Math.round((now() - start) / 1000);
-        if (view.summary !== lastSummary) {
-            options.log(`[${elapsed}s] ${view.summary}`);
-            lastSummary = view.summary;
-        }
-        if (view.errors.length > 0) {
-            throw new DeploymentFailed(`deployment failed: ${view.errors.join("; ")}`);
-        }
-        for (const unit of view.blocked) {
-            const since = blockedSince.get(unit.name) ?? now();
-            blockedSince.set(unit.name, since);
-            if (now() - since >= options.blockedGraceMs) {
+        let status: JujuStatus | undefined;
+        try {
+            status = await options.poll();
+            if (outageSince !== undefined) options.log(`juju status answers again after ${duration(polledAt - outageSince)}`);
+            outageSince = undefined;
+        } catch (error) {
+            if (!isTransient(error)) throw error;
+            outageSince ??= polledAt;
+            const outage = now() - outageSince;
+            if (outage >= options.outageLimitMs) {
                 throw new DeploymentFailed(
-                    `deployment failed: ${unit.name} has been blocked for ${Math.round((now() - since) / 1000)}s (grace ${Math.round(options.blockedGraceMs / 1000)}s): ${unit.message || "no message"}`,
+                    `deployment gave up: juju status kept failing for ${duration(outage)} (limit ${duration(options.outageLimitMs)}): ${(error as Error).message}`,
                 );
             }
+            options.log(`juju status failed (${(error as Error).message}); still waiting, outage so far ${duration(outage)}`);
+            settledSince = undefined;
         }
-        for (const name of [...blockedSince.keys()]) {
-            if (!view.blocked.some((unit) => unit.name === name)) blockedSince.delete(name);
+        const elapsed = now() - start;
+        if (status) {
+            const view = interpretStatus(status, options.expectedApplications);
+            last = { view, status };
+            if (view.summary !== lastSummary) {
+                options.log(`[${Math.round(elapsed / 1000)}s] ${view.summary}`);
+                lastSummary = view.summary;
+            }
+            if (view.machineErrors.length > 0) throw new DeploymentFailed(`deployment failed: ${view.machineErrors.join("; ")}`);
+            // A host that stays down will not come back by waiting: fail fast, naming it.
+            const stillUnreachable = [...view.unreachable.keys()].filter((key) => unreachableBefore.has(key));
+            if (stillUnreachable.length > 0) {
+                throw new DeploymentFailed(`deployment failed: ${stillUnreachable.map((key) => view.unreachable.get(key)).join("; ")}`);
+            }
+            unreachableBefore = new Set(view.unreachable.keys());
+            const t = now();
+            errorSince.update(
+                view.unitErrors.map((unit) => unit.name),
+                t,
+            );
+            for (const unit of view.unitErrors) {
+                if (errorSince.age(unit.name, t) >= options.errorGraceMs) {
+                    throw new DeploymentFailed(
+                        `deployment failed: unit ${describeUnit(unit)} is still in error after ${duration(errorSince.age(unit.name, t))} (grace ${duration(options.errorGraceMs)}; Juju retries failed hooks meanwhile)`,
+                    );
+                }
+            }
+            const blocked = view.blocked.filter((unit) => !options.acceptBlocked?.(unit.message));
+            blockedSince.update(
+                blocked.map((unit) => unit.name),
+                t,
+            );
+            for (const unit of blocked) {
+                if (blockedSince.age(unit.name, t) >= options.blockedGraceMs) {
+                    throw new DeploymentFailed(
+                        `deployment failed: ${unit.name} has been blocked for ${duration(blockedSince.age(unit.name, t))} (grace ${duration(options.blockedGraceMs)}): ${unit.message || "no message"}`,
+                    );
+                }
+            }
+            settledSince = view.settled ? (settledSince ?? polledAt) : undefined;
+            if (settledSince !== undefined && polledAt - settledSince >= options.idlePeriodMs) return last;
         }
-        settledStreak = view.settled ? settledStreak + 1 : 0;
-        if (settledStreak >= options.settledPolls) return { view, status };
         if (now() - start >= options.timeoutMs) {
+            const pending = last?.view.pending.join(", ");
             throw new DeploymentFailed(
-                `deployment timed out after ${duration(options.timeoutMs)}; still pending: ${view.pending.join(", ") || "confirmation that units stay settled"}`,
+                `deployment timed out after ${duration(options.timeoutMs)}; still pending: ${pending || (settledSince !== undefined ? `units to stay settled for ${duration(options.idlePeriodMs)}` : "a first answer from juju status")}`,
             );
         }
-        // Polls start every interval (call time included); confirmations span a quarter interval,
-        // so readiness is seen within about one poll.
-        const confirmGapMs = Math.floor(options.pollMs / (4 * Math.max(1, options.settledPolls - 1)));
-        const gap = settledStreak > 0 ? confirmGapMs : options.pollMs;
-        await sleep(Math.max(1, gap - (now() - polledAt)));
+        // Polls start every interval (call time included); once settled, the confirming poll
+        // comes when the idle period ends, so readiness is seen within about one poll.
+        const nextAt =
+            settledSince !== undefined
+                ? Math.min(polledAt + options.pollMs, settledSince + options.idlePeriodMs)
+                : polledAt + options.pollMs;
+        await sleep(Math.max(1, nextAt - now()));
     }
 }

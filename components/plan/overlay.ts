@@ -15,29 +15,40 @@ export function needsImageRegistry(channel: string): boolean {
 export interface OverlayOptions {
     readonly families: FamilyPlan;
     readonly channel: string;
-    /** Space-separated `loadbalancer-ips`, when the API must be reached on those addresses. */
+    /**
+     * kubeapi-load-balancer's `loadbalancer-ips` (space-separated), when clients and workers must
+     * reach the API on those addresses (its IPv6 address, for an API reached over IPv6).
+     */
     readonly loadbalancerIps?: string;
 }
 
-type Applications = Record<string, { options: Record<string, string> }>;
+type Applications = Record<string, { options: Record<string, string | boolean> }>;
 
 /**
  * The dual-stack overlay in the seed's shape: calico `cidr` and control-plane `service-cidr`,
- * plus the image registry and `loadbalancer-ips` where the deployment needs them.
+ * plus what this placement needs. Only options the charms have (reference/charms/), since Juju
+ * refuses a bundle that sets an option a charm does not have:
+ * - `image-registry` exists on calico and kubernetes-control-plane only (the worker takes its
+ *   registry from the control plane over `kube-control`);
+ * - the API is reached through kubeapi-load-balancer, so every control-plane unit serves: an API
+ *   reached over IPv6 sets the balancer's own `loadbalancer-ips` (the address it hands clients on
+ *   443 and workers on 6443), never the control plane's, whose first address would bypass it;
+ * - the worker's nginx ingress is off: the balancer shares the first worker's host network and
+ *   listens on 443, where the ingress would too.
  */
 export function dualStackOverlay(options: OverlayOptions): { description: string; applications: Applications } {
+    const calico: Record<string, string> = { cidr: options.families.podCidrs.join(",") };
     const controlPlane: Record<string, string> = { "service-cidr": options.families.serviceCidrs.join(",") };
-    const worker: Record<string, string> = {};
     if (needsImageRegistry(options.channel)) {
+        calico["image-registry"] = IMAGE_REGISTRY;
         controlPlane["image-registry"] = IMAGE_REGISTRY;
-        worker["image-registry"] = IMAGE_REGISTRY;
     }
-    if (options.loadbalancerIps) controlPlane["loadbalancer-ips"] = options.loadbalancerIps;
     const applications: Applications = {
-        calico: { options: { cidr: options.families.podCidrs.join(",") } },
+        calico: { options: calico },
         "kubernetes-control-plane": { options: controlPlane },
+        "kubernetes-worker": { options: { ingress: false } },
     };
-    if (Object.keys(worker).length > 0) applications["kubernetes-worker"] = { options: worker };
+    if (options.loadbalancerIps) applications["kubeapi-load-balancer"] = { options: { "loadbalancer-ips": options.loadbalancerIps } };
     return { description: `ck-dualstack overlay: Charmed Kubernetes ${options.families.mode}.`, applications };
 }
 
@@ -49,8 +60,10 @@ export interface PlacedMachine {
 
 /**
  * Maps the bundle's applications onto enlisted machines (deployed with --map-machines=existing):
- * control plane, etcd, easyrsa and the API load balancer on control-plane machines, workers on
- * worker machines.
+ * control plane, etcd and easyrsa on control-plane machines; workers on worker machines, the
+ * first of which also carries kubeapi-load-balancer. The 1.35 balancer listens on 443 and 6443
+ * (charm-kubeapi-load-balancer src/charm.py: one server per requested port; the control plane
+ * asks for 443 and 6443), so it cannot share a host with kube-apiserver's 6443.
  */
 export function placementOverlay(machines: readonly PlacedMachine[]): {
     machines: Record<string, Record<string, never>>;
@@ -70,7 +83,7 @@ export function placementOverlay(machines: readonly PlacedMachine[]): {
             "kubernetes-control-plane": on(controlPlane),
             etcd: on(etcd),
             easyrsa: on([controlPlane[0]]),
-            "kubeapi-load-balancer": on([controlPlane[0]]),
+            "kubeapi-load-balancer": on([workers[0]]),
             "kubernetes-worker": on(workers),
         },
     };

@@ -18,10 +18,10 @@ export function workloadOptions({ config, families }: ValidConfig): WorkloadOpti
     };
 }
 
-/** The control plane's IPv6 address for `loadbalancer-ips`, where config alone tells it. */
+/** kubeapi-load-balancer's IPv6 address (the first worker's, placementOverlay), where config alone tells it. */
 function knownApiIpv6(valid: ValidConfig): string | undefined {
     if (valid.config.cloud !== "existing") return undefined;
-    const host = valid.config.hosts.map((entry) => parseHostEntry(entry, [])).find((h) => h?.roles.includes("control-plane"));
+    const host = valid.config.hosts.map((entry) => parseHostEntry(entry, [])).find((h) => h?.roles.includes("worker"));
     return host?.ipv6[0];
 }
 
@@ -33,7 +33,10 @@ export function renderPlan(valid: ValidConfig, stack: string): Record<string, st
         `# ck-dualstack plan for stack "${stack}" (${valid.families.mode}).`,
         `# Deploy by hand: juju deploy ${valid.config.bundle} --channel ${valid.config.channel} --overlay overlay.yaml`,
         ...(ipv6Api && !known
-            ? ["# loadbalancer-ips is set at deploy time to the control plane's IPv6 address, known once nodes exist."]
+            ? [
+                  "# kubeapi-load-balancer's loadbalancer-ips is set at deploy time to the IPv6 address of the first worker,",
+                  "# which carries it; that address is known once nodes exist.",
+              ]
             : []),
     ].join("\n");
     const overlay = dualStackOverlay({ families: valid.families, channel: valid.config.channel, loadbalancerIps: known });

@@ -7,6 +7,8 @@ export interface FakeAnswer {
     readonly stdout?: string;
     readonly stderr?: string;
     readonly code?: number;
+    /** Never answer, and ignore SIGTERM (a hung juju); the pid goes to `hung.pid`. */
+    readonly hang?: boolean;
 }
 
 /**
@@ -36,6 +38,12 @@ const n = fs.existsSync(counter) ? Number(fs.readFileSync(counter, "utf8")) : 0;
 fs.writeFileSync(counter, String(n + 1));
 const answers = script[key];
 const answer = answers[Math.min(n, answers.length - 1)];
+if (answer.hang) {
+  fs.writeFileSync(path.join(dir, "hung.pid"), String(process.pid));
+  process.on("SIGTERM", () => undefined);
+  setInterval(() => undefined, 1000);
+  return;
+}
 if (answer.stdout) process.stdout.write(answer.stdout);
 if (answer.stderr) process.stderr.write(answer.stderr);
 process.exit(answer.code ?? 0);

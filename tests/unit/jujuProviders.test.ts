@@ -4,11 +4,21 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import * as yaml from "js-yaml";
-import { JujuError, checkJujuVersion, classifyFailure, runJuju } from "../../components/juju/cli";
+import {
+    JujuError,
+    MAX_DETAIL_CHARS,
+    checkJujuVersion,
+    classifyFailure,
+    objectWith,
+    runJuju,
+    runJujuJson,
+} from "../../components/juju/cli";
+import { kubeconfigServer } from "../../components/juju/kubeconfigText";
 import { DeploymentInputs, DeploymentOutputs, DeploymentProvider } from "../../components/juju/providers/deployment";
 import { KubeconfigProvider } from "../../components/juju/providers/kubeconfig";
 import { MachineProvider } from "../../components/juju/providers/machine";
 import { ModelProvider, OWNER_KEY } from "../../components/juju/providers/model";
+import { alive } from "../../simulator/state";
 import { FakeJuju, statusDoc } from "../support/fakeJuju";
 
 const VERSION = { version: [{ stdout: "3.6.4-genericlinux-amd64\n" }] };
@@ -40,8 +50,18 @@ after(() => {
 });
 
 describe("juju CLI runner", () => {
-    it("classifies failures", () => {
-        assert.equal(classifyFailure('ERROR model "admin/x" not found'), "not-found");
+    it("counts only Juju's model, machine, application and unit not-found errors as already gone", () => {
+        // Literal texts of Juju 3.6 (cmd/modelcmd, cmd/juju/machine/remove.go, removeapplication.go, application/get.go).
+        assert.equal(classifyFailure("ERROR model sim:admin/ck not found"), "not-found");
+        assert.equal(classifyFailure("ERROR removing machine failed: machine 7 not found"), "not-found");
+        assert.equal(classifyFailure('ERROR removing application etcd failed: application "etcd" not found'), "not-found");
+        assert.equal(classifyFailure('ERROR application "etcd" not found (not found)'), "not-found");
+        assert.equal(classifyFailure('ERROR removing unit etcd/9 failed: unit "etcd/9" not found'), "not-found");
+        // Not "already gone": the thing we wanted still exists, or we asked the wrong place.
+        assert.equal(classifyFailure("ERROR controller lxd not found"), "other");
+        assert.equal(classifyFailure('ERROR cannot deploy bundle: cannot resolve charm or bundle "x": charm or bundle not found'), "other");
+        assert.equal(classifyFailure('ERROR key "cidr" not found in "calico" application config or charm settings.'), "other");
+        assert.equal(classifyFailure('ERROR action "pause" not found'), "other");
         assert.equal(classifyFailure('ERROR failed to create new model: model "x" for admin already exists'), "already-exists");
         assert.equal(classifyFailure(UNREACHABLE.stderr), "unreachable");
         assert.equal(classifyFailure("ERROR permission denied"), "other");
@@ -55,10 +75,15 @@ describe("juju CLI runner", () => {
     });
 
     it("does not retry other failures and says which command failed and why", async () => {
-        const f = fake({ deploy: [{ stderr: "ERROR cannot deploy bundle: charm not found\n", code: 1 }] });
-        await assert.rejects(runJuju({ jujuPath: f.path, backoffMs: 1 }, ["deploy", "charmed-kubernetes"]), (e: Error) => {
+        const f = fake({
+            deploy: [{ stderr: 'ERROR cannot deploy bundle: cannot resolve charm or bundle "x": charm or bundle not found\n', code: 1 }],
+        });
+        await assert.rejects(runJuju({ jujuPath: f.path, backoffMs: 1 }, ["deploy", "--", "x"]), (e: Error) => {
             assert.ok(e instanceof JujuError);
-            assert.equal(e.message, "juju deploy charmed-kubernetes failed (not-found): ERROR cannot deploy bundle: charm not found");
+            assert.equal(
+                e.message,
+                'juju deploy failed (other): ERROR cannot deploy bundle: cannot resolve charm or bundle "x": charm or bundle not found',
+            );
             return true;
         });
         assert.equal(f.calls().length, 1);
@@ -68,6 +93,46 @@ describe("juju CLI runner", () => {
         const f = fake({ status: [UNREACHABLE] });
         await assert.rejects(runJuju({ jujuPath: f.path, backoffMs: 1, attempts: 3 }, ["status"]), /unreachable/);
         assert.equal(f.calls().length, 3);
+    });
+
+    it("kills a hung juju that ignores SIGTERM, and says what timed out", { timeout: 10_000 }, async () => {
+        const f = fake({ status: [{ hang: true }] });
+        const started = Date.now();
+        await assert.rejects(runJuju({ jujuPath: f.path, timeoutMs: 300, killGraceMs: 200, attempts: 1 }, ["status"]), (e: Error) => {
+            assert.ok(e instanceof JujuError && e.kind === "timeout", e.message);
+            assert.match(e.message, /juju status failed \(timeout\): no answer within 0s; stopped it/);
+            return true;
+        });
+        assert.ok(Date.now() - started < 5_000);
+        const pid = Number(fs.readFileSync(path.join(f.dir, "hung.pid"), "utf8"));
+        assert.equal(alive(pid), false, "the hung juju was killed");
+    });
+
+    it("stops a juju that floods its output and quotes none of it", async () => {
+        const f = fake({ status: [{ stdout: "secret-token ".repeat(10_000) }] });
+        await assert.rejects(runJuju({ jujuPath: f.path, maxOutputBytes: 1024 }, ["status"]), (e: Error) => {
+            assert.ok(e instanceof JujuError && e.kind === "flood", e.message);
+            assert.doesNotMatch(e.message, /secret-token/);
+            return true;
+        });
+    });
+
+    it("caps what an error quotes", async () => {
+        const f = fake({ deploy: [{ stderr: `ERROR ${"x".repeat(5000)}\n`, code: 1 }] });
+        await assert.rejects(runJuju({ jujuPath: f.path }, ["deploy"]), (e: Error) => {
+            assert.ok((e as JujuError).detail.length <= MAX_DETAIL_CHARS + 10);
+            return true;
+        });
+    });
+
+    it("checks the shape of parsed JSON instead of failing later with a TypeError", async () => {
+        for (const stdout of ["null", "[]", '"x"', '{"applications": []}']) {
+            const f = fake({ status: [{ stdout }] });
+            await assert.rejects(runJujuJson({ jujuPath: f.path }, ["status"], objectWith("applications")), (e: Error) => {
+                assert.ok(e instanceof JujuError && e.kind === "malformed", `${stdout}: ${e.message}`);
+                return true;
+            });
+        }
     });
 
     it("says when juju is missing", async () => {
@@ -84,16 +149,29 @@ describe("juju CLI runner", () => {
     });
 });
 
-describe("Model provider", () => {
-    const inputs = (jujuPath: string) => ({ jujuPath, controller: "lxd", model: "ck", owner: "ck-dualstack/dev" });
-    const SHOW = { stdout: JSON.stringify({ ck: { "model-uuid": "uuid-1" } }) };
+const show = (uuid: string, controller = "lxd") => ({
+    stdout: JSON.stringify({ ck: { "model-uuid": uuid, "controller-name": controller } }),
+});
+const NOT_FOUND_MODEL = { stderr: "ERROR model lxd:admin/ck not found\n", code: 1 };
 
-    it("creates the model, recording the owning stack", async () => {
-        const f = fake({ ...VERSION, "add-model": [{ stderr: "Added 'ck' model\n" }], "show-model": [SHOW] });
+describe("Model provider", () => {
+    const inputs = (jujuPath: string, controller = "lxd") => ({ jujuPath, controller, model: "ck", owner: "ck-dualstack/dev" });
+    const outputs = (jujuPath: string) => ({ ...inputs(jujuPath), controllerName: "lxd", modelRef: "lxd:ck", uuid: "uuid-1" });
+
+    it("creates the model on the named controller, recording the owning stack and the model's identity", async () => {
+        const f = fake({ ...VERSION, "add-model": [{ stderr: "Added 'ck' model\n" }], "show-model": [show("uuid-1")] });
         const result = await new ModelProvider().create(inputs(f.path));
         assert.equal(result.id, "lxd:ck");
-        assert.equal(result.outs.uuid, "uuid-1");
-        assert.deepEqual(f.calls()[1], ["add-model", "ck", "--no-switch", "-c", "lxd", "--config", `${OWNER_KEY}=ck-dualstack/dev`]);
+        assert.deepEqual([result.outs.modelRef, result.outs.uuid, result.outs.controllerName], ["lxd:ck", "uuid-1", "lxd"]);
+        assert.deepEqual(f.calls()[1], ["add-model", "--no-switch", "-c", "lxd", "--config", `${OWNER_KEY}=ck-dualstack/dev`, "--", "ck"]);
+    });
+
+    it("resolves an empty controller once, at create, and records it", async () => {
+        const controllers = { stdout: JSON.stringify({ controllers: { prod: {}, lab: {} }, "current-controller": "prod" }) };
+        const f = fake({ ...VERSION, controllers: [controllers], "add-model": [{}], "show-model": [show("uuid-9", "prod")] });
+        const result = await new ModelProvider().create(inputs(f.path, ""));
+        assert.deepEqual([result.outs.modelRef, result.outs.controllerName], ["prod:ck", "prod"]);
+        assert.ok(f.calls().some((c) => c.join(" ").startsWith("add-model --no-switch -c prod")));
     });
 
     it("adopts a model this stack made in an interrupted run", async () => {
@@ -101,7 +179,7 @@ describe("Model provider", () => {
             ...VERSION,
             "add-model": [{ stderr: 'ERROR failed to create new model: model "ck" for admin already exists\n', code: 1 }],
             "model-config": [{ stdout: JSON.stringify({ [OWNER_KEY]: { Value: "ck-dualstack/dev", Source: "model" } }) }],
-            "show-model": [SHOW],
+            "show-model": [show("uuid-1")],
         });
         assert.equal((await new ModelProvider().create(inputs(f.path))).id, "lxd:ck");
     });
@@ -124,59 +202,161 @@ describe("Model provider", () => {
         assert.deepEqual(f.calls(), [["version"]]);
     });
 
-    it("treats a model that is already gone as destroyed", async () => {
-        const f = fake({ "destroy-model": [{ stderr: "ERROR model lxd:admin/ck not found\n", code: 1 }] });
-        await new ModelProvider().delete("lxd:ck", { ...inputs(f.path), modelRef: "lxd:ck", uuid: "u" });
-        assert.equal(f.calls().length, 1);
+    it("refuses at preview to rename the model or move it to another controller, naming the key", async () => {
+        const provider = new ModelProvider();
+        const rename = await provider.check(outputs("juju"), { ...inputs("juju"), model: "other" });
+        assert.equal(rename.failures?.[0].property, "model");
+        assert.match(rename.failures?.[0].reason ?? "", /Juju cannot rename a model/);
+        const move = await provider.check(outputs("juju"), inputs("juju", "prod"));
+        assert.equal(move.failures?.[0].property, "controller");
+        assert.match(move.failures?.[0].reason ?? "", /lives on controller "lxd"/);
+        // Naming the controller it already lives on, or leaving it empty, is no change at all.
+        assert.equal((await provider.check(outputs("juju"), inputs("juju", ""))).failures, undefined);
+        assert.equal((await provider.diff("lxd:ck", outputs("juju"), inputs("juju", ""))).replaces?.length, 0);
+    });
+
+    it("destroys only the model it created, on the recorded controller", async () => {
+        const f = fake({ "show-model": [show("uuid-1")], "destroy-model": [{ stderr: "Model destroyed.\n" }] });
+        await new ModelProvider().delete("lxd:ck", outputs(f.path));
+        assert.deepEqual(f.calls()[1], ["destroy-model", "--no-prompt", "--destroy-storage", "--", "lxd:ck"]);
+    });
+
+    it("leaves alone a same-named model that is not the one it created", async () => {
+        const f = fake({ "show-model": [show("someone-elses")], "destroy-model": [{}] });
+        await new ModelProvider().delete("lxd:ck", outputs(f.path));
+        assert.ok(!f.calls().some((c) => c[0] === "destroy-model"), "another model of that name was destroyed");
+    });
+
+    it("refuses to destroy through an unqualified name that now resolves to another controller's model", async () => {
+        const f = fake({ "show-model": [show("uuid-other", "prod")], "destroy-model": [{}] });
+        const legacy = { ...inputs(f.path, ""), modelRef: "ck", uuid: "uuid-1" };
+        await assert.rejects(
+            new ModelProvider().delete("ck", legacy),
+            /refusing to touch Juju model ck: this stack created model uuid-1, but ck now resolves to model uuid-other on controller prod/,
+        );
+        assert.ok(!f.calls().some((c) => c[0] === "destroy-model"));
+    });
+
+    it("treats a model that is already gone as destroyed, without calling destroy-model", async () => {
+        const f = fake({ "show-model": [NOT_FOUND_MODEL], "destroy-model": [{}] });
+        await new ModelProvider().delete("lxd:ck", outputs(f.path));
+        assert.deepEqual(
+            f.calls().map((c) => c[0]),
+            ["show-model"],
+        );
+    });
+
+    it("does not take a missing controller for a destroyed model", async () => {
+        const f = fake({ "show-model": [{ stderr: "ERROR controller lxd not found\n", code: 2 }] });
+        await assert.rejects(new ModelProvider().delete("lxd:ck", outputs(f.path)), /controller lxd not found/);
     });
 
     it("forces the destroy when the normal one fails", async () => {
-        const f = fake({ "destroy-model": [{ stderr: "ERROR timeout waiting for model\n", code: 1 }, { stderr: "Model destroyed.\n" }] });
-        await new ModelProvider().delete("lxd:ck", { ...inputs(f.path), modelRef: "lxd:ck", uuid: "u" });
-        assert.deepEqual(f.calls()[1].slice(-2), ["--force", "--no-wait"]);
+        const f = fake({
+            "show-model": [show("uuid-1")],
+            "destroy-model": [{ stderr: "ERROR timeout waiting for model\n", code: 1 }, { stderr: "Model destroyed.\n" }],
+        });
+        await new ModelProvider().delete("lxd:ck", outputs(f.path));
+        const destroys = f.calls().filter((c) => c[0] === "destroy-model");
+        assert.deepEqual(destroys[1], ["destroy-model", "--no-prompt", "--destroy-storage", "--force", "--no-wait", "--", "lxd:ck"]);
     });
 
-    it("reports a vanished model as gone on refresh", async () => {
-        const f = fake({ "show-model": [{ stderr: "ERROR model lxd:admin/ck not found\n", code: 1 }] });
-        assert.deepEqual(await new ModelProvider().read("lxd:ck", { ...inputs(f.path), modelRef: "lxd:ck", uuid: "u" }), {});
+    it("reports a vanished model as gone on refresh, and a re-created one as not ours", async () => {
+        const gone = fake({ "show-model": [NOT_FOUND_MODEL] });
+        assert.deepEqual(await new ModelProvider().read("lxd:ck", outputs(gone.path)), {});
+        const recreated = fake({ "show-model": [show("uuid-2")] });
+        assert.deepEqual(await new ModelProvider().read("lxd:ck", outputs(recreated.path)), {});
+        const same = fake({ "show-model": [show("uuid-1")] });
+        assert.equal((await new ModelProvider().read("lxd:ck", outputs(same.path))).id, "lxd:ck");
+    });
+
+    it("records the identity of a model created before identities were kept, with read-only calls", async () => {
+        const f = fake({
+            controllers: [{ stdout: JSON.stringify({ controllers: {}, "current-controller": "lxd" }) }],
+            "show-model": [show("uuid-1")],
+        });
+        const legacy = { ...inputs(f.path, ""), modelRef: "ck", uuid: "uuid-1" };
+        assert.equal((await new ModelProvider().diff("ck", legacy, inputs(f.path, ""))).changes, true);
+        const updated = await new ModelProvider().update("ck", legacy, inputs(f.path, ""));
+        assert.deepEqual([updated.outs.modelRef, updated.outs.controllerName], ["lxd:ck", "lxd"]);
+        assert.deepEqual(
+            f.calls().map((c) => c[0]),
+            ["controllers", "show-model"],
+        );
     });
 });
 
 describe("Machine provider", () => {
     const inputs = (jujuPath: string) => ({
         jujuPath,
-        modelRef: "ck",
+        modelRef: "lxd:ck",
+        modelUuid: "uuid-1",
         name: "worker-0",
         address: "10.0.0.20",
         sshUser: "ubuntu",
         roles: ["worker"],
     });
 
-    it("enlists a host with add-machine ssh:", async () => {
-        const f = fake({ ...VERSION, "add-machine": [{ stderr: "created machine 4\n" }] });
+    it("enlists a host with add-machine ssh:, after checking it talks to this stack's model", async () => {
+        const f = fake({ ...VERSION, "show-model": [show("uuid-1")], "add-machine": [{ stderr: "created machine 4\n" }] });
         const result = await new MachineProvider().create(inputs(f.path));
         assert.equal(result.outs.machineId, "4");
-        assert.ok(f.calls().some((c) => c.join(" ") === "add-machine -m ck ssh:ubuntu@10.0.0.20"));
+        assert.deepEqual(
+            f
+                .calls()
+                .slice(1)
+                .map((c) => c.join(" ")),
+            ["show-model lxd:ck --format=json", "add-machine -m lxd:ck -- ssh:ubuntu@10.0.0.20"],
+        );
+    });
+
+    it("refuses to enlist into a same-named model that is not this stack's, naming both", async () => {
+        const f = fake({ ...VERSION, "show-model": [show("uuid-2")], "add-machine": [{}] });
+        await assert.rejects(
+            new MachineProvider().create(inputs(f.path)),
+            /this stack created the model with UUID uuid-1, but lxd:ck is now model uuid-2 on controller lxd/,
+        );
+        assert.ok(!f.calls().some((c) => c[0] === "add-machine"));
     });
 
     it("adopts a machine already enlisted from the same address", async () => {
         const f = fake({
             ...VERSION,
+            "show-model": [show("uuid-1")],
             "add-machine": [{ stderr: "ERROR machine is already provisioned\n", code: 1 }],
             status: [{ stdout: statusDoc({}, { "2": "10.0.0.20" }) }],
         });
         assert.equal((await new MachineProvider().create(inputs(f.path))).outs.machineId, "2");
     });
 
-    it("treats an already removed machine as deleted", async () => {
-        const f = fake({ "remove-machine": [{ stderr: "ERROR machine 4 not found\n", code: 1 }] });
+    it("treats an already removed machine as deleted, after asking juju to remove it", async () => {
+        const f = fake({
+            "show-model": [show("uuid-1")],
+            "remove-machine": [{ stderr: "ERROR removing machine failed: machine 4 not found\n", code: 1 }],
+        });
         await new MachineProvider().delete("ck/4", { ...inputs(f.path), machineId: "4" });
+        assert.deepEqual(
+            f.calls().find((c) => c[0] === "remove-machine"),
+            ["remove-machine", "-m", "lxd:ck", "--force", "--no-prompt", "--", "4"],
+        );
+    });
+
+    it("fails the delete when juju fails for another reason", async () => {
+        const f = fake({ "show-model": [show("uuid-1")], "remove-machine": [{ stderr: "ERROR permission denied\n", code: 1 }] });
+        await assert.rejects(new MachineProvider().delete("ck/4", { ...inputs(f.path), machineId: "4" }), /permission denied/);
+    });
+
+    it("keeps the machine when only the way the model is named changes", async () => {
+        const provider = new MachineProvider();
+        const olds = { ...inputs("juju"), modelRef: "ck", machineId: "4" };
+        const diff = await provider.diff("ck/4", olds, inputs("juju"));
+        assert.deepEqual([diff.changes, diff.replaces], [true, []]);
     });
 });
 
 const deploymentInputs = (jujuPath: string): DeploymentInputs => ({
     jujuPath,
-    modelRef: "ck",
+    modelRef: "lxd:ck",
     bundle: "charmed-kubernetes",
     channel: "1.35/stable",
     podCidr: "192.168.0.0/16,fd00:c00b:1::/112",
@@ -188,9 +368,11 @@ const deploymentInputs = (jujuPath: string): DeploymentInputs => ({
     ],
     expectedApplications: ["kubernetes-control-plane", "kubernetes-worker", "calico", "containerd"],
     pollSeconds: 0.01,
-    settledPolls: 3,
+    idleSeconds: 0.02,
     timeoutMinutes: 0.05,
     blockedGraceMinutes: 0.005,
+    errorGraceMinutes: 0,
+    outageMinutes: 0.02,
 });
 
 describe("Deployment provider", () => {
@@ -210,7 +392,7 @@ describe("Deployment provider", () => {
         unitCount: 6,
     });
 
-    it("deploys with both overlays onto existing machines and waits until settled", async () => {
+    it("deploys with both overlays onto existing machines, the bundle after --, and waits until settled", async () => {
         const pendingDoc = statusDoc({ "kubernetes-control-plane/0": { workload: "maintenance", agent: "executing" } });
         const f = fake({ ...VERSION, status: [{ stdout: statusDoc({}) }, { stdout: pendingDoc }, { stdout: settledDoc }], deploy: [{}] });
         const result = await new DeploymentProvider().create(inputs(f.path));
@@ -218,18 +400,29 @@ describe("Deployment provider", () => {
         const deploy = f.calls().find((c) => c[0] === "deploy")!;
         assert.deepEqual(
             deploy.filter((a) => !a.startsWith("/")),
-            ["deploy", "charmed-kubernetes", "--channel", "1.35/stable", "--overlay", "--overlay", "--map-machines=existing", "-m", "ck"],
+            [
+                "deploy",
+                "-m",
+                "lxd:ck",
+                "--channel",
+                "1.35/stable",
+                "--overlay",
+                "--overlay",
+                "--map-machines=existing",
+                "--",
+                "charmed-kubernetes",
+            ],
         );
-        const overlay = yaml.load(fs.readFileSync(deploy[5], "utf8")) as {
+        const overlay = yaml.load(fs.readFileSync(deploy[6], "utf8")) as {
             applications: Record<string, { options: Record<string, string> }>;
         };
         assert.equal(overlay.applications.calico.options.cidr, "192.168.0.0/16,fd00:c00b:1::/112");
         assert.equal(overlay.applications["kubernetes-control-plane"].options["service-cidr"], "10.152.183.0/24,fd00:c00b:2::/112");
-        const placement = yaml.load(fs.readFileSync(deploy[7], "utf8")) as { applications: Record<string, { to: string[] }> };
+        const placement = yaml.load(fs.readFileSync(deploy[8], "utf8")) as { applications: Record<string, { to: string[] }> };
         assert.deepEqual(placement.applications["kubernetes-worker"].to, ["1"]);
     });
 
-    it("fails at once naming a subordinate unit in error", async () => {
+    it("fails naming a subordinate unit still in error after the grace", async () => {
         const broken = statusDoc({
             "kubernetes-worker/0": {
                 workload: "active",
@@ -239,7 +432,7 @@ describe("Deployment provider", () => {
         const f = fake({ ...VERSION, status: [{ stdout: statusDoc({}) }, { stdout: broken }], deploy: [{}] });
         await assert.rejects(
             new DeploymentProvider().create(inputs(f.path)),
-            /calico\/1 \(error\/idle: hook failed: "cni-relation-changed"\)/,
+            /calico\/1 \(error\/idle: hook failed: "cni-relation-changed"\) is still in error/,
         );
     });
 
@@ -258,9 +451,22 @@ describe("Deployment provider", () => {
         );
     });
 
-    it("survives a transient controller failure while waiting", async () => {
-        const f = fake({ ...VERSION, status: [{ stdout: statusDoc({}) }, UNREACHABLE, { stdout: settledDoc }], deploy: [{}] });
-        assert.equal((await new DeploymentProvider().create(inputs(f.path))).outs.unitCount, 6);
+    it("survives a controller outage while waiting", async () => {
+        const f = fake({
+            ...VERSION,
+            status: [
+                { stdout: statusDoc({}) },
+                UNREACHABLE,
+                UNREACHABLE,
+                UNREACHABLE,
+                UNREACHABLE,
+                UNREACHABLE,
+                UNREACHABLE,
+                { stdout: settledDoc },
+            ],
+            deploy: [{}],
+        });
+        assert.equal((await new DeploymentProvider().create({ ...inputs(f.path), outageMinutes: 1 })).outs.unitCount, 6);
     });
 
     it("does not deploy again when an interrupted run already deployed the bundle", async () => {
@@ -269,15 +475,28 @@ describe("Deployment provider", () => {
         assert.ok(!f.calls().some((c) => c[0] === "deploy"));
     });
 
-    it("replaces on a pod range change and updates the service range in place", async () => {
+    it("refuses to deploy into a model that is not this stack's", async () => {
+        const f = fake({ ...VERSION, status: [{ stdout: statusDoc({}) }], "show-model": [show("uuid-2")], deploy: [{}] });
+        await assert.rejects(new DeploymentProvider().create({ ...inputs(f.path), modelUuid: "uuid-1" }), /not this stack's model/);
+        assert.ok(!f.calls().some((c) => c[0] === "deploy"));
+    });
+
+    it("never replaces the deployment: what cannot change in place is refused at preview, naming the key", async () => {
         const provider = new DeploymentProvider();
         const olds = outputs("juju");
-        const podChange = await provider.diff("id", olds, { ...inputs("juju"), podCidr: "10.1.0.0/16,fd00:c00b:1::/112" });
-        assert.deepEqual(podChange.replaces, ["podCidr"]);
+        for (const [key, value, reason] of [
+            ["podCidr", "10.1.0.0/16,fd00:c00b:1::/112", /does not re-address its IP pools/],
+            ["channel", "1.36/stable", /does not yet upgrade between channels in place/],
+            ["bundle", "kubernetes-core", /deployed from charmed-kubernetes/],
+        ] as const) {
+            const checked = await provider.check(olds, { ...inputs("juju"), [key]: value });
+            assert.equal(checked.failures?.[0].property, key);
+            assert.match(checked.failures?.[0].reason ?? "", reason);
+            assert.deepEqual((await provider.diff("id", olds, { ...inputs("juju"), [key]: value })).replaces, []);
+        }
         const grow = await provider.diff("id", olds, { ...inputs("juju"), serviceCidr: "10.152.0.0/16,fd00:c00b:2::/108" });
         assert.deepEqual([grow.changes, grow.replaces], [true, []]);
-        const same = await provider.diff("id", olds, inputs("juju"));
-        assert.equal(same.changes, false);
+        assert.equal((await provider.diff("id", olds, inputs("juju"))).changes, false);
     });
 
     it("refuses shrinking or changing the families of the service range", async () => {
@@ -294,57 +513,122 @@ describe("Deployment provider", () => {
         const grown = { ...inputs(f.path), serviceCidr: "10.152.0.0/16,fd00:c00b:2::/108" };
         await new DeploymentProvider().update("id", outputs(f.path), grown);
         assert.deepEqual(mutations(f), [
-            ["config", "-m", "ck", "kubernetes-control-plane", "service-cidr=10.152.0.0/16,fd00:c00b:2::/108"],
+            ["config", "-m", "lxd:ck", "--", "kubernetes-control-plane", "service-cidr=10.152.0.0/16,fd00:c00b:2::/108"],
         ]);
+    });
+
+    it("records a model ref that gained its controller without touching juju", async () => {
+        const f = fake({});
+        const updated = await new DeploymentProvider().update("id", { ...outputs(f.path), modelRef: "ck" }, inputs(f.path));
+        assert.equal(updated.outs?.modelRef, "lxd:ck");
+        assert.deepEqual(f.calls(), []);
     });
 
     it("reads the live options so refresh shows drift", async () => {
         const f = fake({
-            "config -m ck calico cidr": [{ stdout: "10.9.0.0/16,fd00:c00b:1::/112\n" }],
-            "config -m ck kubernetes-control-plane service-cidr": [{ stdout: "10.152.183.0/24,fd00:c00b:2::/112\n" }],
-            "config -m ck kubernetes-control-plane loadbalancer-ips": [{ stdout: "\n" }],
+            "config -m lxd:ck -- calico cidr": [{ stdout: "10.9.0.0/16,fd00:c00b:1::/112\n" }],
+            "config -m lxd:ck -- kubernetes-control-plane service-cidr": [{ stdout: "10.152.183.0/24,fd00:c00b:2::/112\n" }],
+            "config -m lxd:ck -- kubeapi-load-balancer loadbalancer-ips": [{ stdout: "\n" }],
         });
         const read = await new DeploymentProvider().read("id", outputs(f.path));
         assert.equal((read.props as DeploymentOutputs).podCidr, "10.9.0.0/16,fd00:c00b:1::/112");
     });
 
-    it("removes the applications on delete and succeeds when the model is gone", async () => {
+    it("removes the applications on delete", async () => {
         const f = fake({ status: [{ stdout: settledDoc }], "remove-application": [{}] });
         await new DeploymentProvider().delete("id", outputs(f.path));
-        assert.ok(f.calls().some((c) => c[0] === "remove-application" && c.includes("kubernetes-worker") && c.includes("calico")));
-        const gone = fake({ status: [{ stderr: "ERROR model sim:admin/ck not found\n", code: 1 }] });
+        const removal = f.calls().find((c) => c[0] === "remove-application")!;
+        assert.deepEqual(removal.slice(0, 8), [
+            "remove-application",
+            "-m",
+            "lxd:ck",
+            "--destroy-storage",
+            "--force",
+            "--no-wait",
+            "--no-prompt",
+            "--",
+        ]);
+        assert.deepEqual(removal.slice(8).sort(), ["calico", "containerd", "kubernetes-control-plane", "kubernetes-worker"]);
+    });
+
+    it("succeeds on delete when the model is already gone, removing nothing", async () => {
+        const gone = fake({ status: [NOT_FOUND_MODEL], "remove-application": [{}] });
         await new DeploymentProvider().delete("id", outputs(gone.path));
+        assert.deepEqual(
+            gone.calls().map((c) => c[0]),
+            ["status"],
+        );
     });
 });
 
 describe("Kubeconfig provider", () => {
-    const kubeconfig = "apiVersion: v1\nclusters:\n- name: k\n  cluster:\n    server: https://10.0.0.10:6443\n";
-    const action = (app: string) => ({
+    const kubeconfigAt = (server: string) =>
+        `apiVersion: v1\nclusters:\n- name: k\n  cluster:\n    server: ${server}\nusers:\n- name: admin\n  user:\n    token: s3cr3t-t0ken\n`;
+    const action = (app: string, kubeconfig: string) => ({
         stdout: JSON.stringify({
             [`${app}/0`]: { id: "1", results: { kubeconfig, "return-code": 0 }, status: "completed", unit: `${app}/0` },
         }),
     });
-
-    it("runs get-kubeconfig on the control-plane leader", async () => {
-        const f = fake({ run: [action("kubernetes-control-plane")] });
-        const inputs = { jujuPath: f.path, modelRef: "ck", deploymentId: "d", apiAddress: "", controlPlaneApp: "kubernetes-control-plane" };
-        const result = await new KubeconfigProvider().create(inputs);
-        assert.equal(result.outs.server, "https://10.0.0.10:6443");
-        assert.deepEqual(f.calls()[0], ["run", "-m", "ck", "kubernetes-control-plane/leader", "get-kubeconfig", "--format=json"]);
+    const inputs = (jujuPath: string, apiAddress = "", controlPlaneApp = "kubernetes-control-plane") => ({
+        jujuPath,
+        modelRef: "lxd:ck",
+        deploymentId: "d",
+        apiAddress,
+        controlPlaneApp,
     });
 
-    it("works with the legacy kubernetes-master name and points the server at IPv6 in brackets", async () => {
-        const f = fake({ run: [action("kubernetes-master")] });
-        const inputs = {
-            jujuPath: f.path,
-            modelRef: "ck",
-            deploymentId: "d",
-            apiAddress: "2001:db8::10",
-            controlPlaneApp: "kubernetes-master",
-        };
-        const result = await new KubeconfigProvider().create(inputs);
-        assert.equal(result.outs.server, "https://[2001:db8::10]:6443");
+    it("runs get-kubeconfig on the control-plane leader", async () => {
+        const f = fake({ run: [action("kubernetes-control-plane", kubeconfigAt("https://10.0.0.10:443"))] });
+        const result = await new KubeconfigProvider().create(inputs(f.path));
+        assert.equal(result.outs.server, "https://10.0.0.10:443");
+        assert.deepEqual(f.calls()[0], ["run", "-m", "lxd:ck", "--", "kubernetes-control-plane/leader", "get-kubeconfig", "--format=json"]);
+    });
+
+    it("works with the legacy kubernetes-master name and an API on the balancer's IPv6 address", async () => {
+        const f = fake({ run: [action("kubernetes-master", kubeconfigAt("https://[2001:db8::20]:443"))] });
+        const result = await new KubeconfigProvider().create(inputs(f.path, "2001:db8::20", "kubernetes-master"));
+        assert.equal(result.outs.server, "https://[2001:db8::20]:443");
         assert.ok(f.calls().some((c) => c.includes("kubernetes-master/leader")));
+    });
+
+    it("refuses a kubeconfig that bypasses the balancer's loadbalancer-ips", async () => {
+        const f = fake({ run: [action("kubernetes-control-plane", kubeconfigAt("https://[2001:db8::10]:6443"))] });
+        await assert.rejects(
+            new KubeconfigProvider().create(inputs(f.path, "2001:db8::20")),
+            /points at https:\/\/\[2001:db8::10\]:6443, not at kubeapi-load-balancer's loadbalancer-ips 2001:db8::20/,
+        );
+    });
+
+    it("never quotes a malformed kubeconfig (its token) in an error", async () => {
+        const broken = kubeconfigAt("https://10.0.0.10:443").replace("clusters:", "clusters: [oops");
+        const f = fake({ run: [action("kubernetes-control-plane", broken)] });
+        await assert.rejects(new KubeconfigProvider().create(inputs(f.path)), (e: Error) => {
+            assert.match(e.message, /not valid YAML at line \d+/);
+            assert.doesNotMatch(e.message, /s3cr3t/);
+            return true;
+        });
+        assert.throws(
+            () => kubeconfigServer(broken),
+            (e: Error) => !/s3cr3t/.test(e.message),
+        );
+    });
+
+    it("never quotes failing action output", async () => {
+        const output = JSON.stringify({
+            "kubernetes-control-plane/0": { results: { kubeconfig: "token: s3cr3t-t0ken" }, status: "failed" },
+        });
+        const said = fake({ run: [{ stdout: output, stderr: "ERROR the following task failed:\n", code: 1 }] });
+        await assert.rejects(new KubeconfigProvider().create(inputs(said.path)), (e: Error) => {
+            assert.doesNotMatch(e.message, /s3cr3t/);
+            assert.match(e.message, /the following task failed/);
+            return true;
+        });
+        const silent = fake({ run: [{ stdout: output, code: 1 }] });
+        await assert.rejects(new KubeconfigProvider().create(inputs(silent.path)), (e: Error) => {
+            assert.doesNotMatch(e.message, /s3cr3t/);
+            assert.match(e.message, /output withheld/);
+            return true;
+        });
     });
 });
 

@@ -40,15 +40,18 @@ describe("offline plan", () => {
             overlay.applications["kubernetes-control-plane"].options["service-cidr"],
             SEED_OVERLAY.applications["kubernetes-control-plane"].options["service-cidr"],
         );
-        // rocks.canonical.com is gone: 1.35 charms must pull from ghcr.io.
-        assert.equal(overlay.applications["kubernetes-worker"].options["image-registry"], "ghcr.io/canonical/cdk");
+        // rocks.canonical.com is gone: 1.35 charms must pull from ghcr.io, set where the option exists
+        // (calico and the control plane; the worker takes it over kube-control and has no such option).
+        assert.equal(overlay.applications.calico.options["image-registry"], "ghcr.io/canonical/cdk");
+        assert.equal(overlay.applications["kubernetes-control-plane"].options["image-registry"], "ghcr.io/canonical/cdk");
+        assert.equal(overlay.applications["kubernetes-worker"].options["image-registry"], undefined);
     });
 
     it("puts IPv6 first for the IPv6-preferred openstack stack and says loadbalancer-ips comes at deploy time", () => {
         const { overlay, network, raw } = plan("openstack");
         assert.match(overlay.applications.calico.options.cidr, /^fd00:c00b:1::\/112,/);
         assert.equal(network.preferredFamily, "IPv6");
-        assert.match(raw["overlay.yaml"], /loadbalancer-ips is set at deploy time/);
+        assert.match(raw["overlay.yaml"], /kubeapi-load-balancer's loadbalancer-ips is set at deploy time/);
     });
 
     it("renders the workload: Deployment, IPv6-only nginx6 and a dual-stack Service in cluster order", () => {
@@ -98,6 +101,9 @@ describe("offline plan", () => {
         assert.deepEqual(placement.applications["kubernetes-control-plane"].to, ["0", "1"]);
         assert.deepEqual(placement.applications.etcd.to, ["0"]);
         assert.deepEqual(placement.applications["kubernetes-worker"], { num_units: 1, to: ["2"] });
+        // kubeapi-load-balancer listens on 443 and 6443: never beside kube-apiserver's 6443.
+        assert.deepEqual(placement.applications["kubeapi-load-balancer"].to, ["2"]);
+        assert.deepEqual(placement.applications.easyrsa.to, ["0"]);
         assert.deepEqual(Object.keys(placement.machines), ["0", "1", "2"]);
         assert.throws(() => placementOverlay([{ id: "0", roles: ["worker"] }]), /control-plane/);
     });

@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { JujuStatus, controlPlaneApplication, flattenUnits, interpretStatus, machineByAddress } from "../../components/juju/status";
+import {
+    JujuStatus,
+    controlPlaneApplication,
+    describeUnit,
+    flattenUnits,
+    interpretStatus,
+    machineByAddress,
+} from "../../components/juju/status";
 import { statusDoc } from "../support/fakeJuju";
 
 const capture = JSON.parse(
@@ -24,7 +31,7 @@ describe("juju status interpretation (real 3.6.4 capture)", () => {
             view.blocked.map((u) => `${u.name}: ${u.message}`),
             ["nrpe/1: Nagios server not configured or related", "nrpe/2: Nagios server not configured or related"],
         );
-        assert.equal(view.errors.length, 0);
+        assert.equal(view.unitErrors.length, 0);
         assert.match(view.summary, /2\/4 units settled; waiting on nrpe\/1 \(blocked\/idle: Nagios server/);
     });
 
@@ -59,7 +66,7 @@ describe("juju status interpretation (scripted)", () => {
                 },
             }),
         );
-        assert.deepEqual(interpretStatus(doc, []).errors, ['unit calico/0 (error/idle: hook failed: "install")']);
+        assert.deepEqual(interpretStatus(doc, []).unitErrors.map(describeUnit), ['calico/0 (error/idle: hook failed: "install")']);
     });
 
     it("treats status-error entries as pending, with the error text", () => {
@@ -81,7 +88,31 @@ describe("juju status interpretation (scripted)", () => {
         const doc: JujuStatus = {
             machines: { "3": { "juju-status": { current: "error", message: "ssh: connection refused" }, "dns-name": "10.0.0.9" } },
         };
-        assert.deepEqual(interpretStatus(doc, []).errors, ["machine 3 (10.0.0.9): ssh: connection refused"]);
+        assert.deepEqual(interpretStatus(doc, []).machineErrors, ["machine 3 (10.0.0.9): ssh: connection refused"]);
+    });
+
+    it("reports machines down and agents lost (core/status Down, Lost) and is not settled while any is", () => {
+        const doc = JSON.parse(
+            statusDoc(
+                {
+                    "etcd/0": { workload: "active" },
+                    "etcd/1": { workload: "unknown", agent: "lost", message: "agent lost, see 'juju show-status-log etcd/1'" },
+                },
+                {
+                    "0": "10.0.0.5",
+                },
+            ),
+        ) as { machines: Record<string, { "juju-status": object }> };
+        doc.machines["0"]["juju-status"] = { current: "down", message: "agent is not communicating with the server" };
+        const view = interpretStatus(doc as JujuStatus, ["etcd"]);
+        assert.equal(view.settled, false);
+        assert.deepEqual(
+            [...view.unreachable.values()],
+            [
+                "machine 0 (10.0.0.5) is down: agent is not communicating with the server",
+                "unit etcd/1 agent lost: agent lost, see 'juju show-status-log etcd/1'",
+            ],
+        );
     });
 
     it("accepts the legacy control-plane name", () => {

@@ -84,7 +84,7 @@ describe("config validation", () => {
         expectProblem({ serviceCidr: "192.168.1.0/24,fd00:c00b:2::/112" }, "serviceCidr", /overlaps podCidr 192\.168\.0\.0\/16/);
         expectProblem({ podCidr: "10.0.0.0/16,fd00:c00b:1::/112" }, "podCidr", /overlaps the host network nodeCidr 10\.0\.0\.0\/16/);
         expectProblem(
-            { hosts: JSON.stringify(["cp0 control-plane+worker 192.168.1.5 2001:db8::1"]) },
+            { hosts: JSON.stringify(["cp0 control-plane 192.168.1.5 2001:db8::1"]) },
             "hosts",
             /inside the cluster range 192\.168\.0\.0\/16/,
             { cloud: "existing" },
@@ -121,7 +121,7 @@ describe("config validation", () => {
             cloud: "existing",
         });
         expectProblem(
-            { hosts: JSON.stringify(["a control-plane+worker 10.0.0.1 2001:db8::1", "a worker 10.0.0.2 2001:db8::2"]) },
+            { hosts: JSON.stringify(["a control-plane 10.0.0.1 2001:db8::1", "a worker 10.0.0.2 2001:db8::2"]) },
             "hosts",
             /unique/,
             { cloud: "existing" },

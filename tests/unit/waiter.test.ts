@@ -1,21 +1,33 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { JujuStatus } from "../../components/juju/status";
+import { JujuError } from "../../components/juju/cli";
 import { DeploymentFailed, waitForSettled } from "../../components/juju/waiter";
 import { statusDoc } from "../support/fakeJuju";
 
-/** Runs the waiter on a fake clock against a sequence of status documents (the last repeats). */
-async function wait(docs: string[], overrides: { timeoutMs?: number; blockedGraceMs?: number } = {}) {
+type Poll = string | Error;
+
+/** Runs the waiter on a fake clock against a sequence of status documents or failures (the last repeats). */
+async function wait(
+    docs: Poll[],
+    overrides: { timeoutMs?: number; blockedGraceMs?: number; errorGraceMs?: number; outageLimitMs?: number; idlePeriodMs?: number } = {},
+) {
     let clock = 0;
     let polls = 0;
     const lines: string[] = [];
     const result = waitForSettled({
-        poll: async () => JSON.parse(docs[Math.min(polls++, docs.length - 1)]) as JujuStatus,
+        poll: async () => {
+            const doc = docs[Math.min(polls++, docs.length - 1)];
+            if (doc instanceof Error) throw doc;
+            return JSON.parse(doc) as JujuStatus;
+        },
         expectedApplications: ["etcd"],
         pollMs: 10_000,
-        settledPolls: 3,
+        idlePeriodMs: overrides.idlePeriodMs ?? 15_000,
         timeoutMs: overrides.timeoutMs ?? 600_000,
         blockedGraceMs: overrides.blockedGraceMs ?? 60_000,
+        errorGraceMs: overrides.errorGraceMs ?? 60_000,
+        outageLimitMs: overrides.outageLimitMs ?? 120_000,
         log: (line) => lines.push(line),
         now: () => clock,
         sleep: async (ms) => {
@@ -28,20 +40,29 @@ async function wait(docs: string[], overrides: { timeoutMs?: number; blockedGrac
 const pending = statusDoc({ "etcd/0": { workload: "maintenance", agent: "executing", message: "installing" } });
 const settled = statusDoc({ "etcd/0": { workload: "active", message: "Healthy" } });
 
+const unreachable = () => new JujuError("unreachable", "status", "ERROR cannot connect to API: connection refused");
+const erroring = statusDoc({ "etcd/0": { workload: "error", message: 'hook failed: "install"' } });
+
 describe("waiting for the model to settle", () => {
-    it("returns after three consecutive settled polls, confirming within a quarter poll interval", async () => {
+    it("returns once every unit has stayed active and idle for the idle period, seen within one poll", async () => {
         const run = await wait([pending, pending, settled]);
         const { view } = await run.result;
         assert.equal(view.settled, true);
+        // settled first seen at 20 s; the confirming poll comes when the 15 s idle period ends
+        assert.equal(run.clock(), 35_000);
         assert.equal(run.polls(), 5);
-        // two pending intervals, then two confirmation gaps of 10 s / 8
-        assert.equal(run.clock(), 20_000 + 2 * 1_250);
     });
 
-    it("starts counting again when a unit goes back to executing", async () => {
+    it("starts the idle period again when a unit goes back to executing", async () => {
         const run = await wait([settled, pending, settled]);
         await run.result;
-        assert.equal(run.polls(), 5);
+        assert.equal(run.clock(), 20_000 + 15_000);
+    });
+
+    it("does not call a model settled on polls a few seconds apart within the idle period", async () => {
+        const run = await wait([pending, settled, settled, pending, settled], { idlePeriodMs: 30_000 });
+        await run.result;
+        assert.ok(run.clock() >= 40_000 + 30_000, `returned at ${run.clock()} ms, before units stayed settled for 30 s`);
     });
 
     it("prints a progress line only when the picture changes", async () => {
@@ -53,12 +74,53 @@ describe("waiting for the model to settle", () => {
         ]);
     });
 
-    it("fails at once on a unit in error, naming it and its message", async () => {
-        const run = await wait([pending, statusDoc({ "etcd/0": { workload: "error", message: 'hook failed: "install"' } })]);
+    it("waits out a unit in error that recovers within the error grace (Juju retries failed hooks)", async () => {
+        const run = await wait([pending, erroring, erroring, settled], { errorGraceMs: 60_000 });
+        assert.equal((await run.result).view.settled, true);
+    });
+
+    it("fails naming the unit and its message when it is still in error after the grace", async () => {
+        const run = await wait([pending, erroring], { errorGraceMs: 60_000 });
         await assert.rejects(
             run.result,
-            (e: Error) => e instanceof DeploymentFailed && /etcd\/0 \(error\/idle: hook failed: "install"\)/.test(e.message),
+            (e: Error) =>
+                e instanceof DeploymentFailed &&
+                /unit etcd\/0 \(error\/idle: hook failed: "install"\) is still in error after 1 min/.test(e.message),
         );
+        assert.equal(run.clock(), 70_000);
+    });
+
+    it("fails fast, naming it, on a machine that stays down", async () => {
+        const down = JSON.parse(statusDoc({ "etcd/0": { workload: "active" } }, { "0": "10.0.0.5" }));
+        down.machines["0"]["juju-status"] = { current: "down", message: "agent is not communicating with the server" };
+        const run = await wait([pending, JSON.stringify(down)], { timeoutMs: 3_600_000 });
+        await assert.rejects(run.result, /machine 0 \(10\.0\.0\.5\) is down: agent is not communicating with the server/);
+        assert.equal(run.clock(), 20_000, "failed on the second poll that saw it down, not at the timeout");
+    });
+
+    it("fails fast on a unit agent that stays lost", async () => {
+        const lost = statusDoc({
+            "etcd/0": { workload: "unknown", agent: "lost", message: "agent lost, see 'juju show-status-log etcd/0'" },
+        });
+        const run = await wait([lost], { timeoutMs: 3_600_000 });
+        await assert.rejects(run.result, /unit etcd\/0 agent lost/);
+        assert.equal(run.polls(), 2);
+    });
+
+    it("rides out a juju status outage shorter than the limit", async () => {
+        const run = await wait([pending, unreachable(), unreachable(), unreachable(), settled], { outageLimitMs: 60_000 });
+        assert.equal((await run.result).view.settled, true);
+        assert.ok(run.lines.some((line) => /juju status answers again after 30s/.test(line)));
+    });
+
+    it("gives up, saying so, when the outage outlasts its limit", async () => {
+        const run = await wait([pending, unreachable()], { outageLimitMs: 60_000 });
+        await assert.rejects(run.result, /gave up: juju status kept failing for 1 min \(limit 1 min\)/);
+    });
+
+    it("fails at once on a failure that is not transient", async () => {
+        const run = await wait([pending, new JujuError("not-found", "status", "ERROR model sim:admin/x not found")]);
+        await assert.rejects(run.result, /not found/);
         assert.equal(run.polls(), 2);
     });
 

@@ -9,7 +9,7 @@ import { PlacedMachine, dualStackOverlay, placementOverlay } from "../../plan/ov
 import { ensureSupportedJuju, runJuju } from "../cli";
 import { controlPlaneApplication } from "../status";
 import { waitForSettled } from "../waiter";
-import { JujuTarget, ignoringGone, isGone, jujuOptions, jujuStatus, progress } from "./common";
+import { JujuTarget, ignoringGone, isGone, jujuOptions, jujuStatus, progress, verifyModel } from "./common";
 
 export interface DeploymentInputs extends JujuTarget {
     readonly bundle: string;
@@ -25,9 +25,14 @@ export interface DeploymentInputs extends JujuTarget {
     /** Applications the bundle deploys, subordinates included. */
     readonly expectedApplications: string[];
     readonly pollSeconds: number;
-    readonly settledPolls: number;
+    /** How long every unit must stay active and idle to count as settled. */
+    readonly idleSeconds: number;
     readonly timeoutMinutes: number;
     readonly blockedGraceMinutes: number;
+    /** How long a unit may stay in error while Juju retries its hooks. */
+    readonly errorGraceMinutes: number;
+    /** How long `juju status` may keep failing transiently during a wait. */
+    readonly outageMinutes: number;
 }
 
 export interface DeploymentOutputs extends DeploymentInputs {
@@ -71,6 +76,7 @@ function writeOverlays(inputs: DeploymentInputs): string[] {
 }
 
 async function deploy(inputs: DeploymentInputs): Promise<void> {
+    await verifyModel(inputs);
     const [dualStack, placement] = writeOverlays(inputs);
     progress(
         `deployment ${inputs.modelRef}`,
@@ -78,7 +84,8 @@ async function deploy(inputs: DeploymentInputs): Promise<void> {
     );
     await runJuju({ ...jujuOptions(inputs), timeoutMs: 30 * 60_000 }, [
         "deploy",
-        inputs.bundle,
+        "-m",
+        inputs.modelRef,
         "--channel",
         inputs.channel,
         "--overlay",
@@ -86,19 +93,21 @@ async function deploy(inputs: DeploymentInputs): Promise<void> {
         "--overlay",
         placement,
         "--map-machines=existing",
-        "-m",
-        inputs.modelRef,
+        "--",
+        inputs.bundle,
     ]);
 }
 
 async function waitSettled(inputs: DeploymentInputs): Promise<DeploymentOutputs> {
     const { view, status: last } = await waitForSettled({
-        poll: () => jujuStatus(inputs),
+        poll: () => jujuStatus(inputs, 1),
         expectedApplications: inputs.expectedApplications,
         pollMs: inputs.pollSeconds * 1000,
-        settledPolls: inputs.settledPolls,
+        idlePeriodMs: inputs.idleSeconds * 1000,
         timeoutMs: inputs.timeoutMinutes * 60_000,
         blockedGraceMs: inputs.blockedGraceMinutes * 60_000,
+        errorGraceMs: inputs.errorGraceMinutes * 60_000,
+        outageLimitMs: inputs.outageMinutes * 60_000,
         log: (line) => progress(`deployment ${inputs.modelRef}`, line),
     });
     const controlPlaneApp = controlPlaneApplication(last) ?? "kubernetes-control-plane";
@@ -106,17 +115,66 @@ async function waitSettled(inputs: DeploymentInputs): Promise<DeploymentOutputs>
 }
 
 async function liveOption(inputs: JujuTarget, app: string, key: string): Promise<string> {
-    return (await runJuju(jujuOptions(inputs), ["config", "-m", inputs.modelRef, app, key])).stdout.trim();
+    return (await runJuju(jujuOptions(inputs), ["config", "-m", inputs.modelRef, "--", app, key])).stdout.trim();
+}
+
+/** One `juju config <application> key=value ...` call. */
+interface ConfigChange {
+    readonly application: string;
+    readonly settings: string[];
+}
+
+/** The `juju config` calls that take a deployed cluster from `olds` to `news`, in place. */
+function jujuChanges(olds: DeploymentOutputs, news: DeploymentInputs): ConfigChange[] {
+    const changes: ConfigChange[] = [];
+    if (olds.serviceCidr !== news.serviceCidr)
+        changes.push({ application: olds.controlPlaneApp, settings: [`service-cidr=${news.serviceCidr}`] });
+    if (olds.loadbalancerIps !== news.loadbalancerIps) {
+        changes.push({ application: "kubeapi-load-balancer", settings: [`loadbalancer-ips=${news.loadbalancerIps}`] });
+    }
+    return changes;
+}
+
+const placementChanged = (olds: DeploymentOutputs, news: DeploymentInputs) =>
+    JSON.stringify(olds.machines) !== JSON.stringify(news.machines);
+
+/**
+ * Changes a live cluster cannot take in place, each with the key and the reason. Replacing the
+ * deployment would remove every application, etcd's data and the CA with it, so these are
+ * refused at preview instead.
+ */
+export function deploymentChangeProblems(olds: Partial<DeploymentOutputs>, news: DeploymentInputs): { property: string; reason: string }[] {
+    const problems: { property: string; reason: string }[] = [];
+    if (olds.serviceCidr && olds.serviceCidr !== news.serviceCidr) {
+        const problem = serviceCidrChangeProblem(olds.serviceCidr, news.serviceCidr);
+        if (problem) problems.push({ property: "serviceCidr", reason: problem });
+    }
+    if (olds.podCidr && olds.podCidr !== news.podCidr) {
+        problems.push({
+            property: "podCidr",
+            reason: `the calico charm does not re-address its IP pools in place (${olds.podCidr} is live); changing the pod range needs a manual migration (README, "Changing the pod range"). Set ck-dualstack:podCidr back to ${olds.podCidr}`,
+        });
+    }
+    if (olds.bundle && olds.bundle !== news.bundle) {
+        problems.push({
+            property: "bundle",
+            reason: `the cluster was deployed from ${olds.bundle}; deploying another bundle over it is not an upgrade path. Set ck-dualstack:bundle back to ${olds.bundle}`,
+        });
+    }
+    if (olds.channel && olds.channel !== news.channel) {
+        problems.push({
+            property: "channel",
+            reason: `the cluster runs ${olds.channel}; ck-dualstack does not yet upgrade between channels in place (Canonical's order: juju refresh per application, then the upgrade action per unit), and redeploying would tear the cluster down. Set ck-dualstack:channel back to ${olds.channel}`,
+        });
+    }
+    return problems;
 }
 
 /** Deploys the bundle with the generated overlays and waits until the model has settled. */
 export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
     async check(olds: Partial<DeploymentOutputs>, news: DeploymentInputs): Promise<pulumi.dynamic.CheckResult> {
-        if (olds.serviceCidr && olds.serviceCidr !== news.serviceCidr) {
-            const problem = serviceCidrChangeProblem(olds.serviceCidr, news.serviceCidr);
-            if (problem) return { inputs: news, failures: [{ property: "serviceCidr", reason: problem }] };
-        }
-        return { inputs: news };
+        const failures = deploymentChangeProblems(olds, news);
+        return failures.length > 0 ? { inputs: news, failures } : { inputs: news };
     }
 
     async create(inputs: DeploymentInputs): Promise<pulumi.dynamic.CreateResult> {
@@ -141,7 +199,7 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
             const [podCidr, serviceCidr, loadbalancerIps] = await Promise.all([
                 liveOption(props, "calico", "cidr"),
                 liveOption(props, app, "service-cidr"),
-                liveOption(props, app, "loadbalancer-ips"),
+                liveOption(props, "kubeapi-load-balancer", "loadbalancer-ips"),
             ]);
             return { id, props: { ...props, podCidr, serviceCidr, loadbalancerIps } };
         } catch (error) {
@@ -150,40 +208,47 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
         }
     }
 
+    /** Nothing is ever replaced: what cannot change in place is refused in check. */
     async diff(_id: string, olds: DeploymentOutputs, news: DeploymentInputs): Promise<pulumi.dynamic.DiffResult> {
-        const replaces = (["modelRef", "bundle", "channel", "podCidr"] as const).filter((key) => olds[key] !== news[key]);
-        const inPlace = (["serviceCidr", "loadbalancerIps"] as const).filter((key) => olds[key] !== news[key]);
-        const placementChanged = JSON.stringify(olds.machines) !== JSON.stringify(news.machines);
-        const changes = replaces.length > 0 || inPlace.length > 0 || placementChanged;
-        return { changes, replaces, deleteBeforeReplace: true };
+        const changes =
+            jujuChanges(olds, news).length > 0 ||
+            placementChanged(olds, news) ||
+            (["jujuPath", "modelRef", "modelUuid"] as const).some((key) => olds[key] !== news[key]);
+        return { changes, replaces: [], deleteBeforeReplace: true };
     }
 
-    /** Service range growth and other options go in place with `juju config`; new machines by redeploying. */
+    /** Service range growth and the balancer's `loadbalancer-ips` go in place with `juju config`; new machines by redeploying. */
     async update(_id: string, olds: DeploymentOutputs, news: DeploymentInputs): Promise<pulumi.dynamic.UpdateResult> {
-        const settings: string[] = [];
-        if (olds.serviceCidr !== news.serviceCidr) settings.push(`service-cidr=${news.serviceCidr}`);
-        if (olds.loadbalancerIps !== news.loadbalancerIps) settings.push(`loadbalancer-ips=${news.loadbalancerIps}`);
-        if (settings.length > 0) {
-            progress(`deployment ${news.modelRef}`, `juju config ${olds.controlPlaneApp} ${settings.join(" ")}`);
-            await runJuju(jujuOptions(news), ["config", "-m", news.modelRef, olds.controlPlaneApp, ...settings]);
+        const settings = jujuChanges(olds, news);
+        const placement = placementChanged(olds, news);
+        if (settings.length === 0 && !placement) {
+            // Only how the model is referred to changed: record it, touch nothing.
+            return { outs: { ...olds, ...news, overlay: overlayOf(news) } };
         }
-        if (JSON.stringify(olds.machines) !== JSON.stringify(news.machines)) await deploy(news);
+        await verifyModel(news);
+        for (const change of settings) {
+            progress(`deployment ${news.modelRef}`, `juju config ${change.application} ${change.settings.join(" ")}`);
+            await runJuju(jujuOptions(news), ["config", "-m", news.modelRef, "--", change.application, ...change.settings]);
+        }
+        if (placement) await deploy(news);
         return { outs: await waitSettled(news) };
     }
 
     async delete(_id: string, props: DeploymentOutputs): Promise<void> {
         await ignoringGone(async () => {
+            await verifyModel(props);
             const apps = Object.keys((await jujuStatus(props)).applications ?? {});
             if (apps.length === 0) return;
             await runJuju(jujuOptions(props), [
                 "remove-application",
                 "-m",
                 props.modelRef,
-                ...apps,
                 "--destroy-storage",
                 "--force",
                 "--no-wait",
                 "--no-prompt",
+                "--",
+                ...apps,
             ]);
             progress(`deployment ${props.modelRef}`, `removed ${apps.join(", ")}`);
         });

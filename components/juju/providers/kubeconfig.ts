@@ -1,12 +1,12 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { runJujuJson } from "../cli";
-import { kubeconfigServer, pointKubeconfigAt } from "../kubeconfigText";
-import { JujuTarget, isGone, jujuOptions, jujuStatus, progress } from "./common";
+import { kubeconfigServer, serverHost } from "../kubeconfigText";
+import { JujuTarget, isGone, jujuOptions, jujuStatus, progress, verifyModel } from "./common";
 
 export interface KubeconfigInputs extends JujuTarget {
     /** Changes whenever the deployment does, so the kubeconfig is fetched again. */
     readonly deploymentId: string;
-    /** The control plane's IPv6 address when the API is reached over IPv6; empty otherwise. */
+    /** kubeapi-load-balancer's IPv6 address when the API is reached over IPv6; empty otherwise. */
     readonly apiAddress: string;
     /** The control-plane application (kubernetes-control-plane, or kubernetes-master on upgraded clusters). */
     readonly controlPlaneApp: string;
@@ -20,15 +20,25 @@ export interface KubeconfigOutputs extends KubeconfigInputs {
 type ActionResults = Record<string, { results?: { kubeconfig?: string }; status?: string; message?: string }>;
 
 async function fetchKubeconfig(inputs: KubeconfigInputs): Promise<KubeconfigOutputs> {
-    const juju = jujuOptions(inputs);
+    // Action output holds the kubeconfig: errors quote none of it.
+    const juju = { ...jujuOptions(inputs), sensitive: true };
     const app = inputs.controlPlaneApp;
-    const results = await runJujuJson<ActionResults>(juju, ["run", "-m", inputs.modelRef, `${app}/leader`, "get-kubeconfig"]);
-    const result = Object.values(results).find((entry) => entry.results?.kubeconfig);
+    await verifyModel(inputs);
+    const results = await runJujuJson<ActionResults>(juju, ["run", "-m", inputs.modelRef, "--", `${app}/leader`, "get-kubeconfig"]);
+    const result = Object.values(results).find((entry) => typeof entry?.results?.kubeconfig === "string");
     if (!result?.results?.kubeconfig) {
-        throw new Error(`${app}/leader get-kubeconfig returned no kubeconfig (${Object.values(results)[0]?.message ?? "no message"})`);
+        const first = Object.values(results)[0];
+        throw new Error(`${app}/leader get-kubeconfig returned no kubeconfig (status ${String(first?.status ?? "unknown")})`);
     }
-    const kubeconfig = inputs.apiAddress ? pointKubeconfigAt(result.results.kubeconfig, inputs.apiAddress) : result.results.kubeconfig;
+    const kubeconfig = result.results.kubeconfig;
     const server = kubeconfigServer(kubeconfig) ?? "";
+    // The charm names the balancer's loadbalancer-ips in the kubeconfig (charm-kubernetes-control-plane
+    // k8s_api_endpoints.external()); anything else means the address did not take.
+    if (inputs.apiAddress && serverHost(server) !== inputs.apiAddress) {
+        throw new Error(
+            `${app}/leader get-kubeconfig points at ${server || "no server"}, not at kubeapi-load-balancer's loadbalancer-ips ${inputs.apiAddress}; check \`juju config kubeapi-load-balancer loadbalancer-ips\``,
+        );
+    }
     progress(`kubeconfig ${inputs.modelRef}`, `fetched from ${app}/leader; API server ${server}`);
     return { ...inputs, kubeconfig, server };
 }
@@ -50,11 +60,17 @@ export class KubeconfigProvider implements pulumi.dynamic.ResourceProvider {
     }
 
     async diff(_id: string, olds: KubeconfigOutputs, news: KubeconfigInputs): Promise<pulumi.dynamic.DiffResult> {
-        const changed = (["modelRef", "deploymentId", "apiAddress", "controlPlaneApp"] as const).filter((key) => olds[key] !== news[key]);
+        const changed = (["jujuPath", "modelRef", "modelUuid", "deploymentId", "apiAddress", "controlPlaneApp"] as const).filter(
+            (key) => olds[key] !== news[key],
+        );
         return { changes: changed.length > 0 };
     }
 
-    async update(_id: string, _olds: KubeconfigOutputs, news: KubeconfigInputs): Promise<pulumi.dynamic.UpdateResult> {
+    /** Fetched again when the cluster changed; a ref gaining its controller is only recorded. */
+    async update(_id: string, olds: KubeconfigOutputs, news: KubeconfigInputs): Promise<pulumi.dynamic.UpdateResult> {
+        const refetch = (["deploymentId", "apiAddress", "controlPlaneApp"] as const).some((key) => olds[key] !== news[key]);
+        const sameModel = !olds.modelUuid || !news.modelUuid || olds.modelUuid === news.modelUuid;
+        if (!refetch && sameModel) return { outs: { ...olds, ...news } };
         return { outs: await fetchKubeconfig(news) };
     }
 

@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { JujuError, ensureSupportedJuju, runJuju } from "../cli";
 import { machineByAddress } from "../status";
-import { JujuTarget, ignoringGone, isGone, jujuOptions, jujuStatus, progress } from "./common";
+import { JujuTarget, ignoringGone, isGone, jujuOptions, jujuStatus, progress, verifyModel } from "./common";
 
 export interface MachineInputs extends JujuTarget {
     /** The node's name, for messages. */
@@ -21,12 +21,14 @@ export class MachineProvider implements pulumi.dynamic.ResourceProvider {
     async create(inputs: MachineInputs): Promise<pulumi.dynamic.CreateResult> {
         const juju = jujuOptions(inputs);
         await ensureSupportedJuju(juju);
+        await verifyModel(inputs);
         let machineId: string | undefined;
         try {
             const out = await runJuju({ ...juju, timeoutMs: 30 * 60_000 }, [
                 "add-machine",
                 "-m",
                 inputs.modelRef,
+                "--",
                 `ssh:${inputs.sshUser}@${inputs.address}`,
             ]);
             machineId = /created machine (\S+)/.exec(`${out.stderr}\n${out.stdout}`)?.[1];
@@ -55,19 +57,26 @@ export class MachineProvider implements pulumi.dynamic.ResourceProvider {
     }
 
     async diff(_id: string, olds: MachineOutputs, news: MachineInputs): Promise<pulumi.dynamic.DiffResult> {
-        const replaces = (["modelRef", "address", "sshUser"] as const).filter((key) => olds[key] !== news[key]);
-        const changes = replaces.length > 0 || olds.name !== news.name || olds.roles.join() !== news.roles.join();
+        const replaces: string[] = (["address", "sshUser"] as const).filter((key) => olds[key] !== news[key]);
+        // The model is the same model while its UUID is (a ref gaining its controller is not a move).
+        if (olds.modelUuid && news.modelUuid && olds.modelUuid !== news.modelUuid) replaces.push("modelUuid");
+        const changes =
+            replaces.length > 0 ||
+            (["name", "jujuPath", "modelRef", "modelUuid"] as const).some((key) => olds[key] !== news[key]) ||
+            olds.roles.join() !== news.roles.join();
         return { changes, replaces, deleteBeforeReplace: true };
     }
 
+    /** Names, roles and how the model is referred to: recorded only, nothing in Juju changes. */
     async update(_id: string, olds: MachineOutputs, news: MachineInputs): Promise<pulumi.dynamic.UpdateResult> {
-        return { outs: { ...olds, name: news.name, roles: news.roles, jujuPath: news.jujuPath } };
+        return { outs: { ...news, machineId: olds.machineId } };
     }
 
     async delete(_id: string, props: MachineOutputs): Promise<void> {
-        await ignoringGone(() =>
-            runJuju(jujuOptions(props), ["remove-machine", "-m", props.modelRef, props.machineId, "--force", "--no-prompt"]),
-        );
+        await ignoringGone(async () => {
+            await verifyModel(props);
+            await runJuju(jujuOptions(props), ["remove-machine", "-m", props.modelRef, "--force", "--no-prompt", "--", props.machineId]);
+        });
         progress(`machine ${props.name}`, `machine ${props.machineId} removed`);
     }
 }

@@ -1,0 +1,284 @@
+// Applications: deploy (a bundle with overlays onto existing machines), config, remove-application.
+import * as fs from "fs";
+import * as yaml from "js-yaml";
+import { charmData } from "../charmData";
+import { charmOf, optionProblem, optionValue } from "../charms";
+import { apiHost, restartApiServer, startApiServer } from "../cluster";
+import {
+    Command,
+    JujuExit,
+    env,
+    err,
+    flag,
+    getModel,
+    modelKey,
+    out,
+    readStateModel,
+    refuseWithoutPrompt,
+    seconds,
+    sleep,
+} from "../context";
+import { SimModel, withState } from "../state";
+import { teardown } from "./models";
+
+type Overlay = {
+    applications?: Record<string, { charm?: string; options?: Record<string, unknown>; num_units?: number; to?: string[] } | null>;
+    machines?: Record<string, unknown>;
+};
+
+/** kubeapi-load-balancer's `loadbalancer-ips`, where the charm hands the API out. */
+export const balancerIps = (model: SimModel) => model.applications["kubeapi-load-balancer"]?.options["loadbalancer-ips"] ?? "";
+
+const revision = () => Number(env("CHARM_REVISION", "1"));
+
+/**
+ * Ends removals whose time has come: a dying application goes, with the machines left hosting no
+ * principal unit, manual ones included (apiserver/facades/client/application DestroyApplication
+ * schedules machine removal for machines whose last principal unit is removed; design.md).
+ */
+export function reap(model: SimModel, now = Date.now()): void {
+    for (const [name, app] of Object.entries(model.applications)) {
+        if (app.life !== "dying" || (app.removeAt ?? 0) > now) continue;
+        const machines = new Set(Object.values(app.units).map((unit) => unit.machine));
+        if (name === "kubernetes-control-plane") teardown(model);
+        delete model.applications[name];
+        for (const id of machines) {
+            const hosting = Object.values(model.applications).some((other) =>
+                Object.values(other.units).some((unit) => unit.machine === id),
+            );
+            if (!hosting) delete model.machines[id];
+        }
+    }
+}
+
+/** Every option the bundle and the overlays set, per application (overlays win, in order). */
+function mergedOptions(bundleName: string, overlays: Overlay[]): Record<string, Record<string, unknown>> {
+    const bundle = charmData().bundles[bundleName];
+    const merged: Record<string, Record<string, unknown>> = {};
+    for (const [app, spec] of Object.entries(bundle.applications)) merged[app] = { ...spec.options };
+    for (const overlay of overlays) {
+        for (const [app, spec] of Object.entries(overlay.applications ?? {})) {
+            if (!merged[app] && !spec?.charm) {
+                throw new JujuExit(
+                    `ERROR cannot deploy bundle: application "${app}" from the overlay is not in the bundle and names no charm`,
+                );
+            }
+            Object.assign((merged[app] ??= {}), spec?.options ?? {});
+        }
+    }
+    return merged;
+}
+
+/**
+ * The first option problem of an application, worded as Juju 3.6 reports it from the controller
+ * (charm/v12 config.go `unknown option %q`, wrapped by cmd/juju/application/bundle/bundlehandler.go
+ * "cannot deploy application %q" for a new one and "cannot update options for application %q:
+ * parsing settings for application" for an existing one).
+ */
+function optionsProblem(app: string, charm: string, options: Record<string, unknown>, existing: boolean): string | undefined {
+    for (const [option, value] of Object.entries(options)) {
+        const problem = optionProblem(charm, option, value, false);
+        if (problem) {
+            return existing
+                ? `cannot update options for application "${app}": parsing settings for application: ${problem}`
+                : `cannot deploy application "${app}": ${problem}`;
+        }
+    }
+    return undefined;
+}
+
+const asText = (options: Record<string, unknown>) => Object.fromEntries(Object.entries(options).map(([k, v]) => [k, String(v)]));
+
+async function deploy(args: Parameters<Command["run"]>[0]): Promise<void> {
+    const ref = flag(args, "-m", "--model");
+    const bundleName = args.positional[0];
+    if (!bundleName) throw new JujuExit("ERROR no charm name specified");
+    if (bundleName.startsWith(".") || bundleName.startsWith("/") || bundleName.startsWith("-")) {
+        throw new JujuExit(`ERROR the simulator deploys Charmhub bundles only, not "${bundleName}"`);
+    }
+    // charmhub: an unknown name is "charm or bundle not found".
+    if (!charmData().bundles[bundleName])
+        throw new JujuExit(`ERROR cannot resolve charm or bundle "${bundleName}": charm or bundle not found`);
+    if (flag(args, "--map-machines") !== "existing")
+        throw new JujuExit("ERROR the simulator deploys onto enlisted machines only: pass --map-machines=existing");
+    const channel = flag(args, "--channel") ?? "stable";
+    const overlays = (args.flags["--overlay"] ?? []).map((file) => {
+        try {
+            return (yaml.load(fs.readFileSync(file, "utf8")) ?? {}) as Overlay;
+        } catch (e) {
+            throw new JujuExit(`ERROR cannot read overlay ${file}: ${(e as Error).message.split("\n")[0]}`);
+        }
+    });
+    const options = mergedOptions(bundleName, overlays);
+    const model = readStateModel(ref);
+    for (const overlay of overlays) {
+        for (const id of Object.keys(overlay.machines ?? {})) {
+            if (!model.machines[id])
+                throw new JujuExit(`ERROR cannot deploy bundle: machine ${id} does not exist in the model (--map-machines=existing)`);
+        }
+    }
+    const bundle = charmData().bundles[bundleName].applications;
+    const placement = (app: string) => overlays.reduce<string[]>((to, overlay) => overlay.applications?.[app]?.to ?? to, []);
+    // A bundle onto existing applications (core/bundle/changes): charms whose channel or revision
+    // differ are refreshed (a channel switch only with --force), options differing from the
+    // bundle's are set back to them, and units are added for placements without one.
+    const changes: string[] = [];
+    for (const app of Object.keys(bundle)) {
+        const live = model.applications[app];
+        if (!live) {
+            changes.push(`- deploy application ${app} from charm-hub on ubuntu@24.04 with ${channel}`);
+            continue;
+        }
+        if (live.life === "dying") throw new JujuExit(`ERROR cannot deploy bundle: application "${app}" is being removed`);
+        // core/bundle/changes handlers.go: a channel switch is refused without --force.
+        if (live.channel !== channel && !flag(args, "--force")) {
+            throw new JujuExit(
+                `ERROR cannot deploy bundle: application "${app}": upgrades not supported across channels (existing: "${live.channel}", requested: "${channel}"); use --force to override`,
+            );
+        }
+        if (live.channel !== channel || (live.revision ?? 1) !== revision())
+            changes.push(`- upgrade ${app} from charm-hub using charm ${app} for base ubuntu@24.04 from channel ${channel}`);
+        const reset = Object.entries(asText(options[app] ?? {})).filter(([k, v]) => optionValue(live.charm, live.options, k) !== v);
+        if (reset.length > 0) changes.push(`- set application options for ${app}: ${reset.map(([k, v]) => `${k}=${v}`).join(" ")}`);
+        const placed = new Set(Object.values(live.units).map((unit) => unit.machine));
+        for (const machine of placement(app).filter((m) => !placed.has(m))) changes.push(`- add unit ${app}/? to new machine ${machine}`);
+    }
+    if (changes.length === 0) {
+        err(`Located bundle "${bundleName}" in charm-hub, revision ${revision()}\nNo changes to apply.`);
+        return;
+    }
+    if (flag(args, "--dry-run")) {
+        err(`Changes to deploy bundle:\n${changes.join("\n")}`);
+        return;
+    }
+    err(`Located bundle "${bundleName}" in charm-hub, revision ${revision()}\nExecuting changes:\n${changes.join("\n")}`);
+    // The call takes DEPLOY_SECONDS in all, its own work (certificates, processes) included.
+    const doneAt = Date.now() + seconds("DEPLOY_SECONDS", 1);
+    // Changes run in order and stop at the first failure; what ran before it stays (bundlehandler.go).
+    // Applications are deployed (or updated) first, units added after all of them.
+    const failure = await withState(async (state) => {
+        const live = getModel(state, ref);
+        const settleAt = doneAt + seconds("SETTLE_SECONDS", 3);
+        for (const [appName, spec] of Object.entries(bundle)) {
+            const existing = live.applications[appName];
+            const problem = optionsProblem(appName, spec.charm, options[appName] ?? {}, existing !== undefined);
+            if (problem) return problem;
+            const wanted = asText(options[appName] ?? {});
+            if (!existing) {
+                live.applications[appName] = {
+                    charm: spec.charm,
+                    channel,
+                    revision: revision(),
+                    options: wanted,
+                    units: {},
+                    subordinateTo: spec.subordinateTo,
+                    exposed: false,
+                };
+                continue;
+            }
+            const refreshed = existing.channel !== channel || (existing.revision ?? 1) !== revision();
+            existing.channel = channel;
+            existing.revision = revision();
+            Object.assign(existing.options, wanted);
+            // Units run upgrade-charm or config-changed hooks again.
+            for (const unit of Object.values(existing.units)) if (refreshed || Object.keys(wanted).length > 0) unit.settleAt = settleAt;
+        }
+        for (const [appName, app] of Object.entries(live.applications)) {
+            if (!bundle[appName]) continue;
+            const placed = new Set(Object.values(app.units).map((unit) => unit.machine));
+            let next = Math.max(-1, ...Object.keys(app.units).map((name) => Number(name.split("/")[1]))) + 1;
+            for (const machine of placement(appName).filter((m) => !placed.has(m))) {
+                app.units[`${appName}/${next}`] = { machine, settleAt, leader: next === 0 };
+                next++;
+            }
+        }
+        const serviceCidr = live.applications["kubernetes-control-plane"]?.options["service-cidr"];
+        const { name } = modelKey(state, ref);
+        if (serviceCidr && !live.apiserver)
+            live.apiserver = await startApiServer(name, serviceCidr, apiHost(serviceCidr, balancerIps(live)));
+        return undefined;
+    });
+    if (failure) throw new JujuExit(`ERROR cannot deploy bundle: ${failure}`);
+    await sleep(doneAt - Date.now());
+    err("Deploy of bundle completed.");
+}
+
+export const applicationCommands: Record<string, Command> = {
+    deploy: { mutating: (args) => !args.flags["--dry-run"], run: deploy },
+    config: {
+        mutating: (args) => args.positional.some((p) => p.includes("=")),
+        run: async (args) => {
+            const ref = flag(args, "-m", "--model");
+            const [appName, ...rest] = args.positional;
+            await withState(async (state) => {
+                const model = getModel(state, ref);
+                const app = model.applications[appName];
+                // apiserver/facades/client/application: `application %q not found`.
+                if (!app) throw new JujuExit(`ERROR application "${appName}" not found (model ${modelKey(state, ref).key})`);
+                const settings = rest.filter((p) => p.includes("="));
+                if (settings.length === 0) {
+                    if (rest[0]) {
+                        if (!(rest[0] in charmOf(app.charm).options))
+                            throw new JujuExit(`ERROR key "${rest[0]}" not found in "${appName}" application config or charm settings.`);
+                        out(optionValue(app.charm, app.options, rest[0]));
+                    } else {
+                        out(
+                            JSON.stringify({
+                                application: appName,
+                                charm: app.charm,
+                                settings: Object.fromEntries(
+                                    Object.entries(app.options).map(([k, v]) => [k, { value: v, source: "user" }]),
+                                ),
+                            }),
+                        );
+                    }
+                    return;
+                }
+                const pairs = settings.map((kv) => [kv.split("=")[0], kv.slice(kv.indexOf("=") + 1)] as const);
+                const problems = pairs.map(([k, v]) => optionProblem(app.charm, k, v, true)).filter((p): p is string => p !== undefined);
+                if (problems.length > 0) throw new JujuExit(`ERROR ${problems.join("; ")}`);
+                for (const [k, v] of pairs) app.options[k] = v;
+                // The charm's config-changed hook runs on every unit.
+                for (const unit of Object.values(app.units))
+                    unit.settleAt = Math.max(unit.settleAt, Date.now() + seconds("CONFIG_SECONDS", 1));
+                // kube-apiserver restarts when its range or the address it is reached on changes.
+                const server = model.apiserver;
+                const serviceCidr = model.applications["kubernetes-control-plane"]?.options["service-cidr"] ?? server?.serviceCidr ?? "";
+                const host = apiHost(serviceCidr, balancerIps(model));
+                if (server && (serviceCidr !== server.serviceCidr || host !== server.host)) {
+                    model.apiserver = await restartApiServer(server, serviceCidr, host);
+                }
+            });
+        },
+    },
+    "remove-application": {
+        mutating: () => true,
+        run: async (args) => {
+            const ref = flag(args, "-m", "--model");
+            refuseWithoutPrompt(args, "application removal");
+            // Removal is not instant: applications show as dying for REMOVE_SECONDS (real removals take minutes).
+            const removeAt = Date.now() + seconds("REMOVE_SECONDS", 2);
+            const lines = await withState((state) => {
+                const model = getModel(state, ref);
+                const said: string[] = [];
+                for (const app of args.positional) {
+                    const live = model.applications[app];
+                    // cmd/juju/application/removeapplication.go prints a per-application failure.
+                    if (!live) {
+                        said.push(`ERROR removing application ${app} failed: application "${app}" not found`);
+                        continue;
+                    }
+                    live.life = "dying";
+                    // --force --no-wait skips waiting for clean-up, but the clean-up itself still runs (state cleanups).
+                    live.removeAt = removeAt;
+                    said.push(`will remove application ${app}`, ...Object.keys(live.units).map((unit) => `- will remove unit ${unit}`));
+                }
+                return said;
+            });
+            // removeapplication.go prints its plan on stdout and failures as ERROR lines.
+            out(lines.filter((line) => !line.startsWith("ERROR")).join("\n") || "");
+            const failed = lines.filter((line) => line.startsWith("ERROR"));
+            if (failed.length > 0) throw new JujuExit(failed.join("\n"), 1);
+        },
+    },
+};

@@ -1,0 +1,177 @@
+// `juju status --format=json` in Juju 3.6's shape (reference/juju-status-iaas-3.6.4.json).
+import { registryProblem } from "../charms";
+import { apiServerReady } from "../cluster";
+import { Command, JujuExit, VERSION, env, faultUnits, flag, modelKey, out, since } from "../context";
+import { SimModel, readState, withState } from "../state";
+import { reap } from "./applications";
+
+/**
+ * A unit's status now. Hooks run until `settleAt` (maintenance/executing). Faults: UNIT_ERROR
+ * (a hook fails; with UNIT_ERROR_SECONDS it recovers after that long, as Juju retries failed
+ * hooks with backoff: worker/uniter, model config `automatically-retry-hooks`), BLOCKED, UNIT_LOST.
+ */
+function unitStatus(unit: string, app: string, settleAt: number, now: number, model: SimModel, apiReady: boolean) {
+    const status = (workload: string, message: string, agent: string, agentMessage = "") => ({
+        "workload-status": { current: workload, ...(message ? { message } : {}), since: since(settleAt) },
+        "juju-status": { current: agent, ...(agentMessage ? { message: agentMessage } : {}), since: since(settleAt), version: VERSION },
+    });
+    if (faultUnits("UNIT_LOST").has(unit)) {
+        // core/status: an agent the controller stopped hearing from is "lost".
+        return status(
+            "unknown",
+            "agent lost, see 'juju show-status-log " + unit + "'",
+            "lost",
+            "agent is not communicating with the server",
+        );
+    }
+    if (now < settleAt) {
+        return {
+            "workload-status": { current: "maintenance", message: "installing charm software", since: since(now) },
+            "juju-status": { current: "executing", message: "running install hook", since: since(now), version: VERSION },
+        };
+    }
+    const errorUnits = faultUnits("UNIT_ERROR");
+    const errorFor = Number(env("UNIT_ERROR_SECONDS", "0")) * 1000;
+    if (errorUnits.has(unit) && (errorFor === 0 || now < settleAt + errorFor))
+        return status("error", errorUnits.get(unit) || 'hook failed: "install"', "idle");
+    const blockedUnits = faultUnits("BLOCKED");
+    if (blockedUnits.has(unit)) return status("blocked", blockedUnits.get(unit) || "simulated block", "idle");
+    const application = model.applications[app];
+    const registry =
+        application &&
+        (registryProblem(application.charm, application.options) ??
+            (app === "kubernetes-worker" ? controlPlaneRegistry(model) : undefined));
+    if (registry) return status("blocked", registry, "idle");
+    if (app === "kubernetes-control-plane" && !apiReady) return status("waiting", "Waiting for kube-apiserver to start", "idle");
+    const message =
+        app === "kubernetes-control-plane"
+            ? "Kubernetes control-plane running."
+            : app === "kubernetes-worker"
+              ? "Kubernetes worker running."
+              : "Ready";
+    return status("active", message, "idle");
+}
+
+/** Workers pull from the registry the control plane hands them over kube-control. */
+function controlPlaneRegistry(model: SimModel): string | undefined {
+    const cp = model.applications["kubernetes-control-plane"];
+    return cp ? registryProblem(cp.charm, cp.options) : undefined;
+}
+
+async function renderStatus(name: string, controller: string, model: SimModel): Promise<object> {
+    const now = Date.now();
+    const apiReady = model.apiserver ? await apiServerReady(model.apiserver) : false;
+    const down = new Set(env("MACHINE_DOWN", "").split(",").filter(Boolean));
+    const machines: Record<string, object> = {};
+    for (const [id, machine] of Object.entries(model.machines)) {
+        const started = now >= machine.readyAt;
+        // core/status: a machine agent that stopped talking to the controller is "down".
+        const agent = down.has(id)
+            ? { current: "down", message: "agent is not communicating with the server", since: since(machine.readyAt), version: VERSION }
+            : { current: started ? "started" : "pending", since: since(machine.readyAt), version: VERSION };
+        machines[id] = {
+            "juju-status": agent,
+            hostname: `sim-${id}`,
+            "dns-name": machine.address,
+            "ip-addresses": machine.ipAddresses,
+            "instance-id": `manual:${machine.address}`,
+            "machine-status": { current: "running", message: "Manually provisioned machine", since: since(machine.readyAt) },
+            "modification-status": { current: "applied", since: since(machine.readyAt) },
+            base: { name: "ubuntu", channel: "24.04" },
+            "network-interfaces": {
+                eth0: {
+                    "ip-addresses": machine.ipAddresses,
+                    "mac-address": "00:16:3e:00:00:0" + id.slice(-1),
+                    space: "alpha",
+                    "is-up": true,
+                },
+            },
+            constraints: "arch=amd64",
+            hardware: "arch=amd64 cores=2 mem=8192M",
+        };
+    }
+    const applications: Record<string, object> = {};
+    const subordinateCounters: Record<string, number> = {};
+    const subordinatesOf = (principal: string) =>
+        Object.entries(model.applications).filter(([, app]) => app.subordinateTo?.includes(principal));
+    for (const [appName, app] of Object.entries(model.applications)) {
+        const life = app.life ? { life: app.life } : {};
+        if (app.subordinateTo) {
+            applications[appName] = {
+                charm: app.charm,
+                "charm-channel": app.channel,
+                "charm-rev": app.revision ?? 1,
+                exposed: false,
+                ...life,
+                "application-status": { current: "active", since: since(now) },
+                "subordinate-to": app.subordinateTo,
+            };
+            continue;
+        }
+        const units: Record<string, object> = {};
+        for (const [unitName, unit] of Object.entries(app.units)) {
+            const subordinates: Record<string, object> = {};
+            for (const [subName] of subordinatesOf(appName)) {
+                const n = (subordinateCounters[subName] = (subordinateCounters[subName] ?? -1) + 1);
+                subordinates[`${subName}/${n}`] = {
+                    ...unitStatus(`${subName}/${n}`, subName, unit.settleAt, now, model, apiReady),
+                    ...(n === 0 ? { leader: true } : {}),
+                    "public-address": model.machines[unit.machine]?.address,
+                };
+            }
+            units[unitName] = {
+                ...unitStatus(unitName, appName, unit.settleAt, now, model, apiReady),
+                ...(unit.leader ? { leader: true } : {}),
+                machine: unit.machine,
+                "public-address": model.machines[unit.machine]?.address,
+                ...(Object.keys(subordinates).length > 0 ? { subordinates } : {}),
+            };
+        }
+        const statuses = Object.values(units) as { "workload-status": { current: string; message?: string } }[];
+        const worst = statuses.find((u) => u["workload-status"].current !== "active")?.["workload-status"] ?? { current: "active" };
+        applications[appName] = {
+            charm: app.charm,
+            "charm-origin": "charmhub",
+            "charm-name": app.charm,
+            "charm-rev": app.revision ?? 1,
+            "charm-channel": app.channel,
+            exposed: app.exposed,
+            ...life,
+            "application-status": { ...worst, since: since(now) },
+            units,
+        };
+    }
+    return {
+        model: {
+            name,
+            type: "iaas",
+            controller,
+            cloud: "manual",
+            region: "default",
+            version: VERSION,
+            "model-status": { current: "available", since: since(now) },
+        },
+        machines,
+        applications,
+        storage: {},
+        controller: { timestamp: new Date(now).toISOString().slice(11, 19) },
+    };
+}
+
+export const statusCommands: Record<string, Command> = {
+    status: {
+        mutating: () => false,
+        run: async (args) => {
+            const ref = flag(args, "-m", "--model");
+            const { key, controller, name } = modelKey(readState(), ref);
+            // Finished removals leave the model before status shows it (the controller's cleanup worker).
+            const model = await withState((state) => {
+                const live = state.models[key];
+                if (live) reap(live);
+                return live;
+            });
+            if (!model) throw new JujuExit(`ERROR model ${controller}:admin/${name} not found`);
+            out(JSON.stringify(await renderStatus(name, controller, model)));
+        },
+    },
+};
