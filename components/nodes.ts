@@ -18,17 +18,17 @@ export interface NodeName {
     readonly name: string;
     readonly roles: Role[];
     /**
-     * The first control-plane node: it carries kubeapi-load-balancer (placementOverlay) and its
-     * IPv6 address is `loadbalancer-ips` when the API is reached over IPv6, so the API port is
+     * The first worker: it carries kubeapi-load-balancer (placementOverlay), whose
+     * `loadbalancer-ips` is its IPv6 address when the API is reached over IPv6, so the API port is
      * opened on it alone.
      */
     readonly api: boolean;
 }
 
-/** Names and roles of a node count, control plane first, e.g. cp-0 (the API node), cp-1, worker-0. */
+/** Names and roles of a node count, control plane first, e.g. cp-0, cp-1, worker-0 (the API node). */
 export function nodeNames(controlPlaneCount: number, workerCount: number): NodeName[] {
     return [
-        ...Array.from({ length: controlPlaneCount }, (_, i) => ({ name: `cp-${i}`, roles: ["control-plane"] as Role[], api: i === 0 })),
-        ...Array.from({ length: workerCount }, (_, i) => ({ name: `worker-${i}`, roles: ["worker"] as Role[], api: false })),
+        ...Array.from({ length: controlPlaneCount }, (_, i) => ({ name: `cp-${i}`, roles: ["control-plane"] as Role[], api: false })),
+        ...Array.from({ length: workerCount }, (_, i) => ({ name: `worker-${i}`, roles: ["worker"] as Role[], api: i === 0 })),
     ];
 }

@@ -1,4 +1,3 @@
-import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as awsCluster from "./aws/ClusterNodes";
@@ -8,7 +7,7 @@ import { CONFIG_KEYS, NAMESPACE } from "./config/keys";
 import { ConfigError, ValidConfig, loadConfig } from "./config/load";
 import { ExistingHosts } from "./existing/ExistingHosts";
 import { JujuCluster } from "./juju/JujuCluster";
-import { apiEndpointPort, ingressRules } from "./net/firewall";
+import { ingressRules } from "./net/firewall";
 import { ClusterNode } from "./nodes";
 import * as osCluster from "./openstack/ClusterNodes";
 import * as osNetwork from "./openstack/DualStackNetwork";
@@ -35,18 +34,20 @@ export function validatedConfig(): ValidConfig {
     }
 }
 
+/** New instances have an address well before sshd answers (cloud-init, first boot). */
+const NEW_INSTANCE_SSH_WAIT_SECONDS = 600;
+
 /** What the cloud layer hands on: the nodes, and what a load balancer needs. */
 interface CloudNodes {
     nodes: ClusterNode[];
+    /** How long enlisting waits for sshd on a node: new instances take minutes to boot; sandbox nodes have no sshd. */
+    sshWaitSeconds: number;
     loadBalancer?: (nodePort: pulumi.Output<number>) => pulumi.Output<string>;
 }
 
-function cloudNodes({ config, families }: ValidConfig): CloudNodes {
+function cloudNodes({ config }: ValidConfig): CloudNodes {
     const loadBalancer = config.loadBalancer !== "none";
-    const ingress = ingressRules(config.adminCidrs, config.nodePortCidrs, {
-        apiPort: apiEndpointPort(apiOverIpv6(families, config.apiOverIpv6)),
-        loadBalancer,
-    });
+    const ingress = ingressRules(config.adminCidrs, config.nodePortCidrs, { loadBalancer });
     const counts = { controlPlaneCount: config.controlPlaneCount, workerCount: config.workerCount, sshUser: config.sshUser };
     const workersOf = (nodes: ClusterNode[]) => nodes.filter((n) => n.roles.includes("worker"));
     switch (config.cloud) {
@@ -70,6 +71,7 @@ function cloudNodes({ config, families }: ValidConfig): CloudNodes {
             const securityGroupId = network.loadBalancerSecurityGroupId;
             return {
                 nodes: nodes.nodes,
+                sshWaitSeconds: NEW_INSTANCE_SSH_WAIT_SECONDS,
                 loadBalancer: securityGroupId
                     ? (nodePort) =>
                           new AwsIpv6LoadBalancer("nginx", {
@@ -109,21 +111,26 @@ function cloudNodes({ config, families }: ValidConfig): CloudNodes {
             const allowedCidrs = ingress.filter((r) => r.nodes === "load-balancer" && r.family === "IPv6").map((r) => r.cidr);
             return {
                 nodes: nodes.nodes,
+                sshWaitSeconds: NEW_INSTANCE_SSH_WAIT_SECONDS,
                 loadBalancer: (nodePort) =>
                     new OsIpv6LoadBalancer("nginx", { ipv6SubnetId: network.ipv6SubnetId, workerAddresses, nodePort, allowedCidrs })
                         .vipAddress,
             };
         }
         case "existing":
-            return { nodes: new ExistingHosts("ck", { hosts: config.hosts, sshUser: config.sshUser }).nodes };
+            return { nodes: new ExistingHosts("ck", { hosts: config.hosts, sshUser: config.sshUser }).nodes, sshWaitSeconds: 60 };
         default:
-            return { nodes: new SandboxNodes("ck", counts).nodes };
+            return { nodes: new SandboxNodes("ck", counts).nodes, sshWaitSeconds: 0 };
     }
 }
 
-/** A jujuPath with a slash is relative to the project; a bare name is looked up on PATH. */
+/**
+ * jujuPath as configured: stored as is, so state never holds this checkout's location. A path
+ * with a slash is resolved against the project folder when a provider runs it (jujuOptions),
+ * a bare name is looked up on PATH.
+ */
 function resolveJujuPath(jujuPath: string): string {
-    return jujuPath.includes("/") ? path.resolve(jujuPath) : jujuPath;
+    return jujuPath;
 }
 
 /** The whole deployment; its return value is the stack outputs. */
@@ -142,9 +149,13 @@ export async function program(): Promise<Record<string, unknown>> {
         serviceCidr: families.serviceCidrs.join(","),
         apiOverIpv6: ipv6Api,
         nodes: cloud.nodes,
+        sshWaitSeconds: cloud.sshWaitSeconds,
         pollSeconds: config.pollSeconds,
         timeoutMinutes: config.deployTimeoutMinutes,
         blockedGraceMinutes: config.blockedGraceMinutes,
+        errorGraceMinutes: config.errorGraceMinutes,
+        idleSeconds: config.idleSeconds,
+        outageMinutes: config.jujuOutageMinutes,
     });
     // Built from the kubeconfig Juju returned, never the ambient one; destroy still completes
     // when the cluster is already gone.

@@ -22,7 +22,7 @@ export interface ClusterNodesArgs {
     readonly subnetIds: pulumi.Input<string>[];
     /** Group every node gets. */
     readonly clusterSecurityGroupId: pulumi.Input<string>;
-    /** Extra group for the API node: the first control-plane node, which carries kubeapi-load-balancer. */
+    /** Extra group for the API node: the first worker, which carries kubeapi-load-balancer. */
     readonly apiSecurityGroupId: pulumi.Input<string>;
     /** Extra group for workers. */
     readonly workerSecurityGroupId: pulumi.Input<string>;

@@ -36,7 +36,7 @@ export class DualStackNetwork extends pulumi.ComponentResource {
     public readonly publicSubnetIds: pulumi.Output<string>[];
     /** All traffic between cluster nodes, both families (Calico VXLAN included); SSH from admin ranges. */
     public readonly clusterSecurityGroupId: pulumi.Output<string>;
-    /** The API port the kubeconfig uses, from admin ranges: the first control-plane node only. */
+    /** The API port the kubeconfig uses, from admin ranges: the first worker (kubeapi-load-balancer) only. */
     public readonly apiSecurityGroupId: pulumi.Output<string>;
     /** NodePorts 30000-32767 from the configured ranges and from the load balancer. */
     public readonly workerSecurityGroupId: pulumi.Output<string>;
@@ -110,7 +110,7 @@ export class DualStackNetwork extends pulumi.ComponentResource {
             { protocol: "-1", fromPort: 0, toPort: 0, self: true, description: internal.map((r) => r.description).join("; ") },
             ...fromOutside("all"),
         ]);
-        const api = group("api", "ck-dualstack Kubernetes API (first control-plane node)", fromOutside("api"));
+        const api = group("api", "ck-dualstack Kubernetes API (kubeapi-load-balancer on the first worker)", fromOutside("api"));
         let nlb: aws.ec2.SecurityGroup | undefined;
         if (args.loadBalancer) {
             nlb = new aws.ec2.SecurityGroup(

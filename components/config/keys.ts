@@ -74,7 +74,7 @@ export const CONFIG_KEYS = {
     hosts: {
         type: "array",
         default: [],
-        description: "cloud=existing: one entry per host, 'name roles ipv4 [ipv6 ...]', roles control-plane and/or worker joined by +",
+        description: "cloud=existing: one entry per host, 'name role ipv4 [ipv6 ...]', role control-plane or worker",
     },
     apiOverIpv6: {
         type: "boolean",
@@ -99,6 +99,21 @@ export const CONFIG_KEYS = {
         type: "integer",
         default: 10,
         description: "How long a unit may stay blocked before the deployment fails (0 to 600)",
+    },
+    errorGraceMinutes: {
+        type: "integer",
+        default: 10,
+        description: "How long a unit may stay in error (Juju retries failed hooks) before the deployment fails (0 to 600)",
+    },
+    idleSeconds: {
+        type: "integer",
+        default: 30,
+        description: "How long every unit must stay active and idle before the model counts as settled (0 to 3600)",
+    },
+    jujuOutageMinutes: {
+        type: "integer",
+        default: 10,
+        description: "How long juju status may keep failing (controller unreachable) before a wait gives up (1 to 600)",
     },
     pollSeconds: { type: "integer", default: 10, description: "Seconds between juju status polls (1 to 300)" },
 } as const satisfies Record<string, KeySpec>;

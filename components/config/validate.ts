@@ -91,6 +91,7 @@ export function parseHostEntry(entry: string, problems: Problem[]): HostEntry | 
     const roles = roleText.split("+");
     const unknownRole = roles.find((role) => !(ROLES as readonly string[]).includes(role));
     if (unknownRole) return bad(`role "${unknownRole}" is not one of ${ROLES.join(", ")}`);
+    if (roles.length > 1) return bad(COMBINED_ROLES_RULE);
     const v4 = parseAddress(ipv4);
     if (!v4 || v4.family !== "IPv4") {
         return bad(`"${ipv4}" is not an IPv4 address; the charms need IPv4 on every host, even for IPv6-only clusters`);
@@ -100,6 +101,42 @@ export function parseHostEntry(entry: string, problems: Problem[]): HostEntry | 
         if (!v6 || v6.family !== "IPv6") return bad(`"${address}" is not an IPv6 address`);
     }
     return { name, roles: roles as Role[], ipv4, ipv6 };
+}
+
+/**
+ * Why one host cannot be both: the 1.35 control-plane charm already runs kubelet on its machine,
+ * and kubernetes-worker beside it would run a second one; its ingress (80/443 on the host
+ * network) would also collide with kubeapi-load-balancer's 443 where it runs.
+ */
+export const COMBINED_ROLES_RULE =
+    "a host has one role, control-plane or worker: the 1.35 control-plane charm already runs kubelet, and a worker beside it would clash with it and put its ingress on kubeapi-load-balancer's port 443";
+
+/** Bundles whose applications ck-dualstack places and waits for. */
+export const SUPPORTED_BUNDLES = ["charmed-kubernetes"] as const;
+
+/**
+ * The names ck-dualstack hands to juju: each must be a plain name, never a flag or a path
+ * (juju would read `--dry-run` as a flag and deploy a local bundle file from a path).
+ */
+function validateJujuTarget(config: StackConfig, problems: Problem[]): void {
+    if (config.jujuPath.trim() === "") problems.push({ key: "jujuPath", value: config.jujuPath, rule: "must name the Juju CLI" });
+    else if (config.jujuPath.startsWith("-"))
+        problems.push({ key: "jujuPath", value: config.jujuPath, rule: "must be a path or a command name, not a flag" });
+    if (!(SUPPORTED_BUNDLES as readonly string[]).includes(config.bundle)) {
+        problems.push({
+            key: "bundle",
+            value: config.bundle,
+            rule: `must be ${SUPPORTED_BUNDLES.join(" or ")} from Charmhub: ck-dualstack places and waits for that bundle's applications (local paths and other bundles are not deployed)`,
+        });
+    }
+    // juju/names: controller names are letters, digits, dots, dashes and underscores, starting with a letter or digit.
+    if (config.controller !== "" && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(config.controller)) {
+        problems.push({
+            key: "controller",
+            value: config.controller,
+            rule: "must be empty (the current controller, recorded at creation) or a Juju controller name: letters, digits, dots, dashes and underscores, starting with a letter or digit",
+        });
+    }
 }
 
 function checkRange(key: string, value: number, min: number, max: number, problems: Problem[]): void {
@@ -236,6 +273,9 @@ export function validateConfig(config: StackConfig): Problem[] {
     checkRange("nginxReplicas", config.nginxReplicas, 1, 50, problems);
     checkRange("deployTimeoutMinutes", config.deployTimeoutMinutes, 1, 600, problems);
     checkRange("blockedGraceMinutes", config.blockedGraceMinutes, 0, 600, problems);
+    checkRange("errorGraceMinutes", config.errorGraceMinutes, 0, 600, problems);
+    checkRange("idleSeconds", config.idleSeconds, 0, 3600, problems);
+    checkRange("jujuOutageMinutes", config.jujuOutageMinutes, 1, 600, problems);
     checkRange("pollSeconds", config.pollSeconds, 1, 300, problems);
 
     const balancers: Record<string, string[]> = { none: [...CLOUDS], nlb: ["aws"], octavia: ["openstack"] };
@@ -255,7 +295,7 @@ export function validateConfig(config: StackConfig): Problem[] {
             rule: "must start with a letter and hold only lower-case letters, digits and dashes (Juju's rule)",
         });
     }
-    if (config.jujuPath.trim() === "") problems.push({ key: "jujuPath", value: config.jujuPath, rule: "must name the Juju CLI" });
+    validateJujuTarget(config, problems);
     if (!/^\d+\.\d+\/(stable|candidate|beta|edge)$/.test(config.channel)) {
         problems.push({ key: "channel", value: config.channel, rule: "must look like 1.35/stable" });
     }

@@ -35,6 +35,8 @@ export interface JujuClusterArgs {
     readonly apiOverIpv6: boolean;
     /** The hosts to enlist. */
     readonly nodes: ClusterNode[];
+    /** How long enlisting waits for sshd on each node (0: do not wait). */
+    readonly sshWaitSeconds: number;
     /** Seconds between status polls. */
     readonly pollSeconds: number;
     /** Minutes to wait for the model to settle. */
@@ -84,6 +86,7 @@ export class JujuCluster extends pulumi.ComponentResource {
                         name: node.name,
                         address: node.ipv4,
                         sshUser: node.sshUser,
+                        sshWaitSeconds: args.sshWaitSeconds,
                         roles: node.roles,
                     },
                     { parent: this },

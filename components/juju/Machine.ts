@@ -9,6 +9,8 @@ export interface MachineArgs extends JujuTargetArgs {
     readonly address: pulumi.Input<string>;
     /** User Juju logs in as. */
     readonly sshUser: pulumi.Input<string>;
+    /** How long to wait for sshd to answer before `add-machine` (0: do not wait). */
+    readonly sshWaitSeconds: pulumi.Input<number>;
     /** The node's roles (control-plane, worker). */
     readonly roles: pulumi.Input<string[]>;
 }

@@ -3,7 +3,7 @@ import { Family } from "./cidr";
 /**
  * Which nodes (or which cloud load balancer) a rule is opened on:
  * - `all`: every node (SSH for enlisting);
- * - `api`: the node clients reach the API on, the first control-plane node, which also carries
+ * - `api`: the node clients reach the API on: the first worker, which carries
  *   kubeapi-load-balancer (components/plan/overlay.ts places it there);
  * - `worker`: every worker (NodePorts);
  * - `load-balancer`: the cloud load balancer in front of the workers (AWS NLB security group,
@@ -35,23 +35,19 @@ export const VXLAN_PORT = 4789;
 /**
  * The API port in the kubeconfig `get-kubeconfig` hands out, read from the charms' source
  * (charmed-kubernetes/charm-kubernetes-control-plane, src/k8s_api_endpoints.py `external()`, used by
- * `create_kubeconfigs` for /home/ubuntu/config, which the action returns):
- * - with `loadbalancer-ips` set, `from_config()` builds `https://<first address>:6443`: kube-apiserver
- *   itself, on the control-plane node whose IPv6 address ck-dualstack puts there;
- * - without it, `from_lb_external()` builds `https://<kubeapi-load-balancer public address>:443`
- *   (the control plane asks the load balancer for `port_mapping = {443: 6443}`, src/charm.py
- *   `configure_loadbalancers`; charm-kubeapi-load-balancer answers with its unit's public address).
+ * `create_kubeconfigs` for /home/ubuntu/config, which the action returns): ck-dualstack never sets
+ * the control plane's `loadbalancer-ips` (whose `from_config()` would build `:6443` on one control
+ * plane), so `from_lb_external()` builds `https://<kubeapi-load-balancer address>:443`: the control
+ * plane asks the balancer for `port_mapping = {443: 6443}` (src/charm.py `configure_loadbalancers`),
+ * and the balancer answers with its own `loadbalancer-ips` when set (the IPv6 API), else its unit's
+ * public address. Workers use the balancer's 6443 listener, between cluster nodes.
  */
-export function apiEndpointPort(loadbalancerIpsSet: boolean): number {
-    return loadbalancerIpsSet ? 6443 : 443;
-}
+export const API_CLIENT_PORT = 443;
 
 const familyOf = (cidr: string): Family => (cidr.includes(":") ? "IPv6" : "IPv4");
 
 /** What is opened to the outside, besides the lists of sources. */
 export interface IngressOptions {
-    /** The API port clients use (apiEndpointPort). */
-    readonly apiPort: number;
     /** A cloud load balancer is put in front of the workers. */
     readonly loadBalancer: boolean;
 }
@@ -66,7 +62,7 @@ export interface IngressOptions {
 export function ingressRules(
     adminCidrs: readonly string[],
     nodePortCidrs: readonly string[],
-    options: IngressOptions = { apiPort: apiEndpointPort(false), loadBalancer: false },
+    options: IngressOptions = { loadBalancer: false },
 ): IngressRule[] {
     const rules: IngressRule[] = [];
     const rule = (description: string, port: readonly [number, number], cidr: string, nodes: RuleTarget): IngressRule => ({
@@ -80,7 +76,7 @@ export function ingressRules(
     });
     for (const cidr of adminCidrs) {
         rules.push(rule("ssh", [22, 22], cidr, "all"));
-        rules.push(rule("kubernetes api", [options.apiPort, options.apiPort], cidr, "api"));
+        rules.push(rule("kubernetes api", [API_CLIENT_PORT, API_CLIENT_PORT], cidr, "api"));
     }
     for (const cidr of nodePortCidrs) {
         rules.push(rule("nodeports", [NODE_PORT_RANGE.from, NODE_PORT_RANGE.to], cidr, "worker"));

@@ -193,9 +193,9 @@ async function deploy(args: Parameters<Command["run"]>[0]): Promise<void> {
             }
         }
         const serviceCidr = live.applications["kubernetes-control-plane"]?.options["service-cidr"];
-        const { name } = modelKey(state, ref);
+        const { controller, name } = modelKey(state, ref);
         if (serviceCidr && !live.apiserver)
-            live.apiserver = await startApiServer(name, serviceCidr, apiHost(serviceCidr, balancerIps(live)));
+            live.apiserver = await startApiServer(`${controller}-${name}`, serviceCidr, apiHost(serviceCidr, balancerIps(live)));
         return undefined;
     });
     if (failure) throw new JujuExit(`ERROR cannot deploy bundle: ${failure}`);

@@ -8,7 +8,7 @@ const registered = installMocks({});
 const { DualStackNetwork } = require("../../components/aws/DualStackNetwork") as typeof import("../../components/aws/DualStackNetwork");
 const { ClusterNodes } = require("../../components/aws/ClusterNodes") as typeof import("../../components/aws/ClusterNodes");
 const { Ipv6LoadBalancer } = require("../../components/aws/Ipv6LoadBalancer") as typeof import("../../components/aws/Ipv6LoadBalancer");
-const { apiEndpointPort, ingressRules } = require("../../components/net/firewall") as typeof import("../../components/net/firewall");
+const { ingressRules } = require("../../components/net/firewall") as typeof import("../../components/net/firewall");
 
 type Rule = {
     protocol: string;
@@ -23,7 +23,6 @@ type Rule = {
 interface BuildOptions {
     adminCidrs?: string[];
     nodePortCidrs?: string[];
-    apiOverIpv6?: boolean;
     loadBalancer?: boolean;
 }
 
@@ -34,10 +33,7 @@ async function build(prefix: string, options: BuildOptions = {}) {
         nodeCidr: "10.0.0.0/16",
         availabilityZones: 3,
         loadBalancer,
-        ingress: ingressRules(options.adminCidrs ?? [], options.nodePortCidrs ?? [], {
-            apiPort: apiEndpointPort(options.apiOverIpv6 ?? false),
-            loadBalancer,
-        }),
+        ingress: ingressRules(options.adminCidrs ?? [], options.nodePortCidrs ?? [], { loadBalancer }),
     });
     const nodes = new ClusterNodes(prefix, {
         controlPlaneCount: 2,
@@ -171,20 +167,20 @@ describe("AWS dual-stack network and nodes", () => {
         }
     });
 
-    it("opens the port the kubeconfig uses (443 on kubeapi-load-balancer, 6443 over IPv6) on the first control-plane node only (defect 8)", async () => {
+    it("opens the port the kubeconfig uses (443 on kubeapi-load-balancer, in either family) on the first worker only (defect 8)", async () => {
         const viaLoadBalancer = await build("f", { adminCidrs: ["203.0.113.7/32"] });
         assert.deepEqual(
             viaLoadBalancer.ingress("api").map((r) => [r.fromPort, r.toPort, r.cidrBlocks]),
             [[443, 443, ["203.0.113.7/32"]]],
         );
         const apiGroup = await valueOf(viaLoadBalancer.network.apiSecurityGroupId);
-        assert.ok(viaLoadBalancer.groupsOf("cp-0").includes(apiGroup), "cp-0 carries kubeapi-load-balancer");
-        assert.ok(!viaLoadBalancer.groupsOf("cp-1").includes(apiGroup));
-        assert.ok(!viaLoadBalancer.groupsOf("worker-0").includes(apiGroup));
-        const overIpv6 = await build("g", { adminCidrs: ["2001:db8:1::/48"], apiOverIpv6: true });
+        assert.ok(viaLoadBalancer.groupsOf("worker-0").includes(apiGroup), "worker-0 carries kubeapi-load-balancer");
+        assert.ok(!viaLoadBalancer.groupsOf("cp-0").includes(apiGroup), "kube-apiserver's 6443 is not opened to the outside");
+        assert.ok(!viaLoadBalancer.groupsOf("worker-1").includes(apiGroup));
+        const overIpv6 = await build("g", { adminCidrs: ["2001:db8:1::/48"] });
         assert.deepEqual(
             overIpv6.ingress("api").map((r) => [r.fromPort, r.toPort, r.ipv6CidrBlocks]),
-            [[6443, 6443, ["2001:db8:1::/48"]]],
+            [[443, 443, ["2001:db8:1::/48"]]],
         );
     });
 });

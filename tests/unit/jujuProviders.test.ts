@@ -310,6 +310,13 @@ describe("Machine provider", () => {
         );
     });
 
+    it("waits for sshd on the node before add-machine, and fails naming the host when it never answers", async () => {
+        const f = fake({ ...VERSION, "show-model": [show("uuid-1")], "add-machine": [{ stderr: "created machine 4\n" }] });
+        const booting = { ...inputs(f.path), address: "127.0.0.9", sshWaitSeconds: 0.3 };
+        await assert.rejects(new MachineProvider().create(booting), /SSH on 127\.0\.0\.9:22 did not answer within/);
+        assert.ok(!f.calls().some((c) => c[0] === "add-machine"), "add-machine ran before sshd answered");
+    });
+
     it("refuses to enlist into a same-named model that is not this stack's, naming both", async () => {
         const f = fake({ ...VERSION, "show-model": [show("uuid-2")], "add-machine": [{}] });
         await assert.rejects(

@@ -18,8 +18,11 @@ const SEED_OVERLAY = yaml.load(
     applications: Record<string, { options: Record<string, string> }>;
 };
 
+/** What the committed aws/openstack stack files ask the operator to set first (`pulumi config set`). */
+const OPERATOR = { adminCidrs: JSON.stringify(["2001:db8:42::7/128"]), sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITest test" };
+
 function plan(stack: string) {
-    const files = renderPlan(loadConfig(readStackFile(ROOT, stack)), stack);
+    const files = renderPlan(loadConfig({ ...readStackFile(ROOT, stack), ...(stack === "sandbox" ? {} : OPERATOR) }), stack);
     return {
         overlay: yaml.load(files["overlay.yaml"]) as { applications: Record<string, { options: Record<string, string> }> },
         workload: yaml.loadAll(files["workload.yaml"]) as {
@@ -136,6 +139,14 @@ describe("npm run plan", () => {
     function freshProject(stack: string): string {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ck-plan-"));
         for (const file of ["Pulumi.yaml", `Pulumi.${stack}.yaml`]) fs.copyFileSync(path.join(ROOT, file), path.join(dir, file));
+        const stackFile = path.join(dir, `Pulumi.${stack}.yaml`);
+        fs.writeFileSync(
+            stackFile,
+            fs
+                .readFileSync(stackFile, "utf8")
+                .replace(/^ {2}ck-dualstack:adminCidrs: \[\]$/m, `  ck-dualstack:adminCidrs: ${OPERATOR.adminCidrs}`)
+                .concat(`  ck-dualstack:sshPublicKey: ${OPERATOR.sshPublicKey}\n`),
+        );
         assert.ok(!fs.existsSync(path.join(dir, "out")));
         return dir;
     }
@@ -145,7 +156,7 @@ describe("npm run plan", () => {
         try {
             const result = run("dev", dir);
             assert.equal(result.status, 0, result.stderr);
-            const expected = renderPlan(loadConfig(readStackFile(ROOT, "dev")), "dev");
+            const expected = renderPlan(loadConfig(readStackFile(dir, "dev")), "dev");
             assert.deepEqual(Object.keys(expected).sort(), ["network.json", "overlay.yaml", "workload.yaml"]);
             assert.deepEqual(fs.readdirSync(path.join(dir, "out", "dev")).sort(), Object.keys(expected).sort());
             for (const [file, text] of Object.entries(expected)) {

@@ -3,7 +3,13 @@ import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, settle } from "../support/mocks";
 
-const registered = installMocks({ cloud: "aws", serviceCidr: "10.152.183.0/24,fd00:c00b:2::/64", workerCount: "0" });
+const registered = installMocks({
+    cloud: "aws",
+    serviceCidr: "10.152.183.0/24,fd00:c00b:2::/64",
+    workerCount: "0",
+    adminCidrs: JSON.stringify(["203.0.113.7/32"]),
+    sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITest test",
+});
 const { program } = require("../../components/program") as typeof import("../../components/program");
 
 describe("the program with bad config", () => {

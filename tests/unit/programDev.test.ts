@@ -60,8 +60,10 @@ describe("the dev stack (AWS) under mocks", () => {
             (group("ck-api").inputs.ingress as Rule[]).map((r) => r.fromPort),
             [443, 443],
         );
+        const balancer = byType("aws:ec2/instance:Instance").find((r) => r.name === "ck-worker-0")!;
+        assert.ok((balancer.inputs.vpcSecurityGroupIds as string[]).includes("ck-api-id"));
         const cp = byType("aws:ec2/instance:Instance").find((r) => r.name === "ck-cp-0")!;
-        assert.ok((cp.inputs.vpcSecurityGroupIds as string[]).includes("ck-api-id"));
+        assert.ok(!(cp.inputs.vpcSecurityGroupIds as string[]).includes("ck-api-id"));
     });
 
     it("enlists the instances' public addresses with Juju and deploys the seed's ranges", () => {

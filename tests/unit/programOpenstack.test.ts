@@ -48,7 +48,7 @@ describe("the openstack stack under mocks", () => {
         assert.deepEqual(byType("openstack:loadbalancer/listener:Listener")[0].inputs.allowedCidrs, ["2001:db8:42::/48"]);
     });
 
-    it("reaches the API over IPv6 because services prefer it, on a routed address, port 6443 open to admins", () => {
+    it("reaches the API over IPv6 because services prefer it, through kubeapi-load-balancer on a routed address, port 443 open to admins", () => {
         const deployment = byType("pulumi-nodejs:dynamic/juju:Deployment")[0].inputs;
         assert.match(deployment.serviceCidr as string, /^fd00:c00b:2::\/112,/);
         assert.ok(inPool(deployment.loadbalancerIps as string), String(deployment.loadbalancerIps));
@@ -57,7 +57,7 @@ describe("the openstack stack under mocks", () => {
         const apiRules = byType("openstack:networking/secGroupRule:SecGroupRule").filter((r) => r.inputs.securityGroupId === "ck-api-id");
         assert.deepEqual(
             apiRules.map((r) => [r.inputs.ethertype, r.inputs.portRangeMin, r.inputs.remoteIpPrefix]),
-            [["IPv6", 6443, "2001:db8:42::7/128"]],
+            [["IPv6", 443, "2001:db8:42::7/128"]],
         );
     });
 

@@ -4,8 +4,11 @@ import { ConfigError, loadConfig } from "../../components/config/load";
 import { readStackConfig } from "../../components/config/stackConfig";
 import { formatProblem, validateConfig } from "../../components/config/validate";
 
+/** What an aws or openstack stack must set to be reachable (validateCloud.test.ts has those rules). */
+const REACHABLE = { adminCidrs: JSON.stringify(["203.0.113.7/32"]), sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITest test" };
+
 /** Problems of a config given as raw values on top of a valid AWS config. */
-function problems(raw: Record<string, string>, base: Record<string, string> = { cloud: "aws" }): string[] {
+function problems(raw: Record<string, string>, base: Record<string, string> = { cloud: "aws", ...REACHABLE }): string[] {
     const { config, problems: typeProblems } = readStackConfig({ ...base, ...raw });
     return [...typeProblems, ...validateConfig(config)].map(formatProblem);
 }
@@ -30,7 +33,7 @@ describe("config validation", () => {
         assert.deepEqual(problems({ podCidr: "fd00:c00b:1::/112", serviceCidr: "fd00:c00b:2::/112" }), []);
         assert.deepEqual(problems({}, EXISTING), []);
         assert.deepEqual(problems({}, { cloud: "sandbox" }), []);
-        assert.deepEqual(problems({}, { cloud: "openstack" }), []);
+        assert.deepEqual(problems({}, { cloud: "openstack", ...REACHABLE }), []);
     });
 
     it("checks CIDR syntax, prefix and host bits", () => {

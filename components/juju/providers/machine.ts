@@ -9,6 +9,8 @@ export interface MachineInputs extends JujuTarget {
     /** IPv4 address Juju reaches the host on (the charms need IPv4). */
     readonly address: string;
     readonly sshUser: string;
+    /** How long to wait for sshd to answer before `add-machine` (0: do not wait). */
+    readonly sshWaitSeconds?: number;
     readonly roles: string[];
 }
 
@@ -24,6 +26,16 @@ export class MachineProvider implements pulumi.dynamic.ResourceProvider {
         await verifyModel(inputs);
         let machineId: string | undefined;
         try {
+            // add-machine ssh: logs in from where juju runs, here; a new instance has an address
+            // long before sshd answers, and juju does not retry.
+            if (inputs.sshWaitSeconds) {
+                const { waitForSsh } = await import("../sshProbe");
+                await waitForSsh({
+                    host: inputs.address,
+                    timeoutMs: inputs.sshWaitSeconds * 1000,
+                    log: (line) => progress(`machine ${inputs.name}`, line),
+                });
+            }
             const out = await runJuju({ ...juju, timeoutMs: 30 * 60_000 }, [
                 "add-machine",
                 "-m",
