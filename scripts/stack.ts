@@ -1,46 +1,51 @@
-// Drives the sandbox stack: up | preview | refresh | destroy. Called by scripts/sandbox.sh.
+// The sandbox driver: `pulumi up | preview | refresh | destroy --stack <stack>` in the project
+// folder, as the README tells users, with the sandbox's local backend and public passphrase.
+// Called by scripts/sandbox.sh. Refuses any stack whose cloud is not `sandbox`.
 import * as fs from "fs";
 import * as path from "path";
-import { ROOT, encryptedOutputs, openStack } from "./lib/sandbox";
+import { NotASandboxStack, ROOT, assertSandboxStack, encryptedOutputs, pulumi } from "./lib/sandbox";
 
-const print = (line: string) => process.stdout.write(line);
-const color = process.stdout.isTTY ? "always" : "never";
+const COMMANDS: Record<string, string[]> = {
+    up: ["up", "--yes"],
+    preview: ["preview"],
+    refresh: ["refresh", "--yes"],
+    destroy: ["destroy", "--yes"],
+};
 
-async function main(command: string, stackName: string): Promise<number> {
-    const stack = await openStack(stackName);
-    switch (command) {
-        case "up": {
-            const result = await stack.up({ onOutput: print, color });
-            const outDir = path.join(ROOT, "out", stackName);
-            fs.mkdirSync(outDir, { recursive: true });
-            fs.writeFileSync(path.join(outDir, "outputs.json"), `${JSON.stringify(encryptedOutputs(stack), null, 2)}\n`);
-            console.log(`\nStack outputs (secrets shown as [secret]; also in out/${stackName}/outputs.json, secrets encrypted):`);
-            for (const [key, output] of Object.entries(result.outputs)) {
-                console.log(`  ${key}: ${output.secret ? "[secret]" : JSON.stringify(output.value)}`);
-            }
-            return 0;
-        }
-        case "preview":
-            await stack.preview({ onOutput: print, color });
-            return 0;
-        case "refresh":
-            await stack.refresh({ onOutput: print, color });
-            return 0;
-        case "destroy":
-            await stack.destroy({ onOutput: print, color });
-            return 0;
-        default:
-            console.error("usage: stack.ts up|preview|refresh|destroy [stack]");
-            return 2;
+function main(command: string, stackName: string): number {
+    const args = COMMANDS[command];
+    if (!args) {
+        console.error("usage: stack.ts up|preview|refresh|destroy [stack]");
+        return 2;
     }
+    assertSandboxStack(ROOT, stackName);
+    // The first run creates the stack in the local backend (its config is Pulumi.<stack>.yaml).
+    const select = pulumi(["stack", "select", "--create", stackName], { capture: true });
+    if (select.error) throw select.error;
+    if (select.status !== 0) {
+        console.error(select.stderr);
+        return select.status ?? 1;
+    }
+    const run = pulumi([...args, "--stack", stackName]);
+    if (run.error) throw run.error;
+    if (run.status !== 0) {
+        console.error(`\nsandbox: pulumi ${command} --stack ${stackName} failed: see the messages above.`);
+        return run.status ?? 1;
+    }
+    if (command === "up") {
+        const outDir = path.join(ROOT, "out", stackName);
+        fs.mkdirSync(outDir, { recursive: true });
+        fs.writeFileSync(path.join(outDir, "outputs.json"), `${JSON.stringify(encryptedOutputs({ name: stackName }), null, 2)}\n`);
+        console.log(
+            `\nStack outputs are in out/${stackName}/outputs.json (secrets encrypted); read them with the CLI (README, "Sandbox").`,
+        );
+    }
+    return 0;
 }
 
-main(process.argv[2] ?? "", process.argv[3] ?? "sandbox").then(
-    (code) => (process.exitCode = code),
-    (error: Error) => {
-        // The engine already streamed the details above; errors from before it started are new.
-        const streamed = /Command failed with exit code/.test(error.message);
-        console.error(streamed ? `\n${process.argv[2]} failed: see the messages above.` : `\n${error.message}`);
-        process.exitCode = 1;
-    },
-);
+try {
+    process.exitCode = main(process.argv[2] ?? "", process.argv[3] ?? "sandbox");
+} catch (error) {
+    console.error(error instanceof NotASandboxStack ? error.message : `sandbox: ${(error as Error).message}`);
+    process.exitCode = 1;
+}
