@@ -1,0 +1,140 @@
+// State does not depend on where the checkout lives: a stack written by the previous version
+// (absolute paths in each dynamic resource's __provider and in jujuPath) is migrated by a no-op
+// `up` without touching Juju; then the folder is renamed, and preview, refresh and destroy work
+// from the new place, leaving nothing running.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { after, describe, it } from "node:test";
+import type { Stack } from "@pulumi/pulumi/automation";
+import * as yaml from "js-yaml";
+import { ROOT, exportEncrypted, openStack, pulumi } from "../../scripts/lib/sandbox";
+import { alive, readCalls as calls, readState as simState } from "../../simulator/state";
+import { quiet, sandboxConfig, sweepSimulator } from "./harness";
+
+/** The last commit whose lazyProvider serialized absolute paths into state. */
+const PREVIOUS_VERSION = "d5980f8";
+const LAZY_PROVIDER = path.join("components", "juju", "lazyProvider.ts");
+
+const PARENT = fs.mkdtempSync(path.join(os.tmpdir(), "ck-moved-"));
+const FIRST = path.join(PARENT, "ck-dualstack");
+const MOVED = path.join(PARENT, "renamed-checkout");
+const STACK = `e2e-move-${process.pid}`;
+const ENV = {
+    CK_DUALSTACK_SANDBOX_STATE: path.join(PARENT, "state"),
+    CK_JUJU_SIM_HOME: path.join(PARENT, "juju-sim"),
+    CK_JUJU_SIM_SETTLE_SECONDS: "2",
+    CK_JUJU_SIM_MACHINE_SECONDS: "0.5",
+    CK_JUJU_SIM_DEPLOY_SECONDS: "0.5",
+    CK_JUJU_BACKOFF_MS: "200",
+};
+
+/** This checkout's files as git sees them (tracked and new, not ignored), and its node_modules. */
+function copyCheckout(to: string): void {
+    const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" })
+        .split("\0")
+        .filter((file) => file && fs.existsSync(path.join(ROOT, file)));
+    for (const file of files) {
+        fs.mkdirSync(path.dirname(path.join(to, file)), { recursive: true });
+        fs.copyFileSync(path.join(ROOT, file), path.join(to, file));
+        fs.chmodSync(path.join(to, file), fs.statSync(path.join(ROOT, file)).mode);
+    }
+    // node_modules as if installed there (hard links: instant, and real paths inside the folder)
+    execFileSync("cp", ["-al", path.join(ROOT, "node_modules"), path.join(to, "node_modules")]);
+}
+
+function writeStackFile(dir: string, jujuPath: string): void {
+    const config = { ...sandboxConfig(), "ck-dualstack:jujuPath": jujuPath };
+    const file = path.join(dir, `Pulumi.${STACK}.yaml`);
+    // keep the encryption salt the first `stack select --create` wrote
+    const previous = fs.existsSync(file) ? (yaml.load(fs.readFileSync(file, "utf8")) as Record<string, unknown>) : {};
+    fs.writeFileSync(file, yaml.dump({ ...previous, config }));
+}
+
+/** Processes whose working folder is inside `dir`. */
+function processesIn(dir: string): string[] {
+    const found: string[] = [];
+    for (const pid of fs.readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+        try {
+            if (fs.readlinkSync(`/proc/${pid}/cwd`).startsWith(dir))
+                found.push(`${pid}: ${fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ")}`);
+        } catch {
+            // gone, or not ours to read
+        }
+    }
+    return found;
+}
+
+let stack: Stack | undefined;
+
+after(async () => {
+    await stack?.destroy(quiet).catch(() => undefined);
+    sweepSimulator(ENV.CK_JUJU_SIM_HOME);
+    fs.rmSync(PARENT, { recursive: true, force: true });
+});
+
+describe("a moved checkout", () => {
+    it("migrates a stack of the previous version with a no-op up, then refreshes and destroys it from a renamed folder", async () => {
+        copyCheckout(FIRST);
+        // The previous version: absolute provider module paths, jujuPath stored absolute.
+        fs.writeFileSync(
+            path.join(FIRST, LAZY_PROVIDER),
+            execFileSync("git", ["show", `${PREVIOUS_VERSION}:${LAZY_PROVIDER}`], { cwd: ROOT, encoding: "utf8" }),
+        );
+        writeStackFile(FIRST, path.join(FIRST, "simulator", "juju"));
+        stack = await openStack(STACK, ENV, FIRST);
+        const first = await stack.up(quiet);
+        assert.equal(first.summary.result, "succeeded");
+        assert.ok(JSON.stringify(exportEncrypted(stack)).includes(FIRST), "the previous version stored the checkout's path");
+
+        // Upgrade to this version: a no-op up rewrites each stored provider, without any Juju mutation.
+        fs.copyFileSync(path.join(ROOT, LAZY_PROVIDER), path.join(FIRST, LAZY_PROVIDER));
+        const noJujuMutation = async (what: string) => {
+            const mark = calls().length;
+            const result = await stack!.up(quiet);
+            const changes = result.summary.resourceChanges ?? {};
+            assert.deepEqual(Object.keys(changes).sort(), ["same", "update"], `${what}: ${JSON.stringify(changes)}`);
+            const mutations = calls()
+                .slice(mark)
+                .filter((c) => c.mutating);
+            assert.deepEqual(mutations, [], `${what} changed something in Juju`);
+        };
+        await noJujuMutation("migrating the stored providers");
+        const providers = (exportEncrypted(stack).resources ?? []).flatMap((r) => [r.inputs?.__provider, r.outputs?.__provider]);
+        assert.ok(providers.filter(Boolean).length >= 12, "dynamic resources with a stored provider");
+        assert.ok(!providers.some((p) => String(p).includes(FIRST)), "a stored provider still names the checkout");
+        // ... and the jujuPath the previous version stored absolute, once configured as is.
+        writeStackFile(FIRST, "simulator/juju");
+        await noJujuMutation("storing jujuPath as configured");
+        const state = JSON.stringify(exportEncrypted(stack));
+        for (const folder of [FIRST, ROOT]) {
+            const at = state.indexOf(folder);
+            assert.equal(at, -1, `the state names the checkout ${folder}: ...${state.slice(Math.max(0, at - 300), at + 200)}...`);
+        }
+
+        fs.renameSync(FIRST, MOVED);
+        const servers = Object.values(simState().models).map((m) => m.apiserver!);
+        assert.ok(servers.length > 0);
+        stack = await openStack(STACK, ENV, MOVED);
+        // the README's way: the CLI typed in the (renamed) project folder
+        const preview = pulumi(["preview", "--stack", STACK, "--expect-no-changes"], { cwd: MOVED, extra: ENV, capture: true });
+        assert.equal(preview.status, 0, `${preview.stdout}\n${preview.stderr}`);
+        const refreshed = await stack.refresh(quiet);
+        assert.equal(refreshed.summary.result, "succeeded");
+        assert.equal(refreshed.summary.resourceChanges?.update, undefined, JSON.stringify(refreshed.summary.resourceChanges));
+        const destroyed = await stack.destroy(quiet);
+        assert.equal(destroyed.summary.result, "succeeded");
+        stack = undefined;
+        assert.deepEqual(simState().models, {});
+        for (const server of servers)
+            assert.ok(!alive(server.apiserverPid) && !alive(server.etcdPid), "the simulated control plane still runs");
+        let left = processesIn(PARENT);
+        for (let i = 0; i < 50 && left.length > 0; i++) {
+            await new Promise((resolve) => setTimeout(resolve, 200));
+            left = processesIn(PARENT);
+        }
+        assert.deepEqual(left, [], "processes still run in the checkout");
+    });
+});
