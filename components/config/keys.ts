@@ -41,7 +41,7 @@ export const CONFIG_KEYS = {
     adminCidrs: {
         type: "array",
         default: [],
-        description: "Sources allowed SSH and the API port the kubeconfig uses (443, 6443 over IPv6); required on aws/openstack",
+        description: "Sources allowed SSH and the API port the kubeconfig uses (443, on kubeapi-load-balancer); required on aws/openstack",
     },
     nodePortCidrs: {
         type: "array",

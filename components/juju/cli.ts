@@ -207,7 +207,10 @@ export function objectWith(...objectKeys: string[]): ShapeCheck {
 
 /** Runs juju and parses its JSON output, checking its shape before anyone reads it. */
 export async function runJujuJson<T>(options: JujuOptions, args: readonly string[], shape: ShapeCheck = objectWith()): Promise<T> {
-    const text = (await runJuju(options, [...args, "--format=json"])).stdout;
+    // A flag after `--` would be an argument (gnuflag ends flags there): the format goes before it.
+    const end = args.indexOf("--");
+    const withFormat = end < 0 ? [...args, "--format=json"] : [...args.slice(0, end), "--format=json", ...args.slice(end)];
+    const text = (await runJuju(options, withFormat)).stdout;
     let parsed: unknown;
     try {
         parsed = JSON.parse(text);

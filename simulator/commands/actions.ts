@@ -12,8 +12,18 @@ export const actionCommands: Record<string, Command> = {
         mutating: (args) => args.positional[1] !== "get-kubeconfig",
         run: async (args) => {
             const ref = flag(args, "-m", "--model");
-            const [target, action] = args.positional;
+            const [target, action, ...params] = args.positional;
             if (!target || !action) throw new JujuExit("ERROR no unit or action specified");
+            // cmd/juju/action/run.go: what follows the action name are key[.key...]=value parameters whose
+            // keys are lower-case names (a flag after `--` is taken for one, and is not a valid key).
+            const malformed = params.find(
+                (param) => !/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*=/.test(param),
+            );
+            if (malformed)
+                throw new JujuExit(
+                    `ERROR key "${malformed.split("=")[0]}" must start and end with lowercase alphanumeric, and contain only lowercase alphanumeric and hyphens`,
+                    2,
+                );
             const appName = target.split("/")[0];
             const model = readStateModel(ref);
             const { name } = modelKey(readState(), ref);

@@ -7,6 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { DeploymentInputs, DeploymentProvider } from "../../components/juju/providers/deployment";
+import { KubeconfigProvider } from "../../components/juju/providers/kubeconfig";
 import { ModelOutputs, ModelProvider } from "../../components/juju/providers/model";
 import { MachineProvider } from "../../components/juju/providers/machine";
 import { BUNDLE_APPLICATIONS } from "../../components/juju/JujuCluster";
@@ -137,6 +138,21 @@ describe("the Juju layer against the simulator", () => {
         process.env.CK_JUJU_SIM_UNIT_ERROR_SECONDS = "3";
         const result = await new DeploymentProvider().create(deployment("sim:recovers", uuid));
         assert.equal(result.outs.unitCount, 9, "5 principals and 4 subordinates");
+    });
+
+    it("fetches the kubeconfig from the control-plane leader with the runner's argument order", async () => {
+        const uuid = JSON.parse(juju("show-model", "sim:recovers", "--format=json").stdout).recovers["model-uuid"] as string;
+        const inputs = {
+            jujuPath: JUJU,
+            modelRef: "sim:recovers",
+            modelUuid: uuid,
+            deploymentId: "d",
+            apiAddress: "",
+            controlPlaneApp: "kubernetes-control-plane",
+        };
+        const result = await new KubeconfigProvider().create(inputs);
+        assert.match(result.outs.server, /^https:\/\/127\.0\.0\.1:\d+$/);
+        assert.match(result.outs.kubeconfig, /token: /);
     });
 
     it("redeploying the bundle resets options changed with juju config, and refuses to switch channels without --force", () => {

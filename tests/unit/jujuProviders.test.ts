@@ -588,7 +588,8 @@ describe("Kubeconfig provider", () => {
         const f = fake({ run: [action("kubernetes-control-plane", kubeconfigAt("https://10.0.0.10:443"))] });
         const result = await new KubeconfigProvider().create(inputs(f.path));
         assert.equal(result.outs.server, "https://10.0.0.10:443");
-        assert.deepEqual(f.calls()[0], ["run", "-m", "lxd:ck", "--", "kubernetes-control-plane/leader", "get-kubeconfig", "--format=json"]);
+        // --format before `--`: after it, juju would take it for an action parameter.
+        assert.deepEqual(f.calls()[0], ["run", "-m", "lxd:ck", "--format=json", "--", "kubernetes-control-plane/leader", "get-kubeconfig"]);
     });
 
     it("works with the legacy kubernetes-master name and an API on the balancer's IPv6 address", async () => {
