@@ -14,6 +14,31 @@ export interface DualStackNetworkArgs {
     readonly loadBalancer: boolean;
 }
 
+/**
+ * Path MTU discovery towards the NLB: AWS's recommended inbound rules for an NLB security group
+ * admit ICMP "to support MTU or Path MTU Discovery" (ELB docs, "Update the security groups for your
+ * Network Load Balancer"). Only the messages it uses: IPv4 "fragmentation needed" (type 3 code 4)
+ * and ICMPv6 "packet too big" (type 2 code 0), from the sources port 80 is open to. For `icmp`/`icmpv6`, fromPort is the type and toPort the code
+ * (aws.ec2.SecurityGroup ingress docs).
+ */
+function pathMtuRuleArgs(rule: IngressRule) {
+    return rule.family === "IPv6"
+        ? {
+              description: `path MTU discovery (ICMPv6 packet too big) from ${rule.cidr}`,
+              protocol: "icmpv6",
+              fromPort: 2,
+              toPort: 0,
+              ipv6CidrBlocks: [rule.cidr],
+          }
+        : {
+              description: `path MTU discovery (ICMP fragmentation needed) from ${rule.cidr}`,
+              protocol: "icmp",
+              fromPort: 3,
+              toPort: 4,
+              cidrBlocks: [rule.cidr],
+          };
+}
+
 function ruleArgs(rule: IngressRule) {
     return {
         description: rule.description,
@@ -28,7 +53,7 @@ function ruleArgs(rule: IngressRule) {
  * A dual-stack VPC: an IPv4 block plus an Amazon-provided IPv6 /56, one public subnet per zone
  * with a /64 carved once the /56 is known, IPv6 addresses and AAAA records on launch, `::/0`
  * routes, and the security groups the cluster needs (nothing open to the world unless configured).
- * Nodes are in public subnets: the Juju controller enlists them over SSH on their public IPv4.
+ * Nodes are in public subnets: the Juju client (this machine) enlists them over SSH on their public IPv4.
  */
 export class DualStackNetwork extends pulumi.ComponentResource {
     public readonly vpcId: pulumi.Output<string>;
@@ -40,7 +65,7 @@ export class DualStackNetwork extends pulumi.ComponentResource {
     public readonly apiSecurityGroupId: pulumi.Output<string>;
     /** NodePorts 30000-32767 from the configured ranges and from the load balancer. */
     public readonly workerSecurityGroupId: pulumi.Output<string>;
-    /** The Network Load Balancer's own group (port 80 from the NodePort ranges); only with loadBalancer. */
+    /** The Network Load Balancer's own group (port 80 and path MTU ICMP from the NodePort ranges); only with loadBalancer. */
     public readonly loadBalancerSecurityGroupId?: pulumi.Output<string>;
 
     constructor(name: string, args: DualStackNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -118,7 +143,10 @@ export class DualStackNetwork extends pulumi.ComponentResource {
                 {
                     vpcId: vpc.id,
                     description: "ck-dualstack Network Load Balancer in front of the workers",
-                    ingress: fromOutside("load-balancer"),
+                    ingress: [
+                        ...fromOutside("load-balancer"),
+                        ...args.ingress.filter((rule) => rule.nodes === "load-balancer").map(pathMtuRuleArgs),
+                    ],
                     // Only towards the workers' NodePorts (listener traffic and health checks).
                     egress: [
                         {

@@ -40,6 +40,10 @@ export class Ipv6LoadBalancer extends pulumi.ComponentResource {
                 internal: false,
                 // An NLB created without a security group can never get one.
                 securityGroups: [args.securityGroupId],
+                // "For `network` ... load balancers, this feature is disabled by default" (aws.lb.LoadBalancer
+                // docs): each NLB node would then serve only its own zone's targets, and the workers
+                // need not be in every zone the NLB is in.
+                enableCrossZoneLoadBalancing: true,
             },
             { parent: this },
         );

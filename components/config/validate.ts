@@ -338,16 +338,115 @@ function validateHosts(config: StackConfig, usesIpv6: boolean, pods: Cidr[], ser
 
 // ---- Cloud access rules (issue 11): what aws and openstack need to be reachable at all. ----
 
-/** An OpenSSH public key line: `<type> <base64> [comment]`. */
-const SSH_PUBLIC_KEY =
+/** The clouds whose nodes ck-dualstack makes and enlists over SSH. */
+type AccessCloud = "aws" | "openstack";
+
+/** An OpenSSH public key line: `<type> <base64> [comment]`, of a type OpenSSH knows. */
+const SSH_PUBLIC_KEY_LINE =
     /^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/]+={0,3}( .*)?$/;
+
+/**
+ * The key types each cloud installs and the node's sshd then accepts:
+ * - aws: ImportKeyPair "Imports the public key from an RSA or ED25519 key pair" (AWS EC2 API
+ *   reference, ImportKeyPair);
+ * - openstack: no ssh-dss (OpenSSH 9.x on Ubuntu 24.04 disables DSA) and no sk-* security keys
+ *   (Nova reads keys with the Python cryptography library, which reads sk-* keys only from release
+ *   43, and each login would need the authenticator present).
+ */
+const SSH_KEY_TYPES: Record<AccessCloud, { types: readonly string[]; why: string }> = {
+    aws: {
+        types: ["ssh-ed25519", "ssh-rsa"],
+        why: "AWS ImportKeyPair imports only RSA and ED25519 keys",
+    },
+    openstack: {
+        types: ["ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521"],
+        why: "sshd on Ubuntu 24.04 disables DSA keys, and Nova refuses security-key (sk-*) types unless its cryptography library is release 43 or later",
+    },
+};
+
+const familyOfText = (cidr: string): Family => (cidr.includes(":") ? "IPv6" : "IPv4");
+
+/**
+ * Why clients reach the API over IPv6, or undefined when they reach it over IPv4: as
+ * components/plan/families.ts apiOverIpv6 decides (apiOverIpv6=true, or services prefer IPv6).
+ */
+function apiIpv6Reason(config: StackConfig): string | undefined {
+    if (config.apiOverIpv6) return "apiOverIpv6";
+    const firstService = splitList(config.serviceCidr)[0] ?? "";
+    return firstService.includes(":") ? "services prefer IPv6" : undefined;
+}
+
+/** adminCidrs: enlisting needs IPv4, an API reached over IPv6 needs IPv6. */
+function checkAdminFamilies(config: StackConfig, cloud: AccessCloud, problems: Problem[]): void {
+    const apiOverIpv6 = apiIpv6Reason(config);
+    if (config.adminCidrs.length === 0) {
+        problems.push({
+            key: "adminCidrs",
+            value: "[]",
+            rule:
+                `cloud=${cloud} nodes are enlisted over SSH from the machine running pulumi and juju: list its address ` +
+                `(nothing is reachable otherwise): an IPv4 range${apiOverIpv6 ? `, and an IPv6 range since the API is reached over IPv6 (${apiOverIpv6})` : ""}`,
+        });
+        return;
+    }
+    const families = new Set(config.adminCidrs.map(familyOfText));
+    const value = JSON.stringify(config.adminCidrs);
+    if (!families.has("IPv4")) {
+        const address = cloud === "aws" ? "its EC2 public IPv4 address" : "its floating IPv4 address (Neutron floating IPs are IPv4 only)";
+        problems.push({
+            key: "adminCidrs",
+            value,
+            rule: `has no IPv4 range: cloud=${cloud} nodes are enlisted (the SSH probe and juju add-machine ssh:) on ${address}, so this machine's IPv4 address must be listed`,
+        });
+    }
+    if (apiOverIpv6 && !families.has("IPv6")) {
+        problems.push({
+            key: "adminCidrs",
+            value,
+            rule: `has no IPv6 range, but the API is reached over IPv6 (${apiOverIpv6}): the kubeconfig names kubeapi-load-balancer's IPv6 address on the first worker, port 443, which is opened only to adminCidrs; list this machine's IPv6 range`,
+        });
+    }
+}
+
+/** sshPublicKey: an OpenSSH public key line of a type the cloud installs and sshd accepts. */
+function checkSshPublicKey(config: StackConfig, cloud: AccessCloud, problems: Problem[]): void {
+    const key = config.sshPublicKey.trim();
+    if (key === "") {
+        problems.push({
+            key: "sshPublicKey",
+            value: "",
+            rule: `cloud=${cloud} instances get no login otherwise: give the public key whose private half the Juju client logs in with`,
+        });
+        return;
+    }
+    const line = SSH_PUBLIC_KEY_LINE.exec(key);
+    if (!line) {
+        problems.push({
+            key: "sshPublicKey",
+            value: config.sshPublicKey,
+            rule: "is not an OpenSSH public key line ('ssh-ed25519 AAAA... comment')",
+        });
+        return;
+    }
+    const accepted = SSH_KEY_TYPES[cloud];
+    if (!accepted.types.includes(line[1])) {
+        problems.push({
+            key: "sshPublicKey",
+            value: config.sshPublicKey,
+            rule: `is a ${line[1]} key, which cloud=${cloud} cannot use (${accepted.why}): give a key of type ${accepted.types.join(", ")}`,
+        });
+    }
+}
 
 /**
  * Rules that keep a cloud stack reachable, checked before any resource exists:
  * - aws/openstack nodes are enlisted with `juju add-machine ssh:`, which SSHes from the Juju client
  *   (where pulumi runs; Juju's manual-cloud docs: "accessible over SSH from the terminal you're running
- *   the Juju client from"), so SSH must
- *   be open to someone (adminCidrs) and a key installed (sshPublicKey);
+ *   the Juju client from"), so SSH must be open to someone (adminCidrs) and a key installed
+ *   (sshPublicKey) of a type the cloud imports and sshd accepts;
+ * - enlisting (the sshd probe and add-machine) targets the node's public IPv4 (EC2 public IPv4,
+ *   Neutron floating IPv4), so adminCidrs needs an IPv4 range; an API reached over IPv6 also needs
+ *   an IPv6 one (port 443 on the first worker is opened to adminCidrs only);
  * - OpenStack IPv6 is routed from outside only from a subnet pool the external network routes
  *   (Neutron routers do not NAT IPv6 and floating IPs are IPv4 only): an API reached over IPv6,
  *   the Octavia IPv6 VIP or IPv6 NodePort sources need ipv6SubnetPool;
@@ -359,26 +458,8 @@ const SSH_PUBLIC_KEY =
 export function validateCloudAccess(config: StackConfig): Problem[] {
     const problems: Problem[] = [];
     if (config.cloud !== "aws" && config.cloud !== "openstack") return problems;
-    if (config.adminCidrs.length === 0) {
-        problems.push({
-            key: "adminCidrs",
-            value: "[]",
-            rule: `cloud=${config.cloud} nodes are enlisted over SSH from the machine running pulumi and juju: list its address (nothing is reachable otherwise)`,
-        });
-    }
-    if (config.sshPublicKey.trim() === "") {
-        problems.push({
-            key: "sshPublicKey",
-            value: "",
-            rule: `cloud=${config.cloud} instances get no login otherwise: give the public key whose private half the Juju client logs in with`,
-        });
-    } else if (!SSH_PUBLIC_KEY.test(config.sshPublicKey.trim())) {
-        problems.push({
-            key: "sshPublicKey",
-            value: config.sshPublicKey,
-            rule: "is not an OpenSSH public key line ('ssh-ed25519 AAAA... comment')",
-        });
-    }
+    checkAdminFamilies(config, config.cloud, problems);
+    checkSshPublicKey(config, config.cloud, problems);
     if (config.cloud === "aws" && config.privateSubnets) {
         problems.push({
             key: "privateSubnets",
@@ -388,11 +469,9 @@ export function validateCloudAccess(config: StackConfig): Problem[] {
     }
     if (config.cloud !== "openstack") return problems;
     const ipv6NodePortSources = config.nodePortCidrs.filter((cidr) => cidr.includes(":"));
-    const firstService = splitList(config.serviceCidr)[0] ?? "";
+    const apiOverIpv6 = apiIpv6Reason(config);
     const reachedOverIpv6 = [
-        ...(config.apiOverIpv6 || firstService.includes(":")
-            ? [`the API is reached over IPv6 (${config.apiOverIpv6 ? "apiOverIpv6" : "services prefer IPv6"})`]
-            : []),
+        ...(apiOverIpv6 ? [`the API is reached over IPv6 (${apiOverIpv6})`] : []),
         ...(config.loadBalancer === "octavia" ? ["the Octavia VIP is IPv6"] : []),
         ...(ipv6NodePortSources.length > 0 ? [`IPv6 NodePorts are opened to ${ipv6NodePortSources.join(", ")}`] : []),
     ];

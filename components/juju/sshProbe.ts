@@ -88,9 +88,11 @@ export async function waitForSsh(options: SshProbeOptions): Promise<string> {
             lastReason = result.reason;
         }
         if (Date.now() - started + interval >= options.timeoutMs) {
+            // Enlisting SSH comes from the Juju client (this machine), not the controller: `juju
+            // add-machine ssh:` connects from where it runs (Juju's manual-cloud docs).
             throw new Error(
                 `SSH on ${target} did not answer within ${elapsed()} s ` +
-                    `(${attempts} attempts, last: ${result.reason}); is the node up, and does its firewall admit the Juju controller?`,
+                    `(${attempts} attempts, last: ${result.reason}); is the node up, and does its firewall admit this machine (adminCidrs)?`,
             );
         }
         await sleep(interval);

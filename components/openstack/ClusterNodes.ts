@@ -23,7 +23,7 @@ export interface ClusterNodesArgs {
     readonly ipv6SubnetId: pulumi.Input<string>;
     /** External network whose pool gives floating IPv4 addresses. */
     readonly externalNetwork: string;
-    /** The router's interfaces, which must exist before a floating IP can be associated. */
+    /** The router's interfaces, which must exist before an instance boots (metadata) and a floating IP is associated. */
     readonly routerInterfaces: pulumi.Resource[];
     /** Security group IDs per role, placed on the ports (not the instances) as the provider asks. */
     readonly securityGroupIds: { cluster: pulumi.Input<string>; api: pulumi.Input<string>; worker: pulumi.Input<string> };
@@ -36,8 +36,9 @@ export function ipv6Of(fixedIps: readonly string[]): string[] {
 
 /**
  * One port per node with an address in each subnet (security groups on the port), an instance
- * booted on that port, and a floating IPv4 address associated with the port once the router
- * reaches the subnet, so the Juju controller can reach the node over SSH. Addresses are read
+ * booted on that port once the router reaches the subnets (the metadata service at first boot),
+ * and a floating IPv4 address associated with the port, so the Juju client (this machine) can
+ * reach the node over SSH. Addresses are read
  * from the port: the instance's `networks[].port` is only what was configured and its
  * `fixedIpV6` is in brackets in the provider version used (terraform-provider-openstack v1.54.1).
  */
@@ -71,7 +72,10 @@ export class ClusterNodes extends pulumi.ComponentResource {
                     networks: [{ port: port.id }],
                     metadata: { "ck-dualstack-role": roles.join("+") },
                 },
-                { parent: this },
+                // cloud-init reads the metadata service (169.254.169.254) at first boot; with Neutron's
+                // L3 agent it is proxied by the subnet's router, so without the interface the node
+                // gets no SSH key (OVN serves it per network, where waiting costs nothing).
+                { parent: this, dependsOn: args.routerInterfaces },
             );
             const floating = new openstack.networking.FloatingIp(
                 `${name}-${nodeName}-fip`,

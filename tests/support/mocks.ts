@@ -30,6 +30,11 @@ export const FLOATING_IPV4 = "203.0.113.0/24";
 
 type State = Record<string, unknown>;
 
+/** A value already decided: a string that is not the engine's unknown (a preview's pending value). */
+function known(value: unknown): value is string {
+    return typeof value === "string" && value !== pulumi.runtime.unknownValue;
+}
+
 /** The n-th host address of a block, e.g. hostIn("10.0.0.0/24", 5) = "10.0.0.5". */
 function hostIn(cidr: string, n: number): string {
     const block = parseCidr(cidr) as Cidr;
@@ -96,17 +101,20 @@ class FakeCloud {
                 const subnet = this.stateOf(inputs.subnetId) ?? {};
                 const publicIp = inputs.associatePublicIpAddress === true || subnet.mapPublicIpOnLaunch === true;
                 const wantsIpv6 = Number(inputs.ipv6AddressCount ?? 0) >= 1 || subnet.assignIpv6AddressOnCreation === true;
-                const ipv6Block = typeof subnet.ipv6CidrBlock === "string" ? subnet.ipv6CidrBlock : "";
+                const ipv6Block = known(subnet.ipv6CidrBlock) ? subnet.ipv6CidrBlock : "";
                 return {
                     ...inputs,
-                    privateIp: typeof subnet.cidrBlock === "string" ? hostIn(subnet.cidrBlock, 10 + n) : "",
+                    privateIp: known(subnet.cidrBlock) ? hostIn(subnet.cidrBlock, 10 + n) : "",
                     publicIp: publicIp ? `198.51.100.${n}` : "",
                     ipv6Addresses: wantsIpv6 && ipv6Block ? [hostIn(ipv6Block, 0x100 + n)] : [],
                 };
             }
             case "aws:lb/loadBalancer:LoadBalancer":
+                // enable_cross_zone_load_balancing: "For `network` and `gateway` type load balancers,
+                // this feature is disabled by default (`false`)" (aws.lb.LoadBalancer docs).
                 return {
                     ...inputs,
+                    enableCrossZoneLoadBalancing: inputs.enableCrossZoneLoadBalancing ?? false,
                     arn: `arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/${name}/${n}`,
                     dnsName: `${name}-${n}.elb.us-east-1.amazonaws.com`,
                     securityGroups: inputs.securityGroups ?? [],
@@ -114,32 +122,40 @@ class FakeCloud {
             case "aws:lb/targetGroup:TargetGroup":
                 // target_type defaults to "instance" (terraform-provider-aws internal/service/elbv2/
                 // target_group.go, schema Default); ip_address_type is Optional+Computed and the
-                // CreateTargetGroup API defaults it to "ipv4".
+                // CreateTargetGroup API defaults it to "ipv4"; health_check.protocol defaults to HTTP
+                // (same file, the health_check block's protocol Default).
                 return {
                     ...inputs,
                     arn: `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/${name}/${n}`,
                     targetType: inputs.targetType ?? "instance",
                     ipAddressType: inputs.ipAddressType ?? "ipv4",
+                    healthCheck: { protocol: "HTTP", ...((inputs.healthCheck ?? {}) as State) },
                 };
             case "openstack:networking/subnet:Subnet":
-                // With subnetpool_id the CIDR is allocated by Neutron and known only after creation.
+                // cidr is Optional+Computed (terraform-provider-openstack v1.54.1,
+                // resource_openstack_networking_subnet_v2.go): with subnetpool_id and no cidr, Neutron
+                // allocates it from the pool at creation, so a preview does not know it.
                 if (inputs.subnetpoolId && !inputs.cidr) {
                     const pool = parseCidr(POOL_IPV6) as Cidr;
-                    return { ...inputs, cidr: formatCidr(subnetAt(pool, Number(inputs.prefixLength ?? 64), n)) };
+                    return { ...inputs, cidr: this.atCreation(formatCidr(subnetAt(pool, Number(inputs.prefixLength ?? 64), n))) };
                 }
                 return { ...inputs };
             case "openstack:networking/port:Port": {
-                // all_fixed_ips is what Neutron allocated, plain addresses (resource_openstack_networking_port_v2.go
-                // at v1.54.1, `d.Set("all_fixed_ips", ...)`); fixed_ip[].ip_address stays as configured,
-                // blank unless set (PortFixedIp docs: "This field will not be populated if it is left blank").
+                // all_fixed_ips is what Neutron allocated, plain addresses, Computed (resource_openstack_networking_port_v2.go
+                // at v1.54.1, `d.Set("all_fixed_ips", ...)`): unknown in a preview. fixed_ip[].ip_address stays as
+                // configured, blank unless set (PortFixedIp docs: "This field will not be populated if it is left blank").
                 const fixedIps = (inputs.fixedIps ?? []) as { subnetId: string; ipAddress?: string }[];
                 const allFixedIps = fixedIps
                     .map((fixed) => {
                         const cidr = this.stateOf(fixed.subnetId)?.cidr;
-                        return fixed.ipAddress ?? (typeof cidr === "string" ? hostIn(cidr, 10 + n) : "");
+                        return fixed.ipAddress ?? (known(cidr) ? hostIn(cidr, 10 + n) : "");
                     })
                     .filter((address) => address !== "");
-                return { ...inputs, allFixedIps, macAddress: `fa:16:3e:00:00:${(n % 256).toString(16).padStart(2, "0")}` };
+                return {
+                    ...inputs,
+                    allFixedIps: this.atCreation(allFixedIps),
+                    macAddress: `fa:16:3e:00:00:${(n % 256).toString(16).padStart(2, "0")}`,
+                };
             }
             case "openstack:compute/instance:Instance": {
                 // terraform-provider-openstack v1.54.1, openstack/compute_instance_v2.go:
@@ -152,18 +168,19 @@ class FakeCloud {
                     ...inputs,
                     networks: networks.map((network, i) => {
                         const port = this.stateOf(network.port);
-                        const addresses = (port?.allFixedIps ?? [
-                            `10.0.0.${10 + n}`,
-                            `fd00:c00b:100::${(0x100 + n).toString(16)}`,
-                        ]) as string[];
+                        const fromPort = port?.allFixedIps;
+                        const addresses = (
+                            Array.isArray(fromPort) ? fromPort : [`10.0.0.${10 + n}`, `fd00:c00b:100::${(0x100 + n).toString(16)}`]
+                        ) as string[];
                         const v4 = addresses.find((a) => !a.includes(":")) ?? "";
                         const v6 = addresses.find((a) => a.includes(":"));
                         return {
                             uuid: network.uuid ?? (port?.networkId as string | undefined) ?? "net-id",
                             name: network.name ?? "ck-net",
                             port: network.port ?? "",
-                            fixedIpV4: v4,
-                            fixedIpV6: v6 ? `[${v6}]` : "",
+                            // Computed: what Neutron allocated, unknown in a preview.
+                            fixedIpV4: this.atCreation(v4),
+                            fixedIpV6: this.atCreation(v6 ? `[${v6}]` : ""),
                             mac: (port?.macAddress as string | undefined) ?? `fa:16:3e:00:01:${i}`,
                             accessNetwork: false,
                         };
@@ -173,15 +190,17 @@ class FakeCloud {
                 };
             }
             case "openstack:networking/floatingIp:FloatingIp":
-                // Neutron floating IPs are IPv4 only.
-                return { ...inputs, address: hostIn(FLOATING_IPV4, n % 250) };
+                // Neutron floating IPs are IPv4 only, and `address` (Optional+Computed) is picked from
+                // the pool at creation: unknown in a preview.
+                return { ...inputs, address: this.atCreation(hostIn(FLOATING_IPV4, n % 250)) };
             case "openstack:networking/floatingIpAssociate:FloatingIpAssociate":
                 return { ...inputs };
             case "openstack:loadbalancer/loadBalancer:LoadBalancer": {
                 const subnet = this.stateOf(inputs.vipSubnetId);
                 return {
                     ...inputs,
-                    vipAddress: typeof subnet?.cidr === "string" ? hostIn(subnet.cidr, 0x200 + n) : "",
+                    // vip_address is Optional+Computed: Neutron picks it at creation.
+                    vipAddress: this.atCreation(known(subnet?.cidr) ? hostIn(subnet.cidr, 0x200 + n) : ""),
                     vipPortId: `vip-port-${n}`,
                 };
             }

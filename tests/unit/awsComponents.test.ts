@@ -201,6 +201,36 @@ describe("AWS Network Load Balancer in front of the IPv6 NodePort (defect 1)", (
         );
         const nlb = of("aws:lb/loadBalancer:LoadBalancer")[0].inputs;
         assert.deepEqual([nlb.loadBalancerType, nlb.ipAddressType], ["network", "dualstack"]);
+        assert.deepEqual(group.inputs.healthCheck, { protocol: "TCP" }, "a TCP check of the NodePort, not the provider's HTTP default");
+    });
+
+    it("balances across zones: an NLB's default is off, and the workers need not be in every zone", async () => {
+        const { of } = await build("z", { nodePortCidrs: ["::/0"], loadBalancer: true });
+        assert.equal(of("aws:lb/loadBalancer:LoadBalancer")[0].inputs.enableCrossZoneLoadBalancing, true);
+    });
+
+    it("admits path MTU discovery on the NLB from the sources port 80 is open to, in each family", async () => {
+        const { ingress } = await build("p", { nodePortCidrs: ["198.51.100.0/24", "2001:db8::/32"], loadBalancer: true });
+        const icmp = ingress("nlb").filter((r) => r.protocol !== "tcp");
+        assert.deepEqual(
+            icmp.map((r) => [r.protocol, r.fromPort, r.toPort, r.cidrBlocks ?? r.ipv6CidrBlocks]),
+            [
+                ["icmp", 3, 4, ["198.51.100.0/24"]],
+                ["icmpv6", 2, 0, ["2001:db8::/32"]],
+            ],
+        );
+        assert.deepEqual(
+            ingress("workers").filter((r) => r.protocol.startsWith("icmp")),
+            [],
+            "only on the NLB",
+        );
+    });
+
+    it("answers the target group's health check with the provider's HTTP default when none is given", async () => {
+        const aws = require("@pulumi/aws") as typeof import("@pulumi/aws");
+        const bare = new aws.lb.TargetGroup("bare", { port: 30080, protocol: "TCP", vpcId: "vpc" });
+        const check = await valueOf(bare.healthCheck);
+        assert.equal(check.protocol, "HTTP");
     });
 
     it("puts a security group on the NLB (port 80 from the NodePort ranges) and admits it on the workers' NodePorts", async () => {
@@ -209,8 +239,12 @@ describe("AWS Network Load Balancer in front of the IPv6 NodePort (defect 1)", (
         const nlb = of("aws:lb/loadBalancer:LoadBalancer")[0].inputs;
         assert.deepEqual(nlb.securityGroups, [nlbGroup]);
         assert.deepEqual(
-            ingress("nlb").map((r) => [r.fromPort, r.toPort, r.ipv6CidrBlocks]),
-            [[80, 80, ["2001:db8::/32"]]],
+            ingress("nlb").map((r) => [r.protocol, r.fromPort, r.toPort, r.ipv6CidrBlocks]),
+            [
+                ["tcp", 80, 80, ["2001:db8::/32"]],
+                // ICMPv6 packet too big (type 2, code 0) for path MTU discovery.
+                ["icmpv6", 2, 0, ["2001:db8::/32"]],
+            ],
         );
         const egress = group("nlb")!.inputs.egress as Rule[];
         assert.deepEqual(

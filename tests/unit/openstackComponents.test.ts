@@ -164,11 +164,17 @@ describe("OpenStack ports, floating IPs and order (defects 2, 3, 4)", () => {
         assert.match(await valueOf(nodes.nodes[0].ipv4), /^203\.0\.113\.\d+$/);
     });
 
-    it("creates ports after both subnets, associates floating IPs after the router interfaces, enlists after both (defect 4)", async () => {
+    it("creates ports after both subnets, boots instances and associates floating IPs after the router interfaces (defect 4)", async () => {
         const { of, named } = await build("u");
         for (const port of of("openstack:networking/port:Port")) {
             assert.ok(port.dependencies.includes("u-ipv4") && port.dependencies.includes("u-ipv6"), port.name);
-            assert.ok(named("openstack:compute/instance:Instance", port.name).dependencies.includes(port.name));
+            const instance = named("openstack:compute/instance:Instance", port.name);
+            assert.ok(instance.dependencies.includes(port.name));
+            // The metadata service is reached through the router at first boot.
+            assert.ok(
+                instance.dependencies.includes("u-router-ipv4") && instance.dependencies.includes("u-router-ipv6"),
+                `${instance.name}: ${instance.dependencies.join(", ")}`,
+            );
         }
         for (const association of of("openstack:networking/floatingIpAssociate:FloatingIpAssociate")) {
             assert.ok(

@@ -18,8 +18,14 @@ const SEED_OVERLAY = yaml.load(
     applications: Record<string, { options: Record<string, string> }>;
 };
 
-/** What the committed aws/openstack stack files ask the operator to set first (`pulumi config set`). */
-const OPERATOR = { adminCidrs: JSON.stringify(["2001:db8:42::7/128"]), sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITest test" };
+/**
+ * What the committed aws/openstack stack files ask the operator to set first (`pulumi config set`):
+ * an IPv4 range (enlisting) and an IPv6 one (the openstack stack reaches the API over IPv6).
+ */
+const OPERATOR = {
+    adminCidrs: JSON.stringify(["203.0.113.7/32", "2001:db8:42::7/128"]),
+    sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITest test",
+};
 
 function plan(stack: string) {
     const files = renderPlan(loadConfig({ ...readStackFile(ROOT, stack), ...(stack === "sandbox" ? {} : OPERATOR) }), stack);

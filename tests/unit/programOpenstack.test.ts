@@ -7,11 +7,12 @@ import { POOL_IPV6, installMocks, settle, valueOf } from "../support/mocks";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 // The committed openstack stack (IPv6-preferred, host /64 from the default pool) once the operator
-// has set adminCidrs and sshPublicKey, with an Octavia load balancer for IPv6 clients.
+// has set adminCidrs (an IPv4 range to enlist on the floating IPv4, an IPv6 one for the API) and
+// sshPublicKey, with an Octavia load balancer for IPv6 clients.
 const registered = installMocks(
     {
         ...readStackFile(ROOT, "openstack"),
-        adminCidrs: JSON.stringify(["2001:db8:42::7/128"]),
+        adminCidrs: JSON.stringify(["203.0.113.7/32", "2001:db8:42::7/128"]),
         sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOpenstackTestKey operator@example",
         loadBalancer: "octavia",
         nodePortCidrs: JSON.stringify(["2001:db8:42::/48"]),
@@ -57,7 +58,10 @@ describe("the openstack stack under mocks", () => {
         const apiRules = byType("openstack:networking/secGroupRule:SecGroupRule").filter((r) => r.inputs.securityGroupId === "ck-api-id");
         assert.deepEqual(
             apiRules.map((r) => [r.inputs.ethertype, r.inputs.portRangeMin, r.inputs.remoteIpPrefix]),
-            [["IPv6", 443, "2001:db8:42::7/128"]],
+            [
+                ["IPv4", 443, "203.0.113.7/32"],
+                ["IPv6", 443, "2001:db8:42::7/128"],
+            ],
         );
     });
 

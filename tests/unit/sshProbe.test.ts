@@ -93,6 +93,11 @@ describe("waiting for SSH before enlisting (defect 4)", () => {
             waitForSsh({ host: "127.0.0.1", port, timeoutMs: 600, intervalMs: 100 }),
             /^Error: SSH on 127\.0\.0\.1:\d+ did not answer within 0\.\d s \(\d+ attempts, last: ECONNREFUSED\)/,
         );
+        // Enlisting SSH comes from the Juju client, this machine, which the firewall admits by adminCidrs.
+        await assert.rejects(
+            waitForSsh({ host: "127.0.0.1", port, timeoutMs: 200, intervalMs: 100 }),
+            /; is the node up, and does its firewall admit this machine \(adminCidrs\)\?$/,
+        );
         assert.ok(Date.now() - started < 1500);
     });
 

@@ -4,8 +4,14 @@ import { ConfigError, loadConfig } from "../../components/config/load";
 import { readStackConfig } from "../../components/config/stackConfig";
 import { formatProblem, validateConfig } from "../../components/config/validate";
 
-/** What an aws or openstack stack must set to be reachable (validateCloud.test.ts has those rules). */
-const REACHABLE = { adminCidrs: JSON.stringify(["203.0.113.7/32"]), sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITest test" };
+/**
+ * What an aws or openstack stack must set to be reachable (validateCloud.test.ts has those rules):
+ * an IPv4 admin range for enlisting, an IPv6 one for an API reached over IPv6.
+ */
+const REACHABLE = {
+    adminCidrs: JSON.stringify(["203.0.113.7/32", "2001:db8:42::7/128"]),
+    sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITest test",
+};
 
 /** Problems of a config given as raw values on top of a valid AWS config. */
 function problems(raw: Record<string, string>, base: Record<string, string> = { cloud: "aws", ...REACHABLE }): string[] {

@@ -7,6 +7,8 @@ import { formatProblem, validateCloudAccess, validateConfig } from "../../compon
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIValidateCloudTestKey operator@example";
 /** A cloud stack that passes: admin range and key set. */
 const READY = { adminCidrs: JSON.stringify(["203.0.113.7/32"]), sshPublicKey: KEY };
+/** The same with an IPv6 admin range too, as a stack whose API is reached over IPv6 needs. */
+const READY_BOTH = { adminCidrs: JSON.stringify(["203.0.113.7/32", "2001:db8:42::7/128"]), sshPublicKey: KEY };
 const IPV6_PREFERRED = { podCidr: "fd00:c00b:1::/112,192.168.0.0/16", serviceCidr: "fd00:c00b:2::/112,10.152.183.0/24" };
 
 /** Every problem of a raw config, formatted as the program prints them. */
@@ -54,7 +56,64 @@ describe("cloud access validation (issue 11)", () => {
             cloudProblems({ cloud: "aws", ...READY, sshPublicKey: "-----BEGIN OPENSSH PRIVATE KEY-----" }).join("\n"),
             /not an OpenSSH public key/,
         );
-        assert.deepEqual(cloudProblems({ cloud: "aws", ...READY, sshPublicKey: "ecdsa-sha2-nistp256 AAAAE2VjZHNh=" }), []);
+        assert.deepEqual(cloudProblems({ cloud: "openstack", ...READY, sshPublicKey: "ecdsa-sha2-nistp256 AAAAE2VjZHNh=" }), []);
+    });
+
+    it("accepts only the key types each cloud imports and Ubuntu 24.04's sshd accepts, saying why", () => {
+        const keyOf = (type: string) => `${type} AAAAB3NzaC1yc2EAAAADAQABAAABAQ== operator@example`;
+        const accepted = (cloud: string, type: string) => cloudProblems({ cloud, ...READY, sshPublicKey: keyOf(type) }).length === 0;
+        for (const type of ["ssh-rsa", "ssh-ed25519"]) {
+            assert.ok(accepted("aws", type), `aws ${type}`);
+            assert.ok(accepted("openstack", type), `openstack ${type}`);
+        }
+        // AWS ImportKeyPair: "Imports the public key from an RSA or ED25519 key pair".
+        for (const type of ["ecdsa-sha2-nistp256", "ssh-dss", "sk-ssh-ed25519@openssh.com"]) {
+            assert.deepEqual(cloudProblems({ cloud: "aws", ...READY, sshPublicKey: keyOf(type) }), [
+                `ck-dualstack:sshPublicKey = ${JSON.stringify(keyOf(type))}: is a ${type} key, which cloud=aws cannot use (AWS ImportKeyPair imports only RSA and ED25519 keys): give a key of type ssh-ed25519, ssh-rsa`,
+            ]);
+        }
+        assert.ok(accepted("openstack", "ecdsa-sha2-nistp384"));
+        for (const type of ["ssh-dss", "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com"]) {
+            const [line, ...rest] = cloudProblems({ cloud: "openstack", ...READY, sshPublicKey: keyOf(type) });
+            assert.deepEqual(rest, []);
+            assert.match(line, new RegExp(`^ck-dualstack:sshPublicKey = .*: is a ${type} key, which cloud=openstack cannot use \\(`));
+            assert.match(line, /Ubuntu 24\.04 disables DSA/);
+            assert.match(line, /security-key \(sk-\*\)/);
+        }
+    });
+
+    it("asks adminCidrs for an IPv4 range on aws and openstack: nodes are enlisted on their public IPv4", () => {
+        assert.deepEqual(problems({ cloud: "aws", ...READY, adminCidrs: JSON.stringify(["2001:db8:42::7/128"]) }), [
+            'ck-dualstack:adminCidrs = "[\\"2001:db8:42::7/128\\"]": has no IPv4 range: cloud=aws nodes are enlisted (the SSH probe and juju add-machine ssh:) on its EC2 public IPv4 address, so this machine\'s IPv4 address must be listed',
+        ]);
+        assert.deepEqual(
+            problems({
+                cloud: "openstack",
+                ...READY_BOTH,
+                ...IPV6_PREFERRED,
+                ipv6SubnetPool: "default",
+                adminCidrs: JSON.stringify(["2001:db8:42::7/128"]),
+            }),
+            [
+                'ck-dualstack:adminCidrs = "[\\"2001:db8:42::7/128\\"]": has no IPv4 range: cloud=openstack nodes are enlisted (the SSH probe and juju add-machine ssh:) on its floating IPv4 address (Neutron floating IPs are IPv4 only), so this machine\'s IPv4 address must be listed',
+            ],
+        );
+    });
+
+    it("asks adminCidrs for an IPv6 range too when the API is reached over IPv6 (services prefer IPv6, or apiOverIpv6)", () => {
+        const rule = (reason: string) =>
+            `ck-dualstack:adminCidrs = "[\\"203.0.113.7/32\\"]": has no IPv6 range, but the API is reached over IPv6 (${reason}): the kubeconfig names kubeapi-load-balancer's IPv6 address on the first worker, port 443, which is opened only to adminCidrs; list this machine's IPv6 range`;
+        assert.deepEqual(problems({ cloud: "aws", ...READY, ...IPV6_PREFERRED }), [rule("services prefer IPv6")]);
+        assert.deepEqual(problems({ cloud: "aws", ...READY, apiOverIpv6: "true" }), [rule("apiOverIpv6")]);
+        assert.deepEqual(problems({ cloud: "openstack", ...READY, ...IPV6_PREFERRED, ipv6SubnetPool: "default" }), [
+            rule("services prefer IPv6"),
+        ]);
+        assert.deepEqual(problems({ cloud: "aws", ...READY_BOTH, ...IPV6_PREFERRED }), []);
+        assert.deepEqual(problems({ cloud: "aws", ...READY }), [], "IPv4-preferred: the API stays on IPv4");
+        // An empty list is one problem, saying both families are needed.
+        const empty = problems({ cloud: "aws", sshPublicKey: KEY, ...IPV6_PREFERRED });
+        assert.deepEqual(empty.length, 1, empty.join("\n"));
+        assert.match(empty[0], /an IPv4 range, and an IPv6 range since the API is reached over IPv6 \(services prefer IPv6\)$/);
     });
 
     it("refuses privateSubnets on aws with the reason (defect 9)", () => {
@@ -65,13 +124,13 @@ describe("cloud access validation (issue 11)", () => {
     });
 
     it("refuses OpenStack IPv6 that must be reached from outside on the unrouted nodeIpv6Cidr, naming why (defect 5)", () => {
-        const preferred = problems({ cloud: "openstack", ...READY, ...IPV6_PREFERRED });
+        const preferred = problems({ cloud: "openstack", ...READY_BOTH, ...IPV6_PREFERRED });
         assert.equal(preferred.length, 1, preferred.join("\n"));
         assert.match(
             preferred[0],
             /^ck-dualstack:ipv6SubnetPool = "": the API is reached over IPv6 \(services prefer IPv6\), but nodeIpv6Cidr fd00:c00b:100::\/64 is not routed from outside/,
         );
-        assert.match(problems({ cloud: "openstack", ...READY, apiOverIpv6: "true" })[0], /apiOverIpv6/);
+        assert.match(problems({ cloud: "openstack", ...READY_BOTH, apiOverIpv6: "true" })[0], /apiOverIpv6/);
         assert.match(
             problems({ cloud: "openstack", ...READY, nodePortCidrs: JSON.stringify(["2001:db8::/32"]) })[0],
             /IPv6 NodePorts are opened to 2001:db8::\/32/,
@@ -81,7 +140,7 @@ describe("cloud access validation (issue 11)", () => {
             /the Octavia VIP is IPv6/,
         );
         // A routed pool makes all of them reachable; IPv4-only reach keeps the API on the floating IPv4.
-        assert.deepEqual(problems({ cloud: "openstack", ...READY, ...IPV6_PREFERRED, ipv6SubnetPool: "default" }), []);
+        assert.deepEqual(problems({ cloud: "openstack", ...READY_BOTH, ...IPV6_PREFERRED, ipv6SubnetPool: "default" }), []);
         assert.deepEqual(problems({ cloud: "openstack", ...READY, nodePortCidrs: JSON.stringify(["198.51.100.0/24"]) }), []);
     });
 
