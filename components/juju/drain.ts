@@ -1,0 +1,462 @@
+/**
+ * Drains a worker node through the Kubernetes API the way `kubectl drain --ignore-daemonsets
+ * --delete-emptydir-data` (without --force) does, for scale-in: the 1.35 kubernetes-worker charm has
+ * no `pause` action (issue 14, kubernetes-docs#889).
+ *
+ * Sources followed (kubernetes/kubectl):
+ * - pkg/drain/drain.go: GetPodsForDeletion lists pods by `spec.nodeName` in chunks of 500 and runs
+ *   each through the filters, refusing the whole drain if any filter errs; evictPods POSTs a
+ *   policy/v1 Eviction per pod, treats 404 as done, retries 429 after EvictErrorRetryDelay until the
+ *   global timeout, fails on anything else; waitForDelete counts a pod gone when the GET answers 404
+ *   or a different UID.
+ * - pkg/drain/filters.go: the filter order and messages (daemonSetFilter, mirrorPodFilter,
+ *   localStorageFilter, unreplicatedFilter).
+ * - pkg/drain/cordon.go: cordon is a strategic merge patch of `spec.unschedulable`, skipped when the
+ *   node already has the wanted value.
+ * - Kubernetes docs, "API-initiated Eviction": POST .../pods/<name>/eviction; 429 Too Many Requests
+ *   means a PodDisruptionBudget does not allow it now; the eviction honours the pod's
+ *   terminationGracePeriodSeconds.
+ * - kubernetes/kubernetes pkg/registry/core/pod/storage/eviction.go: budgets are not consulted for
+ *   Pending, Succeeded, Failed or already terminating pods (canIgnorePDB).
+ */
+import * as https from "https";
+import * as yaml from "js-yaml";
+
+/** The fields of a Pod that drain reads. */
+export interface DrainPod {
+    metadata: {
+        name: string;
+        namespace: string;
+        uid?: string;
+        annotations?: Record<string, string>;
+        ownerReferences?: { kind: string; name: string; controller?: boolean }[];
+        deletionTimestamp?: string;
+        deletionGracePeriodSeconds?: number;
+    };
+    spec?: { volumes?: { emptyDir?: unknown }[] };
+    status?: { phase?: string };
+}
+
+/** What the filters decided for a node's pods (kubectl's PodDeleteList). */
+export interface DrainPlan {
+    /** Pods to evict. */
+    evict: DrainPod[];
+    /** Pods left alone, with why (DaemonSet-managed, mirror). */
+    ignored: { pod: string; reason: string }[];
+    /** Pods evicted with a warning (local storage is lost). */
+    warnings: { pod: string; message: string }[];
+    /** Pods that make kubectl refuse the whole drain, with why. */
+    errors: { pod: string; message: string }[];
+}
+
+/** What drainNode did. */
+export interface DrainResult {
+    /** False when the node does not exist (nothing was drained). */
+    found: boolean;
+    /** `namespace/name` of each pod evicted and gone (or found gone already). */
+    evicted: string[];
+    /** `namespace/name` of each pod left on the node (DaemonSet-managed, mirror). */
+    ignored?: string[];
+}
+
+// filters.go's messages, so operators recognise kubectl's wording.
+const daemonSetWarning = "ignoring DaemonSet-managed Pods";
+const localStorageWarning = "deleting Pods with local storage";
+const unmanagedFatal = "Pods declare no controller (use --force to override)";
+const mirrorAnnotation = "kubernetes.io/config.mirror";
+
+/** `namespace/name`, as kubectl names pods in its messages. */
+export function podKey(pod: DrainPod): string {
+    return `${pod.metadata.namespace}/${pod.metadata.name}`;
+}
+
+/** Succeeded or Failed: filters.go lets such pods go whatever else holds. */
+function isTerminal(pod: DrainPod): boolean {
+    return pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed";
+}
+
+/** The owner with `controller: true` (metav1.GetControllerOf). */
+function controllerOf(pod: DrainPod): { kind: string; name: string } | undefined {
+    return pod.metadata.ownerReferences?.find((owner) => owner.controller === true);
+}
+
+/** kubectl drain's filters with --ignore-daemonsets --delete-emptydir-data, without --force. */
+export function filterPodsForDrain(pods: readonly DrainPod[], daemonSetExists: (namespace: string, name: string) => boolean): DrainPlan {
+    // filters.go's order, stopping at the first filter that keeps a pod (skipDeletedFilter is off by
+    // default). `daemonSetExists` answers for the DaemonSet a pod names: kubectl GETs it, and an
+    // orphan refuses the drain without --force.
+    const plan: DrainPlan = { evict: [], ignored: [], warnings: [], errors: [] };
+    for (const pod of pods) {
+        const key = podKey(pod);
+        const controller = controllerOf(pod);
+        // daemonSetFilter: only a controller of kind DaemonSet counts; a finished pod can go.
+        if (controller?.kind === "DaemonSet" && !isTerminal(pod)) {
+            if (!daemonSetExists(pod.metadata.namespace, controller.name)) {
+                plan.errors.push({ pod: key, message: `daemonsets.apps "${controller.name}" not found` });
+            } else {
+                plan.ignored.push({ pod: key, reason: daemonSetWarning });
+            }
+            continue;
+        }
+        // mirrorPodFilter: static pods' mirrors cannot be deleted through the API server.
+        if (pod.metadata.annotations && mirrorAnnotation in pod.metadata.annotations) {
+            plan.ignored.push({ pod: key, reason: "mirror pod (static pod of the kubelet)" });
+            continue;
+        }
+        // localStorageFilter: emptyDir data is lost; --delete-emptydir-data accepts that. A finished pod
+        // is evicted like any other: kubectl does not special-case it beyond the filters, and the
+        // Eviction API deletes Succeeded/Failed pods without consulting budgets (kubernetes/kubernetes
+        // pkg/registry/core/pod/storage/eviction.go, canIgnorePDB).
+        const localStorage = !isTerminal(pod) && (pod.spec?.volumes ?? []).some((volume) => volume.emptyDir !== undefined);
+        // unreplicatedFilter: nothing would recreate the pod; without --force the drain is refused.
+        if (!isTerminal(pod) && controller === undefined) {
+            plan.errors.push({ pod: key, message: unmanagedFatal });
+            continue;
+        }
+        if (localStorage) plan.warnings.push({ pod: key, message: localStorageWarning });
+        plan.evict.push(pod);
+    }
+    return plan;
+}
+
+/** drain.go's `cannot delete <reason>: <pods>`, one clause per reason. */
+function describeErrors(errors: DrainPlan["errors"]): string {
+    const byMessage = new Map<string, string[]>();
+    for (const { pod, message } of errors) byMessage.set(message, [...(byMessage.get(message) ?? []), pod]);
+    return [...byMessage].map(([message, pods]) => `cannot delete ${message}: ${pods.join(", ")}`).join("; ");
+}
+
+/** How to reach the API server, from the kubeconfig's current context. */
+interface Connection {
+    host: string;
+    port: number;
+    basePath: string;
+    tls: https.RequestOptions;
+    headers: Record<string, string>;
+}
+
+interface KubeconfigDoc {
+    "current-context"?: string;
+    contexts?: { name?: string; context?: { cluster?: string; user?: string } }[];
+    clusters?: {
+        name?: string;
+        cluster?: { server?: string; "certificate-authority-data"?: string; "insecure-skip-tls-verify"?: boolean };
+    }[];
+    users?: { name?: string; user?: { token?: string; "client-certificate-data"?: string; "client-key-data"?: string } }[];
+}
+
+/** Kubeconfig faults are reported without its text: it holds the token or the client key. */
+function kubeconfigError(what: string): Error {
+    return new Error(`drain: the kubeconfig ${what} (its text is not shown: it holds credentials)`);
+}
+
+/** Reads the current context's server, CA and credentials (kubectl's precedence: token, else client certificate). */
+function connectionFrom(kubeconfig: string): Connection {
+    let doc: KubeconfigDoc;
+    try {
+        doc = yaml.load(kubeconfig) as KubeconfigDoc;
+    } catch {
+        // js-yaml quotes the lines around the fault, which may hold the token.
+        throw kubeconfigError("is not valid YAML");
+    }
+    if (typeof doc !== "object" || doc === null) throw kubeconfigError("is not a YAML mapping");
+    const contexts = doc.contexts ?? [];
+    const context = (
+        doc["current-context"] ? contexts.find((c) => c.name === doc["current-context"]) : contexts.length === 1 ? contexts[0] : undefined
+    )?.context;
+    if (!context) throw kubeconfigError("has no current context");
+    const cluster = (doc.clusters ?? []).find((c) => c.name === context.cluster)?.cluster;
+    const user = (doc.users ?? []).find((u) => u.name === context.user)?.user ?? {};
+    if (!cluster?.server) throw kubeconfigError("names no server for its current context");
+    let url: URL;
+    try {
+        url = new URL(cluster.server);
+    } catch {
+        throw kubeconfigError("has a server that is not a URL");
+    }
+    if (url.protocol !== "https:") throw kubeconfigError("has a server that is not https");
+    const tls: https.RequestOptions = {};
+    if (cluster["certificate-authority-data"]) tls.ca = Buffer.from(cluster["certificate-authority-data"], "base64");
+    else if (cluster["insecure-skip-tls-verify"] === true) tls.rejectUnauthorized = false;
+    const headers: Record<string, string> = {};
+    if (user.token) headers.Authorization = `Bearer ${user.token}`;
+    else if (user["client-certificate-data"] && user["client-key-data"]) {
+        tls.cert = Buffer.from(user["client-certificate-data"], "base64");
+        tls.key = Buffer.from(user["client-key-data"], "base64");
+    } else throw kubeconfigError("has no token or client certificate for its current user");
+    return {
+        // URL keeps the brackets of an IPv6 host; https.request wants the bare address.
+        host: url.hostname.replace(/^\[(.*)\]$/, "$1"),
+        port: url.port ? Number(url.port) : 443,
+        basePath: url.pathname.replace(/\/+$/, ""),
+        tls,
+        headers,
+    };
+}
+
+interface ApiResponse {
+    status: number;
+    body: Record<string, unknown>;
+}
+
+/** The API's `message` (and its causes', which name the blocking budget), capped: the only API text errors repeat. */
+export function apiMessage(body: Record<string, unknown>, cap = 300): string {
+    const parts = typeof body.message === "string" ? [body.message] : [];
+    const causes = (body.details as { causes?: { message?: unknown }[] } | undefined)?.causes ?? [];
+    for (const cause of causes) if (typeof cause.message === "string") parts.push(cause.message);
+    const text = parts.join(" ").replace(/\s+/g, " ").trim();
+    return text.length > cap ? `${text.slice(0, cap)}…` : text;
+}
+
+const requestTimeoutMs = 30_000;
+
+/** One JSON request; network failures name only their code, never the request's headers. */
+function request(
+    connection: Connection,
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = "application/json",
+): Promise<ApiResponse> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+        const req = https.request(
+            {
+                ...connection.tls,
+                host: connection.host,
+                port: connection.port,
+                path: connection.basePath + path,
+                method,
+                headers: {
+                    ...connection.headers,
+                    Accept: "application/json",
+                    ...(payload === undefined ? {} : { "Content-Type": contentType, "Content-Length": Buffer.byteLength(payload) }),
+                },
+                timeout: requestTimeoutMs,
+            },
+            (response) => {
+                const chunks: Buffer[] = [];
+                response.on("data", (chunk: Buffer) => chunks.push(chunk));
+                response.on("error", () => reject(new Error(`drain: the Kubernetes API's answer to ${method} was cut off`)));
+                response.on("end", () => {
+                    let parsed: Record<string, unknown> = {};
+                    try {
+                        const value: unknown = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+                        if (typeof value === "object" && value !== null) parsed = value as Record<string, unknown>;
+                    } catch {
+                        // Not JSON (a proxy's page): only the status is reported.
+                    }
+                    resolve({ status: response.statusCode ?? 0, body: parsed });
+                });
+            },
+        );
+        req.on("timeout", () => req.destroy(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" })));
+        req.on("error", (error: NodeJS.ErrnoException) =>
+            reject(new Error(`drain: cannot reach the Kubernetes API (${error.code ?? "connection failed"})`)),
+        );
+        req.end(payload);
+    });
+}
+
+/** An API failure, naming what was asked about, the status and the API's message only. */
+function apiError(what: string, response: ApiResponse): Error {
+    const message = apiMessage(response.body);
+    return new Error(`drain: ${what}: HTTP ${response.status}${message ? ` (${message})` : ""}`);
+}
+
+const pathPart = encodeURIComponent;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Every pod bound to the node, in chunks of 500 as kubectl lists them. */
+async function listPods(connection: Connection, node: string): Promise<DrainPod[]> {
+    const pods: DrainPod[] = [];
+    let continueToken = "";
+    do {
+        const query = new URLSearchParams({ fieldSelector: `spec.nodeName=${node}`, limit: "500" });
+        if (continueToken) query.set("continue", continueToken);
+        const response = await request(connection, "GET", `/api/v1/pods?${query.toString()}`);
+        if (response.status !== 200) throw apiError(`listing the pods on node ${node}`, response);
+        pods.push(...((response.body.items as DrainPod[] | undefined) ?? []));
+        continueToken = (response.body.metadata as { continue?: string } | undefined)?.continue ?? "";
+    } while (continueToken);
+    return pods;
+}
+
+/** Why a pod still on the node is there, for the timeout error. */
+function describeRemaining(pod: DrainPod | undefined, blocked: string | undefined): string {
+    if (blocked !== undefined) return `eviction refused by a PodDisruptionBudget (HTTP 429${blocked ? `: ${blocked}` : ""})`;
+    if (pod === undefined) return "not evicted yet";
+    if (pod.metadata.deletionTimestamp) {
+        const grace = pod.metadata.deletionGracePeriodSeconds;
+        return `still terminating (deletion due ${pod.metadata.deletionTimestamp}${grace !== undefined ? `, grace period ${grace}s` : ""})`;
+    }
+    return "evicted but still present";
+}
+
+/** Cordons the node, evicts its pods as `kubectl drain --ignore-daemonsets --delete-emptydir-data` does, and waits until they are gone. */
+export async function drainNode(options: {
+    kubeconfig: string;
+    node: string;
+    timeoutMs: number;
+    log: (line: string) => void;
+    intervalMs?: number;
+}): Promise<DrainResult> {
+    // A node that does not exist has nothing to drain. The whole drain is bounded by timeoutMs
+    // (kubectl's global --timeout); the node stays cordoned when it fails, as with kubectl.
+    const { node, log } = options;
+    const deadline = Date.now() + options.timeoutMs;
+    // kubectl retries a refused eviction every EvictErrorRetryDelay (5 s) and polls deletion every second.
+    const retryMs = options.intervalMs ?? 5000;
+    const pollMs = Math.min(retryMs, 1000);
+    const connection = connectionFrom(options.kubeconfig);
+    const nodePath = `/api/v1/nodes/${pathPart(node)}`;
+
+    const current = await request(connection, "GET", nodePath);
+    if (current.status === 404) {
+        log(`drain: node ${node} does not exist; nothing to drain`);
+        return { found: false, evicted: [] };
+    }
+    if (current.status !== 200) throw apiError(`reading node ${node}`, current);
+    if ((current.body.spec as { unschedulable?: boolean } | undefined)?.unschedulable === true) {
+        log(`drain: node ${node} already cordoned`);
+    } else {
+        // cordon.go: a strategic merge patch of spec.unschedulable only.
+        const patched = await request(
+            connection,
+            "PATCH",
+            nodePath,
+            { spec: { unschedulable: true } },
+            "application/strategic-merge-patch+json",
+        );
+        if (patched.status === 404) {
+            log(`drain: node ${node} does not exist; nothing to drain`);
+            return { found: false, evicted: [] };
+        }
+        if (patched.status !== 200) throw apiError(`cordoning node ${node}`, patched);
+        log(`drain: node ${node} cordoned`);
+    }
+
+    const pods = await listPods(connection, node);
+    const daemonSets = new Map<string, boolean>();
+    for (const pod of pods) {
+        const controller = controllerOf(pod);
+        if (controller?.kind !== "DaemonSet" || isTerminal(pod)) continue;
+        const key = `${pod.metadata.namespace}/${controller.name}`;
+        if (daemonSets.has(key)) continue;
+        const found = await request(
+            connection,
+            "GET",
+            `/apis/apps/v1/namespaces/${pathPart(pod.metadata.namespace)}/daemonsets/${pathPart(controller.name)}`,
+        );
+        if (found.status !== 200 && found.status !== 404) throw apiError(`reading DaemonSet ${key} of pod ${podKey(pod)}`, found);
+        daemonSets.set(key, found.status === 200);
+    }
+    const plan = filterPodsForDrain(pods, (namespace, name) => daemonSets.get(`${namespace}/${name}`) === true);
+    if (plan.errors.length > 0) {
+        // drain.go returns GetPodsForDeletion's errors before evicting anything.
+        throw new Error(
+            `drain: node ${node} not drained, as kubectl drain without --force refuses: ${describeErrors(plan.errors)}. ` +
+                "Nothing was evicted; the node stays cordoned. Give these pods a controller or delete them, then retry.",
+        );
+    }
+    if (plan.ignored.length > 0) log(`drain: leaving ${plan.ignored.map((entry) => `${entry.pod} (${entry.reason})`).join(", ")}`);
+    if (plan.warnings.length > 0) log(`drain: ${localStorageWarning}: ${plan.warnings.map((entry) => entry.pod).join(", ")}`);
+    log(`drain: evicting ${plan.evict.length} pod(s) from node ${node}`);
+
+    // Each pod: waiting to be evicted (with the last refusal), or evicted and waited for.
+    const toEvict = new Map(plan.evict.map((pod) => [podKey(pod), pod]));
+    const blocked = new Map<string, string>();
+    const nextAttempt = new Map<string, number>();
+    const terminating = new Map<string, DrainPod>();
+    const evicted: string[] = [];
+    const gone = (key: string) => {
+        evicted.push(key);
+        log(`drain: pod ${key} is gone`);
+    };
+
+    for (;;) {
+        for (const [key, pod] of toEvict) {
+            if ((nextAttempt.get(key) ?? 0) > Date.now()) continue;
+            const podPath = `/api/v1/namespaces/${pathPart(pod.metadata.namespace)}/pods/${pathPart(pod.metadata.name)}`;
+            const eviction = {
+                apiVersion: "policy/v1",
+                kind: "Eviction",
+                metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace },
+                // Unlike kubectl, bind the eviction to the listed pod: a same-named replacement elsewhere is not ours to evict.
+                ...(pod.metadata.uid ? { deleteOptions: { preconditions: { uid: pod.metadata.uid } } } : {}),
+            };
+            const response = await request(connection, "POST", `${podPath}/eviction`, eviction);
+            if (response.status >= 200 && response.status < 300) {
+                toEvict.delete(key);
+                blocked.delete(key);
+                terminating.set(key, pod);
+                log(`drain: evicted pod ${key}`);
+            } else if (response.status === 404) {
+                toEvict.delete(key);
+                gone(key);
+            } else if (response.status === 429) {
+                // A PodDisruptionBudget does not allow the eviction now; retried until the timeout.
+                const message = apiMessage(response.body);
+                if (blocked.get(key) !== message)
+                    log(`drain: eviction of pod ${key} refused (HTTP 429: ${message}); retrying every ${retryMs} ms`);
+                blocked.set(key, message);
+                nextAttempt.set(key, Date.now() + retryMs);
+            } else if (response.status === 409) {
+                // The UID precondition failed (the pod was replaced) or the pod changed under the eviction: look again.
+                const fresh = await request(connection, "GET", podPath);
+                if (fresh.status === 404 || (fresh.status === 200 && (fresh.body.metadata as { uid?: string }).uid !== pod.metadata.uid)) {
+                    toEvict.delete(key);
+                    gone(key);
+                } else nextAttempt.set(key, Date.now() + pollMs);
+            } else {
+                throw apiError(`evicting pod ${key} from node ${node}`, response);
+            }
+        }
+
+        // waitForDelete: gone when the GET answers 404 or a pod with another UID.
+        for (const [key, pod] of terminating) {
+            const response = await request(
+                connection,
+                "GET",
+                `/api/v1/namespaces/${pathPart(pod.metadata.namespace)}/pods/${pathPart(pod.metadata.name)}`,
+            );
+            if (
+                response.status === 404 ||
+                (response.status === 200 && (response.body.metadata as { uid?: string }).uid !== pod.metadata.uid)
+            ) {
+                terminating.delete(key);
+                gone(key);
+            } else if (response.status === 200) {
+                terminating.set(key, response.body as unknown as DrainPod);
+            } else throw apiError(`reading pod ${key}`, response);
+        }
+
+        if (toEvict.size === 0 && terminating.size === 0) break;
+        const remainingMs = deadline - Date.now();
+        if (remainingMs <= 0) {
+            const remaining = [
+                ...[...toEvict.keys()].map((key) => `${key}: ${describeRemaining(undefined, blocked.get(key))}`),
+                ...[...terminating].map(([key, pod]) => `${key}: ${describeRemaining(pod, undefined)}`),
+            ];
+            throw new Error(
+                `drain: node ${node} not drained within ${options.timeoutMs} ms; still on it: ${remaining.join("; ")}. ` +
+                    "The node stays cordoned.",
+            );
+        }
+        await sleep(Math.min(pollMs, remainingMs));
+    }
+    log(`drain: node ${node} drained (${evicted.length} pod(s) evicted)`);
+    return { found: true, evicted, ignored: plan.ignored.map((entry) => entry.pod) };
+}
+
+/** Deletes the Node object once its machine is gone; a node already deleted is fine. */
+export async function deleteNode(options: { kubeconfig: string; node: string; log: (line: string) => void }): Promise<void> {
+    const connection = connectionFrom(options.kubeconfig);
+    const response = await request(connection, "DELETE", `/api/v1/nodes/${pathPart(options.node)}`);
+    if (response.status === 404) {
+        options.log(`drain: node ${options.node} already deleted`);
+        return;
+    }
+    if (response.status < 200 || response.status >= 300) throw apiError(`deleting node ${options.node}`, response);
+    options.log(`drain: node ${options.node} deleted`);
+}
