@@ -65,10 +65,23 @@ export function e2eSandbox(label: string, config: Record<string, unknown> = {}, 
     };
 }
 
-/** Stops whatever the simulator with this home still runs (scripts/simulatorSweep.ts). */
+/**
+ * Stops whatever the simulator with this home still runs (scripts/simulatorSweep.ts), and any
+ * process this run's engines left behind: a killed engine's provider plugins outlive it. They are
+ * recognised by this run's own CK_JUJU_SIM_HOME in their environment, so nobody else's is touched.
+ */
 export function sweepSimulator(simHome: string): void {
     spawnSync("node", ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "simulatorSweep.ts")], {
         cwd: ROOT,
         env: { ...process.env, CK_JUJU_SIM_HOME: simHome },
     });
+    for (const pid of fs.readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+        if (Number(pid) === process.pid) continue;
+        try {
+            if (fs.readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(`CK_JUJU_SIM_HOME=${simHome}`))
+                process.kill(Number(pid), "SIGKILL");
+        } catch {
+            // gone, or not ours
+        }
+    }
 }

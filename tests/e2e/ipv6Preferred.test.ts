@@ -1,25 +1,16 @@
 // An IPv6-preferred sandbox on the real engine and kube-apiserver: the API is reached over IPv6
 // (loadbalancer-ips, kubeconfig in brackets) and Services prefer IPv6.
 import assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { Cidr, cidrContainsAddress, parseAddress, parseCidr } from "../../components/net/cidr";
-import { ROOT, openStack } from "../../scripts/lib/sandbox";
 import { kubeGet } from "../support/kube";
+import { e2eSandbox, quiet } from "./harness";
 
-const WORK = path.join(ROOT, ".sandbox", `e2e-v6-${process.pid}`);
-const STACK = "e2e-v6";
-const STACK_FILE = path.join(ROOT, `Pulumi.${STACK}.yaml`);
-const ENV = {
-    CK_DUALSTACK_SANDBOX_STATE: path.join(WORK, "state"),
-    CK_JUJU_SIM_HOME: path.join(WORK, "juju-sim"),
-    CK_JUJU_SIM_SETTLE_SECONDS: "2",
-    CK_JUJU_SIM_MACHINE_SECONDS: "0.5",
-    CK_JUJU_SIM_DEPLOY_SECONDS: "0.5",
-};
-const quiet = { onOutput: () => undefined, color: "never" as const };
+const sandbox = e2eSandbox("v6", {
+    "ck-dualstack:podCidr": "fd00:c00b:1::/112,192.168.0.0/16",
+    "ck-dualstack:serviceCidr": "fd00:c00b:2::/112,10.152.183.0/24",
+});
 const within = (cidr: string, address: string) => {
     const parsed = parseAddress(address)!;
     return cidrContainsAddress(parseCidr(cidr) as Cidr, parsed.family, parsed.value);
@@ -29,26 +20,12 @@ type ServiceDoc = { spec: { clusterIP: string; clusterIPs: string[]; ipFamilies:
 let stack: Stack | undefined;
 
 after(async () => {
-    await stack?.destroy(quiet).catch(() => undefined);
-    fs.rmSync(STACK_FILE, { force: true });
-    fs.rmSync(WORK, { recursive: true, force: true });
+    await sandbox.cleanUp(stack);
 });
 
 describe("IPv6-preferred sandbox end to end", () => {
     it("reaches the API server over IPv6 and gives Services IPv6 first", async () => {
-        fs.writeFileSync(
-            STACK_FILE,
-            [
-                "config:",
-                "  ck-dualstack:cloud: sandbox",
-                "  ck-dualstack:podCidr: fd00:c00b:1::/112,192.168.0.0/16",
-                "  ck-dualstack:serviceCidr: fd00:c00b:2::/112,10.152.183.0/24",
-                "  ck-dualstack:jujuPath: simulator/juju",
-                '  ck-dualstack:pollSeconds: "1"',
-                "",
-            ].join("\n"),
-        );
-        stack = await openStack(STACK, ENV);
+        stack = await sandbox.open();
         const up = await stack.up(quiet);
         assert.equal(up.outputs.mode.value, "dual-stack, IPv6 preferred");
         assert.equal(up.outputs.loadbalancerIps.value, "::1");

@@ -1,5 +1,7 @@
 // End to end on the real Pulumi engine, the real Kubernetes provider and a real kube-apiserver,
-// with the Juju simulator standing in for Juju. Tests run in order and share one sandbox.
+// with the Juju simulator standing in for Juju. The engine is the Pulumi CLI running in the
+// project folder, as users run it. Tests run in order and share one sandbox stack of their own
+// (tests/e2e/harness.ts), so concurrent runs do not collide.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -7,33 +9,24 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Stack, UpResult } from "@pulumi/pulumi/automation";
 import { Cidr, cidrContainsAddress, parseAddress, parseCidr } from "../../components/net/cidr";
-import { ROOT, encryptedOutputs, exportEncrypted, openStack } from "../../scripts/lib/sandbox";
-import { alive, readCalls as calls, readState as simState } from "../../simulator/state";
+import { ROOT, encryptedOutputs, exportEncrypted } from "../../scripts/lib/sandbox";
+import { readCalls as calls, readState as simState } from "../../simulator/state";
 import * as yaml from "js-yaml";
 import { loadConfig } from "../../components/config/load";
 import { readStackFile } from "../../components/config/stackFile";
 import { renderPlan } from "../../components/plan/render";
 import { kubeGet, kubeRequest } from "../support/kube";
+import { e2eSandbox, quiet } from "./harness";
 
-const WORK = path.join(ROOT, ".sandbox", `e2e-${process.pid}`);
-const SIM_HOME = path.join(WORK, "juju-sim");
-const ENV = {
-    CK_DUALSTACK_SANDBOX_STATE: path.join(WORK, "state"),
-    CK_JUJU_SIM_HOME: SIM_HOME,
-    CK_JUJU_SIM_SETTLE_SECONDS: "2",
-    CK_JUJU_SIM_MACHINE_SECONDS: "0.5",
-    CK_JUJU_SIM_DEPLOY_SECONDS: "0.5",
-    CK_JUJU_BACKOFF_MS: "200",
-};
-const STACK_FILE = path.join(ROOT, "Pulumi.sandbox.yaml");
+// a unit in error fails the deployment at once (the grace Juju gets to retry hooks is minutes)
+const sandbox = e2eSandbox("main", { "ck-dualstack:errorGraceMinutes": "0" });
+const { env: ENV, simHome: SIM_HOME, work: WORK } = sandbox;
 const JUJU = path.join(ROOT, "simulator", "juju");
 const FAULTS = ["CK_JUJU_SIM_TRANSIENT_FAILURES", "CK_JUJU_SIM_UNIT_ERROR", "CK_JUJU_SIM_MODEL_GONE"];
 
 let stack: Stack;
-let stackFileBefore: string;
 let lastUp: UpResult;
 
-const quiet = { onOutput: () => undefined, color: "never" as const };
 function setFaults(faults: Record<string, string>): void {
     for (const key of FAULTS) {
         delete process.env[key];
@@ -53,25 +46,19 @@ const within = (cidr: string, address: string) => {
 type ServiceDoc = { spec: { clusterIP: string; clusterIPs: string[]; ipFamilies: string[] } };
 
 before(async () => {
-    fs.mkdirSync(WORK, { recursive: true });
-    stackFileBefore = fs.readFileSync(STACK_FILE, "utf8");
-    stack = await openStack("sandbox", ENV);
+    stack = await sandbox.open();
 });
 
 after(async () => {
     setFaults({});
-    await stack.destroy(quiet).catch(() => undefined);
-    spawnSync("node", ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "simulatorSweep.ts")], {
-        env: { ...process.env, CK_JUJU_SIM_HOME: SIM_HOME },
-    });
-    fs.writeFileSync(STACK_FILE, stackFileBefore);
-    fs.rmSync(WORK, { recursive: true, force: true });
+    await sandbox.cleanUp(stack);
 });
 
 describe("sandbox end to end", () => {
     it("refuses bad config at preview, naming the key, and creates nothing", () => {
         // As an operator meets it: the preview command in its own process.
-        const stackFile = path.join(ROOT, "Pulumi.e2e-bad.yaml");
+        const badStack = `e2e-bad-${process.pid}`;
+        const stackFile = path.join(ROOT, `Pulumi.${badStack}.yaml`);
         fs.writeFileSync(
             stackFile,
             "config:\n  ck-dualstack:cloud: sandbox\n  ck-dualstack:serviceCidr: 10.152.183.0/24,fd00:c00b:2::/64\n",
@@ -79,7 +66,7 @@ describe("sandbox end to end", () => {
         try {
             const result = spawnSync(
                 "node",
-                ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "stack.ts"), "preview", "e2e-bad"],
+                ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "stack.ts"), "preview", badStack],
                 {
                     cwd: ROOT,
                     env: { ...process.env, ...ENV },
@@ -93,6 +80,7 @@ describe("sandbox end to end", () => {
             );
             assert.deepEqual(calls(), [], "no juju call was made");
         } finally {
+            spawnSync("pulumi", ["stack", "rm", "--yes", "--force", "--stack", badStack], { cwd: ROOT, env: { ...process.env, ...ENV } });
             fs.rmSync(stackFile, { force: true });
         }
     });
@@ -119,7 +107,12 @@ describe("sandbox end to end", () => {
 
     it("accepts the workload `npm run plan` renders for the dev and openstack stacks (server-side dry run)", async () => {
         for (const stackName of ["dev", "openstack"]) {
-            const files = renderPlan(loadConfig(readStackFile(ROOT, stackName)), stackName);
+            // what the README has operators set before `npm run plan -- <stack>`
+            const operator = {
+                adminCidrs: '["203.0.113.7/32","2001:db8:42::/48"]',
+                sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e e2e",
+            };
+            const files = renderPlan(loadConfig({ ...readStackFile(ROOT, stackName), ...operator }), stackName);
             for (const manifest of yaml.loadAll(files["workload.yaml"]) as { kind: string; metadata: { name: string } }[]) {
                 const collection =
                     manifest.kind === "Deployment" ? "/apis/apps/v1/namespaces/default/deployments" : "/api/v1/namespaces/default/services";
@@ -137,7 +130,7 @@ describe("sandbox end to end", () => {
 
     it("keeps secrets encrypted in the exported stack, the state and the outputs file", async () => {
         const token = /token: (\S+)/.exec(kubeconfig())![1];
-        const stateFile = path.join(WORK, "state", ".pulumi", "stacks", "ck-dualstack", "sandbox.json");
+        const stateFile = path.join(WORK, "state", ".pulumi", "stacks", "ck-dualstack", `${sandbox.name}.json`);
         const outputsFile = path.join(WORK, "outputs.json");
         fs.writeFileSync(outputsFile, JSON.stringify(encryptedOutputs(stack)));
         for (const [what, text] of [
@@ -151,24 +144,29 @@ describe("sandbox end to end", () => {
         }
     });
 
-    it("changes nothing on a second up", async () => {
-        const before = calls().filter((c) => c.mutating).length;
+    it("previews no change, and a second up changes nothing in Juju", async () => {
+        const preview = await stack.preview(quiet);
+        assert.deepEqual(Object.keys(preview.changeSummary), ["same"], JSON.stringify(preview.changeSummary));
+        const before = calls().length;
         const again = await stack.up(quiet);
         assert.deepEqual(Object.keys(again.summary.resourceChanges ?? {}), ["same"]);
-        assert.equal(calls().filter((c) => c.mutating).length, before, "a no-op up made a juju call that changes something");
+        const mutations = calls()
+            .slice(before)
+            .filter((c) => c.mutating);
+        assert.deepEqual(mutations, [], "a no-op up made a juju call that changes something");
     });
 
     it("refresh finds no drift, then finds a change made behind Pulumi's back, and up repairs it", async () => {
         const clean = await stack.refresh(quiet);
         assert.equal(clean.summary.resourceChanges?.update, undefined);
-        spawnSync(JUJU, ["config", "-m", "ck-dualstack", "kubernetes-control-plane", "loadbalancer-ips=192.0.2.1"], {
+        spawnSync(JUJU, ["config", "-m", "ck-dualstack", "kubeapi-load-balancer", "loadbalancer-ips=192.0.2.1"], {
             env: { ...process.env, ...ENV },
         });
         const drifted = await stack.refresh(quiet);
         assert.equal(drifted.summary.resourceChanges?.update, 1);
         const repaired = await stack.up(quiet);
         assert.ok((repaired.summary.resourceChanges?.update ?? 0) >= 1);
-        const live = spawnSync(JUJU, ["config", "-m", "ck-dualstack", "kubernetes-control-plane", "loadbalancer-ips"], {
+        const live = spawnSync(JUJU, ["config", "-m", "ck-dualstack", "kubeapi-load-balancer", "loadbalancer-ips"], {
             env: { ...process.env, ...ENV },
             encoding: "utf8",
         });
@@ -197,51 +195,67 @@ describe("sandbox end to end", () => {
     });
 
     it("destroys cleanly even when the model is already gone", async () => {
-        const servers = Object.values(simState().models).map((m) => m.apiserver!);
+        // someone else destroys the model behind Pulumi's back
         spawnSync(JUJU, ["destroy-model", "ck-dualstack", "--no-prompt"], { env: { ...process.env, ...ENV } });
+        const mark = calls().length;
         const destroyed = await stack.destroy(quiet);
         assert.equal(destroyed.summary.result, "succeeded");
-        assert.deepEqual(simState().models, {});
-        for (const server of servers)
-            assert.ok(!alive(server.apiserverPid) && !alive(server.etcdPid), "a simulated control plane still runs");
+        assert.ok((destroyed.summary.resourceChanges?.delete ?? 0) >= 6, JSON.stringify(destroyed.summary.resourceChanges));
+        // the providers did ask Juju, and took its "not found" as done
+        const tried = calls().slice(mark);
+        assert.ok(tried.length > 0, "destroy never asked Juju about the model");
+        assert.deepEqual(exportEncrypted(stack).resources ?? [], [], "resources are left in the stack's state");
     });
 
     it("fails up naming a unit in error, and a later up converges", async () => {
+        const mark = calls().length;
         setFaults({ CK_JUJU_SIM_UNIT_ERROR: "calico/1" });
         await assert.rejects(stack.up(quiet), /calico\/1 \(error\/idle: hook failed: "install"\)/);
         setFaults({});
         const converged = await stack.up(quiet);
         assert.equal(converged.summary.result, "succeeded");
-        assert.equal(calls().filter((c) => c.args[0] === "add-model" && c.mutating).length >= 1, true);
+        const since = calls().slice(mark);
+        assert.equal(since.filter((c) => c.args[0] === "add-model").length, 1, "the later up made a second model");
+        assert.deepEqual(Object.keys(simState().models), ["sim:ck-dualstack"]);
     });
 
     it("converges after an up killed mid-deployment", async () => {
         await stack.destroy(quiet);
         const mark = calls().length;
-        const child = spawn("node", ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "stack.ts"), "up", "sandbox"], {
+        // the operator's `npm run sandbox`, killed with everything in its process group
+        const log = path.join(WORK, "killed-up.log");
+        const child = spawn("node", ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "stack.ts"), "up", sandbox.name], {
             cwd: ROOT,
             env: { ...process.env, ...ENV, CK_JUJU_SIM_SETTLE_SECONDS: "30" },
             detached: true,
-            stdio: "ignore",
+            stdio: ["ignore", fs.openSync(log, "w"), fs.openSync(log, "a")],
         });
-        for (
-            let i = 0;
-            i < 600 &&
-            !calls()
+        let exited = false;
+        const exit = new Promise((resolve) => child.once("exit", resolve)).then(() => (exited = true));
+        const deployed = () =>
+            calls()
                 .slice(mark)
                 .some((c) => c.args[0] === "deploy");
-            i++
-        )
-            await new Promise((r) => setTimeout(r, 100));
+        for (let i = 0; i < 1200 && !exited && !deployed(); i++) await new Promise((r) => setTimeout(r, 100));
         await new Promise((r) => setTimeout(r, 1500));
+        assert.ok(!exited && deployed(), `the up did not reach the deploy, or ended on its own:\n${fs.readFileSync(log, "utf8")}`);
         process.kill(-child.pid!, "SIGKILL");
-        await new Promise((resolve) => child.once("exit", resolve));
+        await exit;
+        // every process of the group (the CLI too) is gone before the operator tries again
+        const groupAlive = () => {
+            try {
+                return process.kill(-child.pid!, 0);
+            } catch {
+                return false;
+            }
+        };
+        for (let i = 0; i < 100 && groupAlive(); i++) await new Promise((r) => setTimeout(r, 100));
         // the operator runs the sandbox again: opening the stack clears the dead engine's lock
-        const resumed = await (await openStack("sandbox", ENV)).up(quiet);
+        const resumed = await (await sandbox.open()).up(quiet);
         assert.equal(resumed.summary.result, "succeeded");
         const since = calls().slice(mark);
-        assert.deepEqual(Object.keys(simState().models), ["ck-dualstack"], "one model, adopted or kept, never a second");
-        assert.equal(Object.keys(simState().models["ck-dualstack"].machines).length, 3, "each node was enlisted once");
+        assert.deepEqual(Object.keys(simState().models), ["sim:ck-dualstack"], "one model, adopted or kept, never a second");
+        assert.equal(Object.keys(simState().models["sim:ck-dualstack"].machines).length, 3, "each node was enlisted once");
         assert.equal(since.filter((c) => c.args[0] === "deploy").length, 1, "the bundle was not deployed twice");
     });
 });
