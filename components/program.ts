@@ -8,6 +8,7 @@ import { ConfigError, ValidConfig, loadConfig } from "./config/load";
 import { ExistingHosts } from "./existing/ExistingHosts";
 import { JujuCluster } from "./juju/JujuCluster";
 import { ingressRules } from "./net/firewall";
+import { ServiceRange } from "./cluster/ServiceRange";
 import { ClusterNode } from "./nodes";
 import * as osCluster from "./openstack/ClusterNodes";
 import * as osNetwork from "./openstack/DualStackNetwork";
@@ -156,11 +157,14 @@ export async function program(): Promise<Record<string, unknown>> {
         errorGraceMinutes: config.errorGraceMinutes,
         idleSeconds: config.idleSeconds,
         outageMinutes: config.jujuOutageMinutes,
+        downGraceMinutes: config.downGraceMinutes,
     });
     // Built from the kubeconfig Juju returned, never the ambient one; destroy still completes
     // when the cluster is already gone.
     const provider = new k8s.Provider("ck-k8s", { kubeconfig: cluster.kubeconfig, deleteUnreachable: true });
-    const nginx = new NginxDualStack("nginx", { options: workloadOptions(valid) }, { provider });
+    // Before the workload: Services may take addresses from a range that only this object adds.
+    const serviceRange = new ServiceRange("ck", { cidrs: families.serviceCidrs }, { provider });
+    const nginx = new NginxDualStack("nginx", { options: workloadOptions(valid) }, { provider, dependsOn: [serviceRange] });
     const nodeAddresses = pulumi.all(
         cloud.nodes.map((node) =>
             pulumi.all([node.ipv4, node.ipv6]).apply(([ipv4, ipv6]) => ({ name: node.name, roles: node.roles, ipv4, ipv6 })),
@@ -171,6 +175,7 @@ export async function program(): Promise<Record<string, unknown>> {
         mode: families.mode,
         podCidrs: families.podCidrs,
         serviceCidrs: families.serviceCidrs,
+        serviceCidrObject: serviceRange.serviceCidrName,
         jujuModel: cluster.modelRef,
         machines: cluster.machineIds,
         overlay: cluster.overlay,

@@ -41,6 +41,7 @@ const VALUE_FLAGS = new Set([
     "-n",
     "--num-units",
     "--revision",
+    "--wait",
 ]);
 
 /**

@@ -8,6 +8,7 @@ import { applicationCommands } from "./commands/applications";
 import { machineCommands } from "./commands/machines";
 import { modelCommands, teardown } from "./commands/models";
 import { statusCommands } from "./commands/status";
+import { unitCommands } from "./commands/units";
 import { Command, JujuExit, VERSION, env, err, flag, modelKey, out, parseArgs } from "./context";
 import { bumpCounter, logCall, withState } from "./state";
 
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, Command> = {
     ...modelCommands,
     ...machineCommands,
     ...applicationCommands,
+    ...unitCommands,
     ...statusCommands,
     ...actionCommands,
 };

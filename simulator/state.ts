@@ -7,6 +7,11 @@ export interface SimUnit {
     /** When its hooks finish (ms since epoch). */
     settleAt: number;
     leader: boolean;
+    /** Channel of the Kubernetes snaps the unit runs (control plane and workers), set at install and by the upgrade action. */
+    snapChannel?: string;
+    /** Set by remove-unit: the unit shows as dying until `removeAt`. */
+    life?: "dying";
+    removeAt?: number;
 }
 
 export interface SimApplication {

@@ -105,6 +105,11 @@ export const CONFIG_KEYS = {
         default: 10,
         description: "How long a unit may stay in error (Juju retries failed hooks) before the deployment fails (0 to 600)",
     },
+    downGraceMinutes: {
+        type: "integer",
+        default: 3,
+        description: "How long a machine may stay down or a unit agent lost before the deployment fails (0 to 60; 0: two polls in a row)",
+    },
     idleSeconds: {
         type: "integer",
         default: 30,

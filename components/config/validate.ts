@@ -275,6 +275,7 @@ export function validateConfig(config: StackConfig): Problem[] {
     checkRange("blockedGraceMinutes", config.blockedGraceMinutes, 0, 600, problems);
     checkRange("errorGraceMinutes", config.errorGraceMinutes, 0, 600, problems);
     checkRange("idleSeconds", config.idleSeconds, 0, 3600, problems);
+    checkRange("downGraceMinutes", config.downGraceMinutes, 0, 60, problems);
     checkRange("jujuOutageMinutes", config.jujuOutageMinutes, 1, 600, problems);
     checkRange("pollSeconds", config.pollSeconds, 1, 300, problems);
 

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PlacedMachine } from "../plan/overlay";
+import { NodeRole } from "./dayTwo";
 import { JujuTargetArgs } from "./JujuTargetArgs";
 import { lazyProvider, providerModule } from "./lazyProvider";
 
@@ -16,6 +17,8 @@ export interface DeploymentArgs extends JujuTargetArgs {
     readonly loadbalancerIps: pulumi.Input<string>;
     /** Enlisted machines and their roles, for the placement overlay. */
     readonly machines: pulumi.Input<PlacedMachine[]>;
+    /** The nodes by name and role (known at preview): what may change in place is decided on them. */
+    readonly nodes: pulumi.Input<NodeRole[]>;
     /** Applications the bundle deploys, subordinates included. */
     readonly expectedApplications: pulumi.Input<string[]>;
     /** Seconds between status polls. */
@@ -30,6 +33,8 @@ export interface DeploymentArgs extends JujuTargetArgs {
     readonly errorGraceMinutes: pulumi.Input<number>;
     /** Minutes `juju status` may keep failing transiently during a wait. */
     readonly outageMinutes: pulumi.Input<number>;
+    /** Minutes a machine may stay down or an agent lost during a wait. */
+    readonly downGraceMinutes: pulumi.Input<number>;
 }
 
 /** The bundle deployed with the dual-stack and placement overlays, waited on until settled. */

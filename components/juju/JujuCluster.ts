@@ -49,6 +49,8 @@ export interface JujuClusterArgs {
     readonly idleSeconds: number;
     /** Minutes `juju status` may keep failing transiently during a wait. */
     readonly outageMinutes: number;
+    /** Minutes a machine may stay down or an agent lost during a wait. */
+    readonly downGraceMinutes: number;
 }
 
 /**
@@ -108,6 +110,7 @@ export class JujuCluster extends pulumi.ComponentResource {
                 podCidr: args.podCidr,
                 serviceCidr: args.serviceCidr,
                 loadbalancerIps: apiAddress,
+                nodes: args.nodes.map((node) => ({ name: node.name, roles: [...node.roles] })),
                 machines: pulumi.all(
                     machines.map((machine, i) =>
                         pulumi.all([machine.machineId, args.nodes[i].roles]).apply(([id, roles]) => ({ id, roles })),
@@ -120,6 +123,7 @@ export class JujuCluster extends pulumi.ComponentResource {
                 blockedGraceMinutes: args.blockedGraceMinutes,
                 errorGraceMinutes: args.errorGraceMinutes,
                 outageMinutes: args.outageMinutes,
+                downGraceMinutes: args.downGraceMinutes,
             },
             { parent: this, dependsOn: machines },
         );

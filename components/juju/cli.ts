@@ -44,11 +44,14 @@ export const MAX_DETAIL_CHARS = 400;
 /**
  * Juju's not-found errors for the things ck-dualstack removes or reads: models, machines,
  * applications and units (juju/juju 3.6: `errors.NotFoundf("model %q")`, apiserver
- * `machine %s not found`, `application %q not found`, `unit %q not found`). A missing controller,
- * charm, action or anything else is not "already gone": it is a real failure.
+ * `machine %s not found`, `application %q not found`, `unit %q not found`), and a model the client
+ * still knows but the controller removed (cmd/modelcmd/base.go: `model %q has been removed from the
+ * controller`). A missing controller, charm, action or anything else is not "already gone": it is a
+ * real failure.
  */
 const GONE = [
     /\bmodel "?[^\s"]+"? not found\b/i,
+    /\bmodel "?[^\s"]+"? has been removed from the controller\b/i,
     /\bmachine "?\d+(\/[a-z]+\/\d+)*"? not found\b/i,
     /\bapplication "?[a-z][a-z0-9-]*"? not found\b/i,
     /\bunit "?[a-z][a-z0-9-]*\/\d+"? not found\b/i,

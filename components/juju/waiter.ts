@@ -22,7 +22,15 @@ export interface WaitOptions {
     readonly errorGraceMs: number;
     /** How long `juju status` may keep failing transiently (controller unreachable) before the wait gives up. */
     readonly outageLimitMs: number;
-    /** Blocked messages that are expected (e.g. an upgrade gate the caller resolves); they do not count against the grace. */
+    /**
+     * How long a machine may stay `down` or a unit agent `lost` before the wait fails (agents
+     * reconnect after a controller restart); 0: fail on the second poll in a row that sees it.
+     */
+    readonly downGraceMs: number;
+    /**
+     * Blocked messages that are expected while the caller works through units one by one (the
+     * upgrade gate): such units count as settled and do not count against the blocked grace.
+     */
     readonly acceptBlocked?: (message: string) => boolean;
     /** Progress lines (printed only when the picture changes). */
     readonly log: (line: string) => void;
@@ -41,6 +49,13 @@ export class DeploymentFailed extends Error {
 const duration = (ms: number) => (ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)}s`);
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The longest pause between Juju's retries of a failed hook (apiserver/facades/agent/retrystrategy:
+ * MaxRetryTime 5 min). Each retry shows the unit `executing` rather than `error`, so a unit stays
+ * "in error" for the grace until it settles or has been out of error for longer than this.
+ */
+export const HOOK_RETRY_MAX_MS = 5 * 60_000;
 
 /** Remembers since when each key has been seen, forgetting keys that are no longer seen. */
 class FirstSeen {
@@ -65,9 +80,10 @@ export async function waitForSettled(options: WaitOptions): Promise<{ view: Stat
     const now = options.now ?? Date.now;
     const sleep = options.sleep ?? realSleep;
     const start = now();
-    const errorSince = new FirstSeen();
+    const errorSince = new Map<string, { first: number; last: number }>();
     const blockedSince = new FirstSeen();
-    let unreachableBefore = new Set<string>();
+    const unreachableSince = new FirstSeen();
+    let unreachablePolls = new Map<string, number>();
     let settledSince: number | undefined;
     let outageSince: number | undefined;
     let lastSummary = "";
@@ -77,7 +93,12 @@ export async function waitForSettled(options: WaitOptions): Promise<{ view: Stat
         let status: JujuStatus | undefined;
         try {
             status = await options.poll();
-            if (outageSince !== undefined) options.log(`juju status answers again after ${duration(polledAt - outageSince)}`);
+            if (outageSince !== undefined) {
+                options.log(`juju status answers again after ${duration(polledAt - outageSince)}`);
+                // Agents reconnect after the controller comes back: down and lost start over.
+                unreachableSince.update([], polledAt);
+                unreachablePolls = new Map();
+            }
             outageSince = undefined;
         } catch (error) {
             if (!isTransient(error)) throw error;
@@ -100,21 +121,30 @@ export async function waitForSettled(options: WaitOptions): Promise<{ view: Stat
                 lastSummary = view.summary;
             }
             if (view.machineErrors.length > 0) throw new DeploymentFailed(`deployment failed: ${view.machineErrors.join("; ")}`);
+            const t = now();
             // A host that stays down will not come back by waiting: fail fast, naming it.
-            const stillUnreachable = [...view.unreachable.keys()].filter((key) => unreachableBefore.has(key));
+            unreachableSince.update(view.unreachable.keys(), t);
+            unreachablePolls = new Map([...view.unreachable.keys()].map((key) => [key, (unreachablePolls.get(key) ?? 0) + 1]));
+            const stillUnreachable = [...view.unreachable.keys()].filter(
+                (key) => (unreachablePolls.get(key) ?? 0) >= 2 && unreachableSince.age(key, t) >= options.downGraceMs,
+            );
             if (stillUnreachable.length > 0) {
                 throw new DeploymentFailed(`deployment failed: ${stillUnreachable.map((key) => view.unreachable.get(key)).join("; ")}`);
             }
-            unreachableBefore = new Set(view.unreachable.keys());
-            const t = now();
-            errorSince.update(
-                view.unitErrors.map((unit) => unit.name),
-                t,
-            );
             for (const unit of view.unitErrors) {
-                if (errorSince.age(unit.name, t) >= options.errorGraceMs) {
+                const seen = errorSince.get(unit.name);
+                errorSince.set(unit.name, { first: seen?.first ?? t, last: t });
+            }
+            for (const [name, seen] of [...errorSince]) {
+                const unit = view.units.find((u) => u.name === name);
+                const settled = unit?.workload === "active" && unit.agent === "idle";
+                if (!unit || settled || t - seen.last > HOOK_RETRY_MAX_MS) errorSince.delete(name);
+            }
+            for (const unit of view.unitErrors) {
+                const age = t - errorSince.get(unit.name)!.first;
+                if (age >= options.errorGraceMs) {
                     throw new DeploymentFailed(
-                        `deployment failed: unit ${describeUnit(unit)} is still in error after ${duration(errorSince.age(unit.name, t))} (grace ${duration(options.errorGraceMs)}; Juju retries failed hooks meanwhile)`,
+                        `deployment failed: unit ${describeUnit(unit)} is still in error after ${duration(age)} (grace ${duration(options.errorGraceMs)}; Juju retries failed hooks meanwhile)`,
                     );
                 }
             }
@@ -130,7 +160,16 @@ export async function waitForSettled(options: WaitOptions): Promise<{ view: Stat
                     );
                 }
             }
-            settledSince = view.settled ? (settledSince ?? polledAt) : undefined;
+            const accepted = (unit: (typeof view.units)[number]) =>
+                unit.workload === "blocked" && unit.agent === "idle" && (options.acceptBlocked?.(unit.message) ?? false);
+            const settledNow =
+                view.settled ||
+                (view.units.length > 0 &&
+                    view.missingApplications.length === 0 &&
+                    view.machineErrors.length === 0 &&
+                    view.unreachable.size === 0 &&
+                    view.units.every((unit) => (unit.workload === "active" && unit.agent === "idle") || accepted(unit)));
+            settledSince = settledNow ? (settledSince ?? polledAt) : undefined;
             if (settledSince !== undefined && polledAt - settledSince >= options.idlePeriodMs) return last;
         }
         if (now() - start >= options.timeoutMs) {

@@ -3,13 +3,41 @@
 // ck-dualstack uses.
 import { charmOf } from "../charms";
 import { apiServerReady, kubeconfigFor } from "../cluster";
-import { Command, JujuExit, err, flag, modelKey, out, readStateModel, since } from "../context";
-import { readState } from "../state";
-import { balancerIps } from "./applications";
+import { Command, JujuExit, err, flag, getModel, modelKey, out, readStateModel, seconds, since } from "../context";
+import { readState, withState } from "../state";
+import { balancerIps, snapChannelOf } from "./applications";
+
+/**
+ * The control plane's and workers' `upgrade` action (src/actions/upgrade.py of both charms, via
+ * charm-lib-kubernetes-snaps upgrade_snaps): refreshes the Kubernetes snaps to the `channel` option,
+ * which clears the "Needs manual upgrade" block; the unit then reconciles (UPGRADE_SECONDS).
+ */
+async function upgrade(ref: string | undefined, appName: string, unitName: string): Promise<void> {
+    const channel = await withState((state) => {
+        const app = getModel(state, ref).applications[appName];
+        const unit = app.units[unitName];
+        const wanted = snapChannelOf(app) ?? "";
+        unit.snapChannel = wanted;
+        unit.settleAt = Math.max(unit.settleAt, Date.now() + seconds("UPGRADE_SECONDS", 1));
+        return wanted;
+    });
+    const at = since(Date.now());
+    out(
+        JSON.stringify({
+            [unitName]: {
+                id: "1",
+                results: { result: `Successfully upgraded Kubernetes snaps to the ${channel}.`, "return-code": 0 },
+                status: "completed",
+                timing: { completed: at, enqueued: at, started: at },
+                unit: unitName,
+            },
+        }),
+    );
+}
 
 export const actionCommands: Record<string, Command> = {
     run: {
-        mutating: (args) => args.positional[1] !== "get-kubeconfig",
+        mutating: (args) => !args.positional.includes("get-kubeconfig"),
         run: async (args) => {
             const ref = flag(args, "-m", "--model");
             const [target, action, ...params] = args.positional;
@@ -41,6 +69,7 @@ export const actionCommands: Record<string, Command> = {
                     `ERROR invalid action name "${action}" for application "${appName}" (its charm defines: ${charmOf(app.charm).actions.join(", ")})`,
                 );
             }
+            if (action === "upgrade") return upgrade(ref, appName, unit);
             if (action !== "get-kubeconfig") throw new JujuExit(`ERROR the simulator does not carry out action "${action}"`);
             const at = since(Date.now());
             const ready = model.apiserver ? await apiServerReady(model.apiserver) : false;

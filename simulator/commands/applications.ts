@@ -18,7 +18,7 @@ import {
     seconds,
     sleep,
 } from "../context";
-import { SimModel, withState } from "../state";
+import { SimApplication, SimModel, withState } from "../state";
 import { teardown } from "./models";
 
 type Overlay = {
@@ -37,18 +37,29 @@ const revision = () => Number(env("CHARM_REVISION", "1"));
  * schedules machine removal for machines whose last principal unit is removed; design.md).
  */
 export function reap(model: SimModel, now = Date.now()): void {
+    const vacated = new Set<string>();
     for (const [name, app] of Object.entries(model.applications)) {
+        // A removed unit goes, and so does its machine when no principal unit is left on it
+        // (state/unit.go: the last principal leaving a machine makes the machine dying).
+        for (const [unitName, unit] of Object.entries(app.units)) {
+            if (unit.life !== "dying" || (unit.removeAt ?? 0) > now) continue;
+            delete app.units[unitName];
+            vacated.add(unit.machine);
+        }
         if (app.life !== "dying" || (app.removeAt ?? 0) > now) continue;
-        const machines = new Set(Object.values(app.units).map((unit) => unit.machine));
+        for (const unit of Object.values(app.units)) vacated.add(unit.machine);
         if (name === "kubernetes-control-plane") teardown(model);
         delete model.applications[name];
-        for (const id of machines) {
-            const hosting = Object.values(model.applications).some((other) =>
-                Object.values(other.units).some((unit) => unit.machine === id),
-            );
-            if (!hosting) delete model.machines[id];
-        }
     }
+    for (const id of vacated) {
+        const hosting = Object.values(model.applications).some((other) => Object.values(other.units).some((unit) => unit.machine === id));
+        if (!hosting) delete model.machines[id];
+    }
+}
+
+/** The `channel` option of the control plane and workers: the Kubernetes snaps' channel. */
+export function snapChannelOf(app: SimApplication): string | undefined {
+    return "channel" in charmOf(app.charm).options ? optionValue(app.charm, app.options, "channel") : undefined;
 }
 
 /** Every option the bundle and the overlays set, per application (overlays win, in order). */
@@ -188,7 +199,7 @@ async function deploy(args: Parameters<Command["run"]>[0]): Promise<void> {
             const placed = new Set(Object.values(app.units).map((unit) => unit.machine));
             let next = Math.max(-1, ...Object.keys(app.units).map((name) => Number(name.split("/")[1]))) + 1;
             for (const machine of placement(appName).filter((m) => !placed.has(m))) {
-                app.units[`${appName}/${next}`] = { machine, settleAt, leader: next === 0 };
+                app.units[`${appName}/${next}`] = { machine, settleAt, leader: next === 0, snapChannel: snapChannelOf(app) };
                 next++;
             }
         }
@@ -205,6 +216,31 @@ async function deploy(args: Parameters<Command["run"]>[0]): Promise<void> {
 
 export const applicationCommands: Record<string, Command> = {
     deploy: { mutating: (args) => !args.flags["--dry-run"], run: deploy },
+    refresh: {
+        mutating: () => true,
+        run: async (args) => {
+            const ref = flag(args, "-m", "--model");
+            const [appName] = args.positional;
+            const said = await withState((state) => {
+                const model = getModel(state, ref);
+                const app = model.applications[appName];
+                if (!app) throw new JujuExit(`ERROR application "${appName}" not found (not found)`);
+                const channel = flag(args, "--channel") ?? app.channel;
+                // cmd/juju/application/refresh.go: nothing newer on the channel is an error.
+                if (channel === app.channel && (app.revision ?? 1) >= revision())
+                    throw new JujuExit(`ERROR already running charm "${app.charm}"`);
+                app.channel = channel;
+                app.revision = Math.max(revision(), (app.revision ?? 1) + 1);
+                // Every unit, subordinates through their principals, runs upgrade-charm.
+                const settleAt = Date.now() + seconds("SETTLE_SECONDS", 3);
+                const principals = app.subordinateTo ? app.subordinateTo.map((p) => model.applications[p]).filter(Boolean) : [app];
+                for (const principal of principals)
+                    for (const unit of Object.values(principal.units)) unit.settleAt = Math.max(unit.settleAt, settleAt);
+                return `Added charm-hub charm "${app.charm}", revision ${app.revision} in channel ${channel}, to the model`;
+            });
+            err(said);
+        },
+    },
     config: {
         mutating: (args) => args.positional.some((p) => p.includes("=")),
         run: async (args) => {
@@ -214,7 +250,7 @@ export const applicationCommands: Record<string, Command> = {
                 const model = getModel(state, ref);
                 const app = model.applications[appName];
                 // apiserver/facades/client/application: `application %q not found`.
-                if (!app) throw new JujuExit(`ERROR application "${appName}" not found (model ${modelKey(state, ref).key})`);
+                if (!app) throw new JujuExit(`ERROR application "${appName}" not found (not found)`);
                 const settings = rest.filter((p) => p.includes("="));
                 if (settings.length === 0) {
                     if (rest[0]) {

@@ -99,6 +99,28 @@ export const modelCommands: Record<string, Command> = {
             err("Waiting for model to be removed....\nModel destroyed.");
         },
     },
+    models: {
+        mutating: () => false,
+        run: async (args) => {
+            const state = readState();
+            const controller = checkController(flag(args, "-c", "--controller") ?? currentController(state));
+            // cmd/juju/controller/listmodels.go (json): `models`, each with name, short-name and model-uuid.
+            const models = Object.entries(state.models)
+                .filter(([key]) => key.startsWith(`${controller}:`))
+                .map(([key, model]) => {
+                    const name = key.slice(controller.length + 1);
+                    return {
+                        name: `admin/${name}`,
+                        "short-name": name,
+                        "model-uuid": model.uuid,
+                        "controller-name": controller,
+                        type: "iaas",
+                        life: "alive",
+                    };
+                });
+            out(JSON.stringify({ models }));
+        },
+    },
     controllers: {
         mutating: () => false,
         run: async () => {

@@ -3,28 +3,35 @@ import { registryProblem } from "../charms";
 import { apiServerReady } from "../cluster";
 import { Command, JujuExit, VERSION, env, faultUnits, flag, modelKey, out, since } from "../context";
 import { SimModel, readState, withState } from "../state";
-import { reap } from "./applications";
+import { reap, snapChannelOf } from "./applications";
 
 /**
  * A unit's status now. Hooks run until `settleAt` (maintenance/executing). Faults: UNIT_ERROR
  * (a hook fails; with UNIT_ERROR_SECONDS it recovers after that long, as Juju retries failed
  * hooks with backoff: worker/uniter, model config `automatically-retry-hooks`), BLOCKED, UNIT_LOST.
  */
-function unitStatus(unit: string, app: string, settleAt: number, now: number, model: SimModel, apiReady: boolean) {
+function unitStatus(
+    unit: string,
+    app: string,
+    settleAt: number,
+    now: number,
+    model: SimModel,
+    apiReady: boolean,
+    machine?: string,
+    snapChannel?: string,
+) {
     const status = (workload: string, message: string, agent: string, agentMessage = "") => ({
         "workload-status": { current: workload, ...(message ? { message } : {}), since: since(settleAt) },
         "juju-status": { current: agent, ...(agentMessage ? { message: agentMessage } : {}), since: since(settleAt), version: VERSION },
     });
-    if (faultUnits("UNIT_LOST").has(unit)) {
-        // core/status: an agent the controller stopped hearing from is "lost".
-        return status(
-            "unknown",
-            "agent lost, see 'juju show-status-log " + unit + "'",
-            "lost",
-            "agent is not communicating with the server",
-        );
+    const installing = now < settleAt;
+    // apiserver/common/unitstatus.go: an agent the controller stopped hearing from is "lost" (not
+    // while it installs); unit agents run in their machine's agent, so a machine down loses them too.
+    const machineDown = machine !== undefined && downMachines().has(machine);
+    if (!installing && (faultUnits("UNIT_LOST").has(unit) || machineDown)) {
+        return status("unknown", `agent lost, see 'juju show-status-log ${unit}'`, "lost", "agent is not communicating with the server");
     }
-    if (now < settleAt) {
+    if (installing) {
         return {
             "workload-status": { current: "maintenance", message: "installing charm software", since: since(now) },
             "juju-status": { current: "executing", message: "running install hook", since: since(now), version: VERSION },
@@ -32,11 +39,24 @@ function unitStatus(unit: string, app: string, settleAt: number, now: number, mo
     }
     const errorUnits = faultUnits("UNIT_ERROR");
     const errorFor = Number(env("UNIT_ERROR_SECONDS", "0")) * 1000;
-    if (errorUnits.has(unit) && (errorFor === 0 || now < settleAt + errorFor))
+    if (errorUnits.has(unit) && (errorFor === 0 || now < settleAt + errorFor)) {
+        // Juju retries the failed hook (retrystrategy: 5 s doubling to 5 min); during a retry the unit
+        // shows executing, not error.
+        if (Math.floor((now - settleAt) / 1000) % 5 === 4) {
+            return {
+                "workload-status": { current: "maintenance", message: "retrying install", since: since(now) },
+                "juju-status": { current: "executing", message: "running install hook", since: since(now), version: VERSION },
+            };
+        }
         return status("error", errorUnits.get(unit) || 'hook failed: "install"', "idle");
+    }
+    const application = model.applications[app];
+    // charm-lib-kubernetes-snaps install(): a `channel` whose major.minor differs from the installed
+    // snaps blocks the unit until the upgrade action runs (reference/charms/upgrade.md, SNAPS:674-677).
+    const wanted = application && snapChannelOf(application);
+    if (snapChannel && wanted && minorOf(snapChannel) !== minorOf(wanted)) return status("blocked", UPGRADE_GATE, "idle");
     const blockedUnits = faultUnits("BLOCKED");
     if (blockedUnits.has(unit)) return status("blocked", blockedUnits.get(unit) || "simulated block", "idle");
-    const application = model.applications[app];
     const registry =
         application &&
         (registryProblem(application.charm, application.options) ??
@@ -52,6 +72,14 @@ function unitStatus(unit: string, app: string, settleAt: number, now: number, mo
     return status("active", message, "idle");
 }
 
+/** The upgrade gate's literal message (ops charms, with a full stop). */
+const UPGRADE_GATE = "Needs manual upgrade, run the upgrade action.";
+
+const minorOf = (channel: string) => /^(\d+\.\d+)/.exec(channel)?.[1] ?? channel;
+
+/** Machines whose agents are down (CK_JUJU_SIM_MACHINE_DOWN). */
+const downMachines = () => new Set(env("MACHINE_DOWN", "").split(",").filter(Boolean));
+
 /** Workers pull from the registry the control plane hands them over kube-control. */
 function controlPlaneRegistry(model: SimModel): string | undefined {
     const cp = model.applications["kubernetes-control-plane"];
@@ -61,7 +89,7 @@ function controlPlaneRegistry(model: SimModel): string | undefined {
 async function renderStatus(name: string, controller: string, model: SimModel): Promise<object> {
     const now = Date.now();
     const apiReady = model.apiserver ? await apiServerReady(model.apiserver) : false;
-    const down = new Set(env("MACHINE_DOWN", "").split(",").filter(Boolean));
+    const down = downMachines();
     const machines: Record<string, object> = {};
     for (const [id, machine] of Object.entries(model.machines)) {
         const started = now >= machine.readyAt;
@@ -114,13 +142,13 @@ async function renderStatus(name: string, controller: string, model: SimModel): 
             for (const [subName] of subordinatesOf(appName)) {
                 const n = (subordinateCounters[subName] = (subordinateCounters[subName] ?? -1) + 1);
                 subordinates[`${subName}/${n}`] = {
-                    ...unitStatus(`${subName}/${n}`, subName, unit.settleAt, now, model, apiReady),
+                    ...unitStatus(`${subName}/${n}`, subName, unit.settleAt, now, model, apiReady, unit.machine),
                     ...(n === 0 ? { leader: true } : {}),
                     "public-address": model.machines[unit.machine]?.address,
                 };
             }
             units[unitName] = {
-                ...unitStatus(unitName, appName, unit.settleAt, now, model, apiReady),
+                ...unitStatus(unitName, appName, unit.settleAt, now, model, apiReady, unit.machine, unit.snapChannel),
                 ...(unit.leader ? { leader: true } : {}),
                 machine: unit.machine,
                 "public-address": model.machines[unit.machine]?.address,

@@ -135,7 +135,7 @@ describe("the Juju layer against the simulator", () => {
         modelWithMachines("recovers");
         const uuid = JSON.parse(juju("show-model", "sim:recovers", "--format=json").stdout).recovers["model-uuid"] as string;
         process.env.CK_JUJU_SIM_UNIT_ERROR = 'etcd/0=hook failed: "install"';
-        process.env.CK_JUJU_SIM_UNIT_ERROR_SECONDS = "3";
+        process.env.CK_JUJU_SIM_UNIT_ERROR_SECONDS = "6";
         const result = await new DeploymentProvider().create(deployment("sim:recovers", uuid));
         assert.equal(result.outs.unitCount, 9, "5 principals and 4 subordinates");
     });
@@ -248,5 +248,6 @@ function deployment(modelRef: string, modelUuid: string): DeploymentInputs {
         blockedGraceMinutes: 1,
         errorGraceMinutes: 1,
         outageMinutes: 1,
+        downGraceMinutes: 0,
     };
 }

@@ -152,6 +152,10 @@ describe("juju CLI runner", () => {
 const show = (uuid: string, controller = "lxd") => ({
     stdout: JSON.stringify({ ck: { "model-uuid": uuid, "controller-name": controller } }),
 });
+/** `juju models -c <controller> --format=json` listing model ck with that UUID (or none). */
+const listed = (uuid?: string) => ({
+    stdout: JSON.stringify({ models: uuid ? [{ name: "admin/ck", "short-name": "ck", "model-uuid": uuid }] : [] }),
+});
 const NOT_FOUND_MODEL = { stderr: "ERROR model lxd:admin/ck not found\n", code: 1 };
 
 describe("Model provider", () => {
@@ -159,7 +163,7 @@ describe("Model provider", () => {
     const outputs = (jujuPath: string) => ({ ...inputs(jujuPath), controllerName: "lxd", modelRef: "lxd:ck", uuid: "uuid-1" });
 
     it("creates the model on the named controller, recording the owning stack and the model's identity", async () => {
-        const f = fake({ ...VERSION, "add-model": [{ stderr: "Added 'ck' model\n" }], "show-model": [show("uuid-1")] });
+        const f = fake({ ...VERSION, "add-model": [{ stderr: "Added 'ck' model\n" }], models: [listed("uuid-1")] });
         const result = await new ModelProvider().create(inputs(f.path));
         assert.equal(result.id, "lxd:ck");
         assert.deepEqual([result.outs.modelRef, result.outs.uuid, result.outs.controllerName], ["lxd:ck", "uuid-1", "lxd"]);
@@ -168,7 +172,7 @@ describe("Model provider", () => {
 
     it("resolves an empty controller once, at create, and records it", async () => {
         const controllers = { stdout: JSON.stringify({ controllers: { prod: {}, lab: {} }, "current-controller": "prod" }) };
-        const f = fake({ ...VERSION, controllers: [controllers], "add-model": [{}], "show-model": [show("uuid-9", "prod")] });
+        const f = fake({ ...VERSION, controllers: [controllers], "add-model": [{}], models: [listed("uuid-9")] });
         const result = await new ModelProvider().create(inputs(f.path, ""));
         assert.deepEqual([result.outs.modelRef, result.outs.controllerName], ["prod:ck", "prod"]);
         assert.ok(f.calls().some((c) => c.join(" ").startsWith("add-model --no-switch -c prod")));
@@ -179,7 +183,7 @@ describe("Model provider", () => {
             ...VERSION,
             "add-model": [{ stderr: 'ERROR failed to create new model: model "ck" for admin already exists\n', code: 1 }],
             "model-config": [{ stdout: JSON.stringify({ [OWNER_KEY]: { Value: "ck-dualstack/dev", Source: "model" } }) }],
-            "show-model": [show("uuid-1")],
+            models: [listed("uuid-1")],
         });
         assert.equal((await new ModelProvider().create(inputs(f.path))).id, "lxd:ck");
     });
@@ -216,13 +220,13 @@ describe("Model provider", () => {
     });
 
     it("destroys only the model it created, on the recorded controller", async () => {
-        const f = fake({ "show-model": [show("uuid-1")], "destroy-model": [{ stderr: "Model destroyed.\n" }] });
+        const f = fake({ models: [listed("uuid-1")], "destroy-model": [{ stderr: "Model destroyed.\n" }] });
         await new ModelProvider().delete("lxd:ck", outputs(f.path));
         assert.deepEqual(f.calls()[1], ["destroy-model", "--no-prompt", "--destroy-storage", "--", "lxd:ck"]);
     });
 
     it("leaves alone a same-named model that is not the one it created", async () => {
-        const f = fake({ "show-model": [show("someone-elses")], "destroy-model": [{}] });
+        const f = fake({ models: [listed("someone-elses")], "destroy-model": [{}] });
         await new ModelProvider().delete("lxd:ck", outputs(f.path));
         assert.ok(!f.calls().some((c) => c[0] === "destroy-model"), "another model of that name was destroyed");
     });
@@ -237,23 +241,42 @@ describe("Model provider", () => {
         assert.ok(!f.calls().some((c) => c[0] === "destroy-model"));
     });
 
+    it("sees a model removed behind the client's back as gone (modelcmd: has been removed from the controller)", async () => {
+        const f = fake({
+            status: [
+                {
+                    stderr: "ERROR model \"admin/ck\" has been removed from the controller, run 'juju models' and switch to one of them.\n",
+                    code: 1,
+                },
+            ],
+            "remove-application": [{}],
+        });
+        await new DeploymentProvider().delete("id", {
+            ...deploymentInputs(f.path),
+            overlay: {},
+            controlPlaneApp: "kubernetes-control-plane",
+            unitCount: 1,
+        });
+        assert.ok(!f.calls().some((c) => c[0] === "remove-application"));
+    });
+
     it("treats a model that is already gone as destroyed, without calling destroy-model", async () => {
-        const f = fake({ "show-model": [NOT_FOUND_MODEL], "destroy-model": [{}] });
+        const f = fake({ models: [listed()], "destroy-model": [{}] });
         await new ModelProvider().delete("lxd:ck", outputs(f.path));
         assert.deepEqual(
             f.calls().map((c) => c[0]),
-            ["show-model"],
+            ["models"],
         );
     });
 
     it("does not take a missing controller for a destroyed model", async () => {
-        const f = fake({ "show-model": [{ stderr: "ERROR controller lxd not found\n", code: 2 }] });
+        const f = fake({ models: [{ stderr: "ERROR controller lxd not found\n", code: 2 }] });
         await assert.rejects(new ModelProvider().delete("lxd:ck", outputs(f.path)), /controller lxd not found/);
     });
 
     it("forces the destroy when the normal one fails", async () => {
         const f = fake({
-            "show-model": [show("uuid-1")],
+            models: [listed("uuid-1")],
             "destroy-model": [{ stderr: "ERROR timeout waiting for model\n", code: 1 }, { stderr: "Model destroyed.\n" }],
         });
         await new ModelProvider().delete("lxd:ck", outputs(f.path));
@@ -262,18 +285,18 @@ describe("Model provider", () => {
     });
 
     it("reports a vanished model as gone on refresh, and a re-created one as not ours", async () => {
-        const gone = fake({ "show-model": [NOT_FOUND_MODEL] });
+        const gone = fake({ models: [listed()] });
         assert.deepEqual(await new ModelProvider().read("lxd:ck", outputs(gone.path)), {});
-        const recreated = fake({ "show-model": [show("uuid-2")] });
+        const recreated = fake({ models: [listed("uuid-2")] });
         assert.deepEqual(await new ModelProvider().read("lxd:ck", outputs(recreated.path)), {});
-        const same = fake({ "show-model": [show("uuid-1")] });
+        const same = fake({ models: [listed("uuid-1")] });
         assert.equal((await new ModelProvider().read("lxd:ck", outputs(same.path))).id, "lxd:ck");
     });
 
     it("records the identity of a model created before identities were kept, with read-only calls", async () => {
         const f = fake({
             controllers: [{ stdout: JSON.stringify({ controllers: {}, "current-controller": "lxd" }) }],
-            "show-model": [show("uuid-1")],
+            models: [listed("uuid-1")],
         });
         const legacy = { ...inputs(f.path, ""), modelRef: "ck", uuid: "uuid-1" };
         assert.equal((await new ModelProvider().diff("ck", legacy, inputs(f.path, ""))).changes, true);
@@ -281,7 +304,7 @@ describe("Model provider", () => {
         assert.deepEqual([updated.outs.modelRef, updated.outs.controllerName], ["lxd:ck", "lxd"]);
         assert.deepEqual(
             f.calls().map((c) => c[0]),
-            ["controllers", "show-model"],
+            ["controllers", "models"],
         );
     });
 });
@@ -298,7 +321,7 @@ describe("Machine provider", () => {
     });
 
     it("enlists a host with add-machine ssh:, after checking it talks to this stack's model", async () => {
-        const f = fake({ ...VERSION, "show-model": [show("uuid-1")], "add-machine": [{ stderr: "created machine 4\n" }] });
+        const f = fake({ ...VERSION, models: [listed("uuid-1")], "add-machine": [{ stderr: "created machine 4\n" }] });
         const result = await new MachineProvider().create(inputs(f.path));
         assert.equal(result.outs.machineId, "4");
         assert.deepEqual(
@@ -306,19 +329,19 @@ describe("Machine provider", () => {
                 .calls()
                 .slice(1)
                 .map((c) => c.join(" ")),
-            ["show-model lxd:ck --format=json", "add-machine -m lxd:ck -- ssh:ubuntu@10.0.0.20"],
+            ["models -c lxd --format=json", "add-machine -m lxd:ck -- ssh:ubuntu@10.0.0.20"],
         );
     });
 
     it("waits for sshd on the node before add-machine, and fails naming the host when it never answers", async () => {
-        const f = fake({ ...VERSION, "show-model": [show("uuid-1")], "add-machine": [{ stderr: "created machine 4\n" }] });
+        const f = fake({ ...VERSION, models: [listed("uuid-1")], "add-machine": [{ stderr: "created machine 4\n" }] });
         const booting = { ...inputs(f.path), address: "127.0.0.9", sshWaitSeconds: 0.3 };
         await assert.rejects(new MachineProvider().create(booting), /SSH on 127\.0\.0\.9:22 did not answer within/);
         assert.ok(!f.calls().some((c) => c[0] === "add-machine"), "add-machine ran before sshd answered");
     });
 
     it("refuses to enlist into a same-named model that is not this stack's, naming both", async () => {
-        const f = fake({ ...VERSION, "show-model": [show("uuid-2")], "add-machine": [{}] });
+        const f = fake({ ...VERSION, models: [listed("uuid-2")], "add-machine": [{}] });
         await assert.rejects(
             new MachineProvider().create(inputs(f.path)),
             /this stack created the model with UUID uuid-1, but lxd:ck is now model uuid-2 on controller lxd/,
@@ -329,27 +352,41 @@ describe("Machine provider", () => {
     it("adopts a machine already enlisted from the same address", async () => {
         const f = fake({
             ...VERSION,
-            "show-model": [show("uuid-1")],
+            models: [listed("uuid-1")],
             "add-machine": [{ stderr: "ERROR machine is already provisioned\n", code: 1 }],
             status: [{ stdout: statusDoc({}, { "2": "10.0.0.20" }) }],
         });
         assert.equal((await new MachineProvider().create(inputs(f.path))).outs.machineId, "2");
     });
 
-    it("treats an already removed machine as deleted, after asking juju to remove it", async () => {
-        const f = fake({
-            "show-model": [show("uuid-1")],
-            "remove-machine": [{ stderr: "ERROR removing machine failed: machine 4 not found\n", code: 1 }],
-        });
+    it("removes a machine left without units, without --force", async () => {
+        const f = fake({ models: [listed("uuid-1")], status: [{ stdout: statusDoc({}, { "4": "10.0.0.20" }) }], "remove-machine": [{}] });
         await new MachineProvider().delete("ck/4", { ...inputs(f.path), machineId: "4" });
         assert.deepEqual(
             f.calls().find((c) => c[0] === "remove-machine"),
-            ["remove-machine", "-m", "lxd:ck", "--force", "--no-prompt", "--", "4"],
+            ["remove-machine", "-m", "lxd:ck", "--no-prompt", "--", "4"],
         );
     });
 
+    it("is done when Juju already removed the machine with its last unit, or reports it not found", async () => {
+        const gone = fake({ models: [listed("uuid-1")], status: [{ stdout: statusDoc({}) }], "remove-machine": [{}] });
+        await new MachineProvider().delete("ck/4", { ...inputs(gone.path), machineId: "4" });
+        assert.ok(!gone.calls().some((c) => c[0] === "remove-machine"));
+        const raced = fake({
+            models: [listed("uuid-1")],
+            status: [{ stdout: statusDoc({}, { "4": "10.0.0.20" }) }],
+            "remove-machine": [{ stderr: "ERROR removing machine failed: machine 4 not found\n", code: 1 }],
+        });
+        await new MachineProvider().delete("ck/4", { ...inputs(raced.path), machineId: "4" });
+        assert.ok(raced.calls().some((c) => c[0] === "remove-machine"));
+    });
+
     it("fails the delete when juju fails for another reason", async () => {
-        const f = fake({ "show-model": [show("uuid-1")], "remove-machine": [{ stderr: "ERROR permission denied\n", code: 1 }] });
+        const f = fake({
+            models: [listed("uuid-1")],
+            status: [{ stdout: statusDoc({}, { "4": "10.0.0.20" }) }],
+            "remove-machine": [{ stderr: "ERROR permission denied\n", code: 1 }],
+        });
         await assert.rejects(new MachineProvider().delete("ck/4", { ...inputs(f.path), machineId: "4" }), /permission denied/);
     });
 
@@ -380,6 +417,7 @@ const deploymentInputs = (jujuPath: string): DeploymentInputs => ({
     blockedGraceMinutes: 0.005,
     errorGraceMinutes: 0,
     outageMinutes: 0.02,
+    downGraceMinutes: 0,
 });
 
 describe("Deployment provider", () => {
@@ -483,7 +521,7 @@ describe("Deployment provider", () => {
     });
 
     it("refuses to deploy into a model that is not this stack's", async () => {
-        const f = fake({ ...VERSION, status: [{ stdout: statusDoc({}) }], "show-model": [show("uuid-2")], deploy: [{}] });
+        const f = fake({ ...VERSION, status: [{ stdout: statusDoc({}) }], models: [listed("uuid-2")], deploy: [{}] });
         await assert.rejects(new DeploymentProvider().create({ ...inputs(f.path), modelUuid: "uuid-1" }), /not this stack's model/);
         assert.ok(!f.calls().some((c) => c[0] === "deploy"));
     });
@@ -493,7 +531,8 @@ describe("Deployment provider", () => {
         const olds = outputs("juju");
         for (const [key, value, reason] of [
             ["podCidr", "10.1.0.0/16,fd00:c00b:1::/112", /does not re-address its IP pools/],
-            ["channel", "1.36/stable", /does not yet upgrade between channels in place/],
+            ["channel", "1.37/stable", /skips a minor version/],
+            ["channel", "1.34/stable", /cannot be downgraded in place/],
             ["bundle", "kubernetes-core", /deployed from charmed-kubernetes/],
         ] as const) {
             const checked = await provider.check(olds, { ...inputs("juju"), [key]: value });

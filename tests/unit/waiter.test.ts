@@ -10,7 +10,14 @@ type Poll = string | Error;
 /** Runs the waiter on a fake clock against a sequence of status documents or failures (the last repeats). */
 async function wait(
     docs: Poll[],
-    overrides: { timeoutMs?: number; blockedGraceMs?: number; errorGraceMs?: number; outageLimitMs?: number; idlePeriodMs?: number } = {},
+    overrides: {
+        timeoutMs?: number;
+        blockedGraceMs?: number;
+        errorGraceMs?: number;
+        outageLimitMs?: number;
+        idlePeriodMs?: number;
+        downGraceMs?: number;
+    } = {},
 ) {
     let clock = 0;
     let polls = 0;
@@ -28,6 +35,7 @@ async function wait(
         blockedGraceMs: overrides.blockedGraceMs ?? 60_000,
         errorGraceMs: overrides.errorGraceMs ?? 60_000,
         outageLimitMs: overrides.outageLimitMs ?? 120_000,
+        downGraceMs: overrides.downGraceMs ?? 0,
         log: (line) => lines.push(line),
         now: () => clock,
         sleep: async (ms) => {
@@ -88,6 +96,24 @@ describe("waiting for the model to settle", () => {
                 /unit etcd\/0 \(error\/idle: hook failed: "install"\) is still in error after 1 min/.test(e.message),
         );
         assert.equal(run.clock(), 70_000);
+    });
+
+    it("does not let Juju's hook retries (executing between errors) reset the error grace", async () => {
+        const retrying = statusDoc({ "etcd/0": { workload: "maintenance", agent: "executing", message: "retrying install" } });
+        const run = await wait([pending, erroring, retrying, erroring, retrying, erroring, retrying, erroring, retrying], {
+            errorGraceMs: 60_000,
+        });
+        await assert.rejects(run.result, /unit etcd\/0 .* is still in error after 1 min/);
+    });
+
+    it("gives a machine down its grace (agents reconnect after a controller restart), then fails naming it", async () => {
+        const down = JSON.parse(statusDoc({ "etcd/0": { workload: "active" } }, { "0": "10.0.0.5" }));
+        down.machines["0"]["juju-status"] = { current: "down", message: "agent is not communicating with the server" };
+        const back = await wait([pending, JSON.stringify(down), JSON.stringify(down), settled], { downGraceMs: 60_000 });
+        assert.equal((await back.result).view.settled, true);
+        const stays = await wait([pending, JSON.stringify(down)], { downGraceMs: 60_000 });
+        await assert.rejects(stays.result, /machine 0 \(10\.0\.0\.5\) is down/);
+        assert.equal(stays.clock(), 70_000);
     });
 
     it("fails fast, naming it, on a machine that stays down", async () => {

@@ -70,6 +70,35 @@ export async function showModel(jujuPath: string, ref: string): Promise<ModelIde
     return { controller, uuid: entry["model-uuid"] };
 }
 
+type ModelList = { models?: { "short-name"?: unknown; name?: unknown; "model-uuid"?: unknown }[] };
+
+/**
+ * The model of that name on that controller, or undefined when there is none. `juju models -c`
+ * asks the controller (cmd/juju/controller/listmodels.go), so a model removed behind the client's
+ * back is seen as gone (show-model would answer "permission denied" for it).
+ */
+export async function findModel(jujuPath: string, controller: string, model: string): Promise<ModelIdentity | undefined> {
+    const listed = await runJujuJson<ModelList>(
+        jujuOptions({ jujuPath }),
+        ["models", "-c", controller],
+        (value) => objectWith()(value) ?? (Array.isArray((value as ModelList).models) ? undefined : `expected "models" to be a list`),
+    );
+    const entry = listed.models?.find((m) => m["short-name"] === model || m.name === `admin/${model}` || m.name === model);
+    return typeof entry?.["model-uuid"] === "string" ? { controller, uuid: entry["model-uuid"] } : undefined;
+}
+
+/** The model a ref names now: on its controller when qualified, else on the client's current controller. */
+export async function modelNow(jujuPath: string, ref: string): Promise<ModelIdentity | undefined> {
+    const colon = ref.indexOf(":");
+    if (colon > 0) return findModel(jujuPath, ref.slice(0, colon), ref.slice(colon + 1));
+    try {
+        return await showModel(jujuPath, ref);
+    } catch (error) {
+        if (isGone(error)) return undefined;
+        throw error;
+    }
+}
+
 /** The client's current controller (`juju controllers --format=json`, key `current-controller`). */
 export async function currentController(jujuPath: string): Promise<string> {
     const shown = await runJujuJson<{ "current-controller"?: unknown }>(
@@ -91,11 +120,35 @@ export async function currentController(jujuPath: string): Promise<string> {
  */
 export async function verifyModel(target: JujuTarget): Promise<void> {
     if (!target.modelUuid) return;
-    const found = await showModel(target.jujuPath, target.modelRef);
+    const found = await modelNow(target.jujuPath, target.modelRef);
+    if (!found) throw new JujuError("not-found", "models", `model ${target.modelRef} not found`);
     if (found.uuid !== target.modelUuid) {
         throw new Error(
             `refusing to change Juju model ${target.modelRef}: this stack created the model with UUID ${target.modelUuid}, ` +
                 `but ${target.modelRef} is now model ${found.uuid} on controller ${found.controller}; it is not this stack's model`,
         );
     }
+}
+
+type ActionResults = Record<string, { results?: { kubeconfig?: unknown }; status?: unknown }>;
+
+/**
+ * The cluster's kubeconfig from `juju run <app>/leader get-kubeconfig` (result key `kubeconfig`).
+ * Action output holds credentials: errors quote none of it.
+ */
+export async function getKubeconfig(target: JujuTarget, controlPlaneApp: string): Promise<string> {
+    const results = await runJujuJson<ActionResults>({ ...jujuOptions(target), sensitive: true }, [
+        "run",
+        "-m",
+        target.modelRef,
+        "--",
+        `${controlPlaneApp}/leader`,
+        "get-kubeconfig",
+    ]);
+    const kubeconfig = Object.values(results).find((entry) => typeof entry?.results?.kubeconfig === "string")?.results?.kubeconfig;
+    if (typeof kubeconfig !== "string") {
+        const first = Object.values(results)[0];
+        throw new Error(`${controlPlaneApp}/leader get-kubeconfig returned no kubeconfig (status ${String(first?.status ?? "unknown")})`);
+    }
+    return kubeconfig;
 }

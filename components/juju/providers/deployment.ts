@@ -6,10 +6,11 @@ import type * as pulumi from "@pulumi/pulumi";
 import { serviceCidrChangeProblem } from "../../net/serviceRange";
 import { planFamilies } from "../../plan/families";
 import { PlacedMachine, dualStackOverlay, placementOverlay } from "../../plan/overlay";
-import { ensureSupportedJuju, runJuju } from "../cli";
+import { ensureSupportedJuju, runJuju, runJujuJson } from "../cli";
+import { NodeRole, SNAP_UPGRADED, UPGRADE_GATE, UPGRADE_ORDER, channelChangeProblem, nodeChangeProblem, workerChanges } from "../dayTwo";
 import { controlPlaneApplication } from "../status";
 import { waitForSettled } from "../waiter";
-import { JujuTarget, ignoringGone, isGone, jujuOptions, jujuStatus, progress, verifyModel } from "./common";
+import { JujuTarget, getKubeconfig, ignoringGone, isGone, jujuOptions, jujuStatus, progress, verifyModel } from "./common";
 
 export interface DeploymentInputs extends JujuTarget {
     readonly bundle: string;
@@ -22,6 +23,8 @@ export interface DeploymentInputs extends JujuTarget {
     readonly loadbalancerIps: string;
     /** Enlisted machines and their roles, for the placement overlay. */
     readonly machines: PlacedMachine[];
+    /** The nodes by name and role, known at preview: what may change in place is decided on them. */
+    readonly nodes?: NodeRole[];
     /** Applications the bundle deploys, subordinates included. */
     readonly expectedApplications: string[];
     readonly pollSeconds: number;
@@ -33,6 +36,8 @@ export interface DeploymentInputs extends JujuTarget {
     readonly errorGraceMinutes: number;
     /** How long `juju status` may keep failing transiently during a wait. */
     readonly outageMinutes: number;
+    /** How long a machine may stay down or an agent lost during a wait. */
+    readonly downGraceMinutes: number;
 }
 
 export interface DeploymentOutputs extends DeploymentInputs {
@@ -98,8 +103,9 @@ async function deploy(inputs: DeploymentInputs): Promise<void> {
     ]);
 }
 
-async function waitSettled(inputs: DeploymentInputs): Promise<DeploymentOutputs> {
+async function waitSettled(inputs: DeploymentInputs, acceptBlocked?: (message: string) => boolean): Promise<DeploymentOutputs> {
     const { view, status: last } = await waitForSettled({
+        acceptBlocked,
         poll: () => jujuStatus(inputs, 1),
         expectedApplications: inputs.expectedApplications,
         pollMs: inputs.pollSeconds * 1000,
@@ -108,6 +114,7 @@ async function waitSettled(inputs: DeploymentInputs): Promise<DeploymentOutputs>
         blockedGraceMs: inputs.blockedGraceMinutes * 60_000,
         errorGraceMs: inputs.errorGraceMinutes * 60_000,
         outageLimitMs: inputs.outageMinutes * 60_000,
+        downGraceMs: inputs.downGraceMinutes * 60_000,
         log: (line) => progress(`deployment ${inputs.modelRef}`, line),
     });
     const controlPlaneApp = controlPlaneApplication(last) ?? "kubernetes-control-plane";
@@ -161,14 +168,84 @@ export function deploymentChangeProblems(olds: Partial<DeploymentOutputs>, news:
             reason: `the cluster was deployed from ${olds.bundle}; deploying another bundle over it is not an upgrade path. Set ck-dualstack:bundle back to ${olds.bundle}`,
         });
     }
-    if (olds.channel && olds.channel !== news.channel) {
-        problems.push({
-            property: "channel",
-            reason: `the cluster runs ${olds.channel}; ck-dualstack does not yet upgrade between channels in place (Canonical's order: juju refresh per application, then the upgrade action per unit), and redeploying would tear the cluster down. Set ck-dualstack:channel back to ${olds.channel}`,
-        });
-    }
+    const channel = olds.channel ? channelChangeProblem(olds.channel, news.channel) : undefined;
+    if (channel) problems.push({ property: "channel", reason: channel });
+    const nodes = olds.nodes && news.nodes ? nodeChangeProblem(olds.nodes, news.nodes) : undefined;
+    if (nodes) problems.push({ property: "nodes", reason: nodes });
     return problems;
 }
+
+const say = (inputs: DeploymentInputs, line: string) => progress(`deployment ${inputs.modelRef}`, line);
+
+/**
+ * A channel upgrade in Canonical's documented order (upgrade.md §1): `juju refresh --channel` of
+ * each application, waiting for it to settle; for the control plane and the workers, then their
+ * `channel` option (units block with the upgrade gate) and the `upgrade` action on each unit, one
+ * at a time. Steps already done (an interrupted run) are skipped, so a re-run converges.
+ */
+async function upgradeChannel(news: DeploymentInputs, controlPlaneApp: string): Promise<void> {
+    const juju = jujuOptions(news);
+    const gate = (message: string) => message === UPGRADE_GATE;
+    for (const step of UPGRADE_ORDER) {
+        const app = step === "kubernetes-control-plane" ? controlPlaneApp : step;
+        const live = (await jujuStatus(news)).applications?.[app];
+        if (!live) continue;
+        if (live["charm-channel"] !== news.channel) {
+            say(news, `upgrading: juju refresh ${app} --channel ${news.channel}`);
+            await runJuju({ ...juju, timeoutMs: 30 * 60_000 }, ["refresh", "-m", news.modelRef, "--channel", news.channel, "--", app]);
+            await waitSettled(news, gate);
+        }
+        if (!(SNAP_UPGRADED as readonly string[]).includes(step)) continue;
+        if ((await liveOption(news, app, "channel")) !== news.channel) {
+            say(news, `upgrading: juju config ${app} channel=${news.channel} (units wait for the upgrade action)`);
+            await runJuju(juju, ["config", "-m", news.modelRef, "--", app, `channel=${news.channel}`]);
+            // Until config-changed has run, the units do not show the gate yet.
+            await waitSettled(news, gate);
+        }
+        const units = Object.keys((await jujuStatus(news)).applications?.[app]?.units ?? {}).sort((a, b) =>
+            a.localeCompare(b, undefined, { numeric: true }),
+        );
+        for (const unit of units) {
+            const now = (await jujuStatus(news)).applications?.[app]?.units?.[unit];
+            if (now?.["workload-status"]?.current !== "blocked" || now["workload-status"].message !== UPGRADE_GATE) continue;
+            say(news, `upgrading: juju run ${unit} upgrade`);
+            await runJujuJson({ ...juju, timeoutMs: 15 * 60_000 }, ["run", "-m", news.modelRef, "--wait=10m", "--", unit, "upgrade"]);
+            await waitSettled(news, gate);
+        }
+    }
+}
+
+/**
+ * Removes the worker on `machine` gracefully: drain its node through the Kubernetes API (the 1.35
+ * worker charm has no pause action: kubernetes-docs#889), `remove-unit` (Juju then removes the
+ * machine with its last principal unit), wait until it is gone, and delete the Node object.
+ */
+async function removeWorker(news: DeploymentInputs, machine: string, controlPlaneApp: string): Promise<void> {
+    const status = await jujuStatus(news);
+    const unit = Object.entries(status.applications?.["kubernetes-worker"]?.units ?? {}).find(([, u]) => u.machine === machine)?.[0];
+    const node = status.machines?.[machine]?.hostname;
+    if (!unit) {
+        say(news, `no kubernetes-worker unit on machine ${machine} (already removed)`);
+        return;
+    }
+    const kubeconfig = node ? await getKubeconfig(news, controlPlaneApp) : undefined;
+    const { drainNode, deleteNode } = await import("../drain");
+    if (node && kubeconfig) {
+        say(news, `draining node ${node} (${unit}) before removing it`);
+        await drainNode({ kubeconfig, node, timeoutMs: DRAIN_TIMEOUT_MS, log: (line) => say(news, line) });
+    }
+    say(news, `juju remove-unit ${unit}`);
+    await runJuju(jujuOptions(news), ["remove-unit", "-m", news.modelRef, "--no-prompt", "--", unit]);
+    const deadline = Date.now() + news.timeoutMinutes * 60_000;
+    while ((await jujuStatus(news)).applications?.["kubernetes-worker"]?.units?.[unit]) {
+        if (Date.now() > deadline) throw new Error(`${unit} was still being removed after ${news.timeoutMinutes} min`);
+        await new Promise((resolve) => setTimeout(resolve, news.pollSeconds * 1000));
+    }
+    if (node && kubeconfig) await deleteNode({ kubeconfig, node, log: (line) => say(news, line) });
+}
+
+/** How long a drain may take before the removal fails (PodDisruptionBudgets may hold it). */
+const DRAIN_TIMEOUT_MS = 10 * 60_000;
 
 /** Deploys the bundle with the generated overlays and waits until the model has settled. */
 export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
@@ -213,24 +290,35 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
         const changes =
             jujuChanges(olds, news).length > 0 ||
             placementChanged(olds, news) ||
-            (["jujuPath", "modelRef", "modelUuid"] as const).some((key) => olds[key] !== news[key]);
+            (["jujuPath", "modelRef", "modelUuid", "channel"] as const).some((key) => olds[key] !== news[key]) ||
+            JSON.stringify(olds.nodes) !== JSON.stringify(news.nodes);
         return { changes, replaces: [], deleteBeforeReplace: true };
     }
 
-    /** Service range growth and the balancer's `loadbalancer-ips` go in place with `juju config`; new machines by redeploying. */
+    /**
+     * Everything in place, never a redeploy: a channel upgrade in Canonical's order, service range
+     * growth and the balancer's `loadbalancer-ips` with `juju config`, workers added with
+     * `add-unit` and removed after a drain with `remove-unit`.
+     */
     async update(_id: string, olds: DeploymentOutputs, news: DeploymentInputs): Promise<pulumi.dynamic.UpdateResult> {
         const settings = jujuChanges(olds, news);
-        const placement = placementChanged(olds, news);
-        if (settings.length === 0 && !placement) {
-            // Only how the model is referred to changed: record it, touch nothing.
+        const workers = workerChanges(olds.machines, news.machines);
+        const upgrading = olds.channel !== news.channel;
+        if (settings.length === 0 && workers.added.length === 0 && workers.removed.length === 0 && !upgrading) {
+            // Only how the model or the nodes are referred to changed: record it, touch nothing.
             return { outs: { ...olds, ...news, overlay: overlayOf(news) } };
         }
         await verifyModel(news);
+        if (upgrading) await upgradeChannel(news, olds.controlPlaneApp);
         for (const change of settings) {
             progress(`deployment ${news.modelRef}`, `juju config ${change.application} ${change.settings.join(" ")}`);
             await runJuju(jujuOptions(news), ["config", "-m", news.modelRef, "--", change.application, ...change.settings]);
         }
-        if (placement) await deploy(news);
+        for (const machine of workers.added) {
+            progress(`deployment ${news.modelRef}`, `juju add-unit kubernetes-worker --to ${machine}`);
+            await runJuju(jujuOptions(news), ["add-unit", "-m", news.modelRef, "--to", machine, "--", "kubernetes-worker"]);
+        }
+        for (const machine of workers.removed) await removeWorker(news, machine, olds.controlPlaneApp);
         return { outs: await waitSettled(news) };
     }
 

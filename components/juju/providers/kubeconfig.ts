@@ -1,7 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { runJujuJson } from "../cli";
 import { kubeconfigServer, serverHost } from "../kubeconfigText";
-import { JujuTarget, isGone, jujuOptions, jujuStatus, progress, verifyModel } from "./common";
+import { JujuTarget, getKubeconfig, isGone, jujuStatus, progress, verifyModel } from "./common";
 
 export interface KubeconfigInputs extends JujuTarget {
     /** Changes whenever the deployment does, so the kubeconfig is fetched again. */
@@ -17,20 +16,10 @@ export interface KubeconfigOutputs extends KubeconfigInputs {
     readonly server: string;
 }
 
-type ActionResults = Record<string, { results?: { kubeconfig?: string }; status?: string; message?: string }>;
-
 async function fetchKubeconfig(inputs: KubeconfigInputs): Promise<KubeconfigOutputs> {
-    // Action output holds the kubeconfig: errors quote none of it.
-    const juju = { ...jujuOptions(inputs), sensitive: true };
     const app = inputs.controlPlaneApp;
     await verifyModel(inputs);
-    const results = await runJujuJson<ActionResults>(juju, ["run", "-m", inputs.modelRef, "--", `${app}/leader`, "get-kubeconfig"]);
-    const result = Object.values(results).find((entry) => typeof entry?.results?.kubeconfig === "string");
-    if (!result?.results?.kubeconfig) {
-        const first = Object.values(results)[0];
-        throw new Error(`${app}/leader get-kubeconfig returned no kubeconfig (status ${String(first?.status ?? "unknown")})`);
-    }
-    const kubeconfig = result.results.kubeconfig;
+    const kubeconfig = await getKubeconfig(inputs, app);
     const server = kubeconfigServer(kubeconfig) ?? "";
     // The charm names the balancer's loadbalancer-ips in the kubeconfig (charm-kubernetes-control-plane
     // k8s_api_endpoints.external()); anything else means the address did not take.

@@ -18,6 +18,10 @@ export interface MachineOutputs extends MachineInputs {
     readonly machineId: string;
 }
 
+/** How long a machine may keep its (dying) units before its removal is forced. */
+const REMOVE_TIMEOUT_MS = 10 * 60_000;
+const REMOVE_POLL_MS = 2000;
+
 /** Enlists one existing host with `add-machine ssh:` (manual provisioning). */
 export class MachineProvider implements pulumi.dynamic.ResourceProvider {
     async create(inputs: MachineInputs): Promise<pulumi.dynamic.CreateResult> {
@@ -84,11 +88,38 @@ export class MachineProvider implements pulumi.dynamic.ResourceProvider {
         return { outs: { ...news, machineId: olds.machineId } };
     }
 
+    /**
+     * Juju removes a machine with its last principal unit (state/unit.go), so after `remove-unit` or
+     * `remove-application` it is usually gone already. What is left is removed without --force, once
+     * its units have gone; --force only after REMOVE_TIMEOUT_MS, saying so (it skips clean-up).
+     */
     async delete(_id: string, props: MachineOutputs): Promise<void> {
+        const say = (line: string) => progress(`machine ${props.name}`, line);
+        const remove = (...force: string[]) =>
+            runJuju(jujuOptions(props), ["remove-machine", "-m", props.modelRef, ...force, "--no-prompt", "--", props.machineId]);
         await ignoringGone(async () => {
             await verifyModel(props);
-            await runJuju(jujuOptions(props), ["remove-machine", "-m", props.modelRef, "--force", "--no-prompt", "--", props.machineId]);
+            const deadline = Date.now() + REMOVE_TIMEOUT_MS;
+            for (;;) {
+                const status = await jujuStatus(props);
+                if (!status.machines?.[props.machineId]) break;
+                const hosting = Object.values(status.applications ?? {}).some((app) =>
+                    Object.values(app.units ?? {}).some((unit) => unit.machine === props.machineId),
+                );
+                if (!hosting) {
+                    await remove();
+                    break;
+                }
+                if (Date.now() > deadline) {
+                    say(
+                        `machine ${props.machineId} still hosts units after ${REMOVE_TIMEOUT_MS / 60_000} min; forcing its removal (no clean-up on the host)`,
+                    );
+                    await remove("--force");
+                    break;
+                }
+                await new Promise((resolve) => setTimeout(resolve, REMOVE_POLL_MS));
+            }
         });
-        progress(`machine ${props.name}`, `machine ${props.machineId} removed`);
+        say(`machine ${props.machineId} removed`);
     }
 }

@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { JujuError, ensureSupportedJuju, runJuju, runJujuJson } from "../cli";
-import { ModelIdentity, currentController, ignoringGone, isGone, jujuOptions, progress, showModel } from "./common";
+import { ModelIdentity, currentController, findModel, ignoringGone, isGone, jujuOptions, modelNow, progress } from "./common";
 
 /** Model config key that records which stack made a model, so a re-run can adopt it. */
 export const OWNER_KEY = "ck-dualstack-owner";
@@ -79,8 +79,9 @@ export class ModelProvider implements pulumi.dynamic.ResourceProvider {
             }
             progress(`model ${ref}`, "adopted (left by an earlier, interrupted run of this stack)");
         }
-        const { uuid } = await showModel(inputs.jujuPath, ref);
-        const outs: ModelOutputs = { ...inputs, controllerName, modelRef: ref, uuid };
+        const found = await findModel(inputs.jujuPath, controllerName, inputs.model);
+        if (!found) throw new Error(`Juju model ${ref} was created but the controller does not list it`);
+        const outs: ModelOutputs = { ...inputs, controllerName, modelRef: ref, uuid: found.uuid };
         return { id: ref, outs };
     }
 
@@ -90,20 +91,16 @@ export class ModelProvider implements pulumi.dynamic.ResourceProvider {
      * checked against the current one and refused, naming both, when that holds another model.
      */
     async read(id: string, props: ModelOutputs): Promise<pulumi.dynamic.ReadResult> {
-        try {
-            const found = await showModel(props.jujuPath, props.modelRef);
-            if (props.uuid && found.uuid !== props.uuid) {
-                if (props.controllerName) return {};
-                throw new Error(legacyMismatch(props, found));
-            }
-            return {
-                id,
-                props: { ...props, controllerName: found.controller, modelRef: `${found.controller}:${props.model}`, uuid: found.uuid },
-            };
-        } catch (error) {
-            if (isGone(error)) return {};
-            throw error;
+        const found = await modelNow(props.jujuPath, props.modelRef);
+        if (!found) return {};
+        if (props.uuid && found.uuid !== props.uuid) {
+            if (props.controllerName) return {};
+            throw new Error(legacyMismatch(props, found));
         }
+        return {
+            id,
+            props: { ...props, controllerName: found.controller, modelRef: `${found.controller}:${props.model}`, uuid: found.uuid },
+        };
     }
 
     async diff(_id: string, olds: ModelOutputs, news: ModelInputs): Promise<pulumi.dynamic.DiffResult> {
@@ -118,7 +115,8 @@ export class ModelProvider implements pulumi.dynamic.ResourceProvider {
     async update(_id: string, olds: ModelOutputs, news: ModelInputs): Promise<pulumi.dynamic.UpdateResult> {
         const controllerName = olds.controllerName ?? (news.controller || olds.controller || (await currentController(news.jujuPath)));
         const ref = `${controllerName}:${olds.model}`;
-        const found = await showModel(news.jujuPath, ref);
+        const found = await findModel(news.jujuPath, controllerName, olds.model);
+        if (!found) throw new Error(`Juju model ${ref} no longer exists; run pulumi refresh to drop it from the stack, then pulumi up`);
         if (olds.uuid && found.uuid !== olds.uuid) throw new Error(legacyMismatch({ ...olds, modelRef: ref }, found));
         return { outs: { ...news, controllerName, modelRef: ref, uuid: found.uuid } };
     }
@@ -130,11 +128,8 @@ export class ModelProvider implements pulumi.dynamic.ResourceProvider {
     async delete(_id: string, props: ModelOutputs): Promise<void> {
         const juju = { ...jujuOptions(props), timeoutMs: 20 * 60_000, attempts: 3 };
         const ref = props.modelRef;
-        let found: ModelIdentity;
-        try {
-            found = await showModel(props.jujuPath, ref);
-        } catch (error) {
-            if (!isGone(error)) throw error;
+        const found = await modelNow(props.jujuPath, ref);
+        if (!found) {
             progress(`model ${ref}`, "already gone");
             return;
         }
