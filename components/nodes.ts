@@ -18,6 +18,11 @@ export interface NodeName {
     readonly name: string;
     readonly roles: Role[];
     /**
+     * Its number among the nodes of its role, the i of cp-i or worker-i: what decides its placement
+     * (zoneSlot), so a change of the other role's count, or more nodes of its own role, never moves it.
+     */
+    readonly index: number;
+    /**
      * The first worker: it carries kubeapi-load-balancer (placementOverlay), whose
      * `loadbalancer-ips` is its IPv6 address when the API is reached over IPv6, so the API port is
      * opened on it alone.
@@ -28,7 +33,21 @@ export interface NodeName {
 /** Names and roles of a node count, control plane first, e.g. cp-0, cp-1, worker-0 (the API node). */
 export function nodeNames(controlPlaneCount: number, workerCount: number): NodeName[] {
     return [
-        ...Array.from({ length: controlPlaneCount }, (_, i) => ({ name: `cp-${i}`, roles: ["control-plane"] as Role[], api: false })),
-        ...Array.from({ length: workerCount }, (_, i) => ({ name: `worker-${i}`, roles: ["worker"] as Role[], api: i === 0 })),
+        ...Array.from({ length: controlPlaneCount }, (_, i) => ({
+            name: `cp-${i}`,
+            roles: ["control-plane"] as Role[],
+            index: i,
+            api: false,
+        })),
+        ...Array.from({ length: workerCount }, (_, i) => ({ name: `worker-${i}`, roles: ["worker"] as Role[], index: i, api: i === 0 })),
     ];
+}
+
+/**
+ * The zone (subnet) a node goes in, out of `zones`: decided by its name alone (cp-i and worker-i go
+ * to zone i mod zones), never by its position among all nodes, which shifts every worker when the
+ * control-plane count changes. Each role is spread round robin from the first zone.
+ */
+export function zoneSlot(node: Pick<NodeName, "index">, zones: number): number {
+    return node.index % zones;
 }

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterNode, nodeNames } from "../nodes";
+import { ClusterNode, nodeNames, zoneSlot } from "../nodes";
 
 /** Canonical's AWS account, owner of the official Ubuntu images. */
 const CANONICAL_OWNER = "099720109477";
@@ -18,7 +18,7 @@ export interface ClusterNodesArgs {
     readonly sshPublicKey: string;
     /** Login user Juju enlists with. */
     readonly sshUser: string;
-    /** Subnets to spread instances over (round robin). */
+    /** Subnets, one per zone: cp-i and worker-i go in subnet i mod their number (zoneSlot), whatever the counts. */
     readonly subnetIds: pulumi.Input<string>[];
     /** Group every node gets. */
     readonly clusterSecurityGroupId: pulumi.Input<string>;
@@ -31,6 +31,15 @@ export interface ClusterNodesArgs {
 /**
  * Instances for the control-plane and worker roles, each with an IPv6 address at creation
  * (no `assign-ipv6-addresses` loop afterwards) and source/dest check off (Calico routes pods).
+ *
+ * A node's identity is stable over day-2 changes:
+ * - its subnet (so its zone) follows from its name (zoneSlot), so changing either count never moves,
+ *   so never replaces (`subnet_id` is ForceNew in aws_instance), a node that stays;
+ * - it is enlisted with Juju on an Elastic IP, not on the public IPv4 EC2 gives at launch: that one is
+ *   released when the instance stops and a new one given when it starts ("Public IPv4 addresses",
+ *   EC2 user guide), and a changed `address` replaces the Juju machine. An EIP stays through stop and
+ *   start. It is tied to its instance's lifetime (replaced with it, see below), so a new instance is
+ *   always a new address, and so a new Juju machine.
  */
 export class ClusterNodes extends pulumi.ComponentResource {
     public readonly nodes: ClusterNode[];
@@ -52,13 +61,14 @@ export class ClusterNodes extends pulumi.ComponentResource {
                 { parent: this },
             ).id;
         const keyPair = new aws.ec2.KeyPair(`${name}-key`, { publicKey: args.sshPublicKey }, { parent: this });
-        const instances = nodeNames(args.controlPlaneCount, args.workerCount).map(({ name: nodeName, roles, api }, i) => {
+        const instances = nodeNames(args.controlPlaneCount, args.workerCount).map((node) => {
+            const { name: nodeName, roles, api } = node;
             const instance = new aws.ec2.Instance(
                 `${name}-${nodeName}`,
                 {
                     ami,
                     instanceType: args.instanceType,
-                    subnetId: args.subnetIds[i % args.subnetIds.length],
+                    subnetId: args.subnetIds[zoneSlot(node, args.subnetIds.length)],
                     vpcSecurityGroupIds: [
                         args.clusterSecurityGroupId,
                         ...(api ? [args.apiSecurityGroupId] : []),
@@ -73,12 +83,25 @@ export class ClusterNodes extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
-            return { nodeName, roles, instance };
+            // Allocated and associated in one resource: with `instance` set, the provider's create
+            // allocates, associates, waits for the association and then reads `public_ip`
+            // (terraform-provider-aws internal/service/ec2/ec2_eip.go, resourceEIPCreate), so whatever
+            // takes `publicIp` (the Juju machine) waits for the association. `instance` alone would be
+            // re-associated in place (resourceEIPUpdate) when the instance is replaced, keeping the
+            // address: the Juju machine (replaced only when its address changes) would then outlive
+            // its host. replaceOnChanges gives a new instance a new EIP, so a new Juju machine.
+            // The VPC's internet gateway is attached first: the subnet ids carry it (DualStackNetwork).
+            const eip = new aws.ec2.Eip(
+                `${name}-${nodeName}-eip`,
+                { domain: "vpc", instance: instance.id, tags: { Name: `${name}-${nodeName}`, "ck-dualstack:role": roles.join("+") } },
+                { parent: this, replaceOnChanges: ["instance"] },
+            );
+            return { nodeName, roles, instance, eip };
         });
-        this.nodes = instances.map(({ nodeName, roles, instance }) => ({
+        this.nodes = instances.map(({ nodeName, roles, instance, eip }) => ({
             name: nodeName,
             roles,
-            ipv4: instance.publicIp,
+            ipv4: eip.publicIp,
             ipv6: instance.ipv6Addresses,
             sshUser: args.sshUser,
         }));

@@ -53,7 +53,8 @@ function ruleArgs(rule: IngressRule) {
  * A dual-stack VPC: an IPv4 block plus an Amazon-provided IPv6 /56, one public subnet per zone
  * with a /64 carved once the /56 is known, IPv6 addresses and AAAA records on launch, `::/0`
  * routes, and the security groups the cluster needs (nothing open to the world unless configured).
- * Nodes are in public subnets: the Juju client (this machine) enlists them over SSH on their public IPv4.
+ * Nodes are in public subnets: the Juju client (this machine) enlists them over SSH on their public
+ * IPv4, an Elastic IP each (ClusterNodes).
  */
 export class DualStackNetwork extends pulumi.ComponentResource {
     public readonly vpcId: pulumi.Output<string>;
@@ -116,7 +117,11 @@ export class DualStackNetwork extends pulumi.ComponentResource {
                 { subnetId: subnet.id, routeTableId: publicRoutes.id },
                 { parent: this },
             );
-            this.publicSubnetIds.push(subnet.id);
+            // The id carries the internet gateway as a dependency: what is placed in a public subnet
+            // needs the VPC attached to one first. An EIP's association may fail without it (aws.ec2.Eip
+            // docs: "EIP may require IGW to exist prior to association. Use `dependsOn`"), and so does
+            // an internet-facing load balancer. Same value; the gateway is replaced only with the VPC.
+            this.publicSubnetIds.push(pulumi.all([subnet.id, igw.id]).apply(([id]) => id));
         }
         // The provider removes the default allow-all egress of a new group: state it again.
         const egress = [

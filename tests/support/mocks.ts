@@ -19,6 +19,8 @@ export interface Registered {
     readonly inputs: Record<string, unknown>;
     /** Names of the resources the engine was told it depends on (dependsOn and inputs' resources). */
     readonly dependencies: string[];
+    /** The resource option replaceOnChanges, as the engine was told it. */
+    readonly replaceOnChanges: string[];
 }
 
 /** The /56 Amazon gives the VPC. */
@@ -27,6 +29,8 @@ export const VPC_IPV6 = "2600:1f18:abcd:ef00::/56";
 export const POOL_IPV6 = "2001:db8:4000::/48";
 /** The floating IPv4 pool of the external network. */
 export const FLOATING_IPV4 = "203.0.113.0/24";
+/** Where Amazon's pool hands Elastic IPs from (the instances' launch-time public IPv4s are in 198.51.100.0/24). */
+export const EIP_IPV4 = "192.0.2.0/24";
 
 type State = Record<string, unknown>;
 
@@ -73,8 +77,8 @@ class FakeCloud {
         return ++this.counter;
     }
 
-    /** Outputs the clouds would compute, per type. */
-    state(type: string, name: string, inputs: State): State {
+    /** Outputs the clouds would compute, per type, for the resource given `id`. */
+    state(type: string, name: string, inputs: State, id: string): State {
         const n = this.next();
         switch (type) {
             case "aws:ec2/vpc:Vpc":
@@ -102,11 +106,33 @@ class FakeCloud {
                 const publicIp = inputs.associatePublicIpAddress === true || subnet.mapPublicIpOnLaunch === true;
                 const wantsIpv6 = Number(inputs.ipv6AddressCount ?? 0) >= 1 || subnet.assignIpv6AddressOnCreation === true;
                 const ipv6Block = known(subnet.ipv6CidrBlock) ? subnet.ipv6CidrBlock : "";
+                // All three are Computed (private_ip and ipv6_addresses Optional+Computed, not given
+                // here): EC2 picks them at launch, so a preview does not know them. public_ip is the
+                // launch-time address, released when an Elastic IP is associated or the instance stops
+                // ("Public IPv4 addresses", EC2 user guide); the state keeps it until a refresh.
                 return {
                     ...inputs,
-                    privateIp: known(subnet.cidrBlock) ? hostIn(subnet.cidrBlock, 10 + n) : "",
-                    publicIp: publicIp ? `198.51.100.${n}` : "",
-                    ipv6Addresses: wantsIpv6 && ipv6Block ? [hostIn(ipv6Block, 0x100 + n)] : [],
+                    privateIp: this.atCreation(known(subnet.cidrBlock) ? hostIn(subnet.cidrBlock, 10 + n) : ""),
+                    publicIp: this.atCreation(publicIp ? `198.51.100.${n}` : ""),
+                    ipv6Addresses: this.atCreation(wantsIpv6 && ipv6Block ? [hostIn(ipv6Block, 0x100 + n)] : []),
+                };
+            }
+            case "aws:ec2/eip:Eip": {
+                // terraform-provider-aws internal/service/ec2/ec2_eip.go: the id is the allocation id
+                // (d.SetId(output.AllocationId)); allocation_id, association_id, public_ip and private_ip are
+                // Computed, read back from DescribeAddresses after AllocateAddress (and AssociateAddress when
+                // `instance` is set): Amazon picks the address at creation, so a preview does not know it.
+                // `domain` is Optional+Computed, `instance` Optional+Computed (read back as the instance
+                // the address is associated with).
+                const instance = this.stateOf(inputs.instance);
+                return {
+                    ...inputs,
+                    allocationId: id,
+                    domain: inputs.domain ?? "vpc",
+                    publicIp: this.atCreation(hostIn(EIP_IPV4, n % 250)),
+                    associationId: inputs.instance ? this.atCreation(`eipassoc-${n}`) : "",
+                    instance: inputs.instance ?? "",
+                    privateIp: instance ? instance.privateIp : "",
                 };
             }
             case "aws:lb/loadBalancer:LoadBalancer":
@@ -258,6 +284,7 @@ interface RegisterRequest {
     getType(): string;
     getName(): string;
     getDependenciesList(): string[];
+    getReplaceonchangesList(): string[];
 }
 interface Monitor {
     registerResource(req: RegisterRequest, callback: (...args: unknown[]) => void): void;
@@ -271,18 +298,20 @@ export function installMocks(config: Record<string, string>, stack = "test", opt
     const registered: Registered[] = [];
     const cloud = new FakeCloud(options.preview ?? false);
     const dependencies = new Map<string, string[]>();
+    const replaceOnChanges = new Map<string, string[]>();
     pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [k.includes(":") ? k : `ck-dualstack:${k}`, v])));
     pulumi.runtime.setMocks(
         {
             newResource: (args) => {
                 const id = cloud.idFor(args.type, args.name);
-                const state = cloud.state(args.type, args.name, args.inputs);
+                const state = cloud.state(args.type, args.name, args.inputs, id);
                 cloud.remember(id, args.type, state);
                 registered.push({
                     type: args.type,
                     name: args.name,
                     inputs: args.inputs,
                     dependencies: dependencies.get(`${args.type}::${args.name}`) ?? [],
+                    replaceOnChanges: replaceOnChanges.get(`${args.type}::${args.name}`) ?? [],
                 });
                 return { id, state };
             },
@@ -292,7 +321,7 @@ export function installMocks(config: Record<string, string>, stack = "test", opt
         stack,
         options.preview ?? false,
     );
-    // The mock monitor does not pass dependencies on to newResource: read them off the request.
+    // The mock monitor does not pass dependencies or options on to newResource: read them off the request.
     const monitor = pulumi.runtime.getMonitor() as unknown as Monitor;
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, callback) => {
@@ -300,6 +329,7 @@ export function installMocks(config: Record<string, string>, stack = "test", opt
             `${req.getType()}::${req.getName()}`,
             req.getDependenciesList().map((urn) => urn.slice(urn.lastIndexOf("::") + 2)),
         );
+        replaceOnChanges.set(`${req.getType()}::${req.getName()}`, req.getReplaceonchangesList());
         register(req, callback);
     };
     return registered;

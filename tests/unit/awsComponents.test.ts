@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Cidr, cidrContains, parseCidr } from "../../components/net/cidr";
-import { VPC_IPV6, installMocks, settle, valueOf } from "../support/mocks";
+import { EIP_IPV4, VPC_IPV6, installMocks, settle, valueOf } from "../support/mocks";
 
 const registered = installMocks({});
 // Components import @pulumi/aws, which must see the mocks first.
@@ -124,7 +124,8 @@ describe("AWS dual-stack network and nodes", () => {
         }
         const [ipv6] = await valueOf(nodes.nodes[0].ipv6);
         assert.ok(cidrContains(parseCidr(VPC_IPV6) as Cidr, parseCidr(`${ipv6}/128`) as Cidr), ipv6);
-        assert.match(await valueOf(nodes.nodes[0].ipv4), /^198\.51\.100\.\d+$/);
+        const ipv4 = await valueOf(nodes.nodes[0].ipv4);
+        assert.ok(cidrContains(parseCidr(EIP_IPV4) as Cidr, parseCidr(`${ipv4}/32`) as Cidr), `an Elastic IP: ${ipv4}`);
         assert.deepEqual(
             nodes.nodes.map((n) => n.roles[0]),
             ["control-plane", "control-plane", "worker", "worker"],
@@ -259,5 +260,85 @@ describe("AWS Network Load Balancer in front of the IPv6 NodePort (defect 1)", (
         );
         const [targets] = of("aws:lb/targetGroup:TargetGroup");
         assert.equal(targets.inputs.preserveClientIp, "false", "so the NLB, not the client, is the source the workers see");
+    });
+});
+
+/** ClusterNodes alone, over given subnets (one per zone, three by default): the subnet each node was put in, by node name. */
+async function placement(prefix: string, controlPlaneCount: number, workerCount: number, zones = 3) {
+    const before = registered.length;
+    const nodes = new ClusterNodes(prefix, {
+        controlPlaneCount,
+        workerCount,
+        instanceType: "t3.large",
+        imageId: "ami-given",
+        sshPublicKey: "ssh-ed25519 AAAA test",
+        sshUser: "ubuntu",
+        subnetIds: ["subnet-a", "subnet-b", "subnet-c"].slice(0, zones),
+        clusterSecurityGroupId: "sg-cluster",
+        apiSecurityGroupId: "sg-api",
+        workerSecurityGroupId: "sg-workers",
+    });
+    await Promise.all(nodes.nodes.map((n) => valueOf(n.ipv4)));
+    await settle();
+    const instances = registered.slice(before).filter((r) => r.type === "aws:ec2/instance:Instance");
+    return new Map(instances.map((r) => [r.name.slice(prefix.length + 1), r.inputs.subnetId as string]));
+}
+
+describe("AWS node identity over day-2 count changes (issue 14, stable node identity)", () => {
+    it("keeps every worker in its subnet when controlPlaneCount goes 1 -> 3", async () => {
+        const before = await placement("cp1", 1, 3);
+        const after = await placement("cp3", 3, 3);
+        for (const worker of ["worker-0", "worker-1", "worker-2"]) {
+            assert.equal(after.get(worker), before.get(worker), `${worker} would be replaced (subnet_id is ForceNew)`);
+        }
+        assert.equal(after.get("cp-0"), before.get("cp-0"));
+        // Still spread over the zones, each role round robin from the first.
+        assert.deepEqual(
+            ["cp-0", "cp-1", "cp-2", "worker-0", "worker-1", "worker-2"].map((n) => after.get(n)),
+            ["subnet-a", "subnet-b", "subnet-c", "subnet-a", "subnet-b", "subnet-c"],
+        );
+    });
+
+    it("keeps every existing node in its subnet, under the same resource name, when workerCount goes 2 -> 3", async () => {
+        for (const zones of [2, 3]) {
+            const before = await placement(`w2z${zones}`, 2, 2, zones);
+            const after = await placement(`w3z${zones}`, 2, 3, zones);
+            assert.deepEqual(
+                [...after.keys()].sort(),
+                ["cp-0", "cp-1", "worker-0", "worker-1", "worker-2"],
+                "instances are named <stack>-<node>",
+            );
+            for (const [node, subnet] of before) assert.equal(after.get(node), subnet, `${zones} zones: ${node} would be replaced`);
+        }
+    });
+
+    it("hands Juju an Elastic IP associated to the instance, which a stop/start keeps, and gives a new instance a new one", async () => {
+        const { of, nodes } = await build("eip");
+        const instances = of("aws:ec2/instance:Instance");
+        const eips = of("aws:ec2/eip:Eip");
+        assert.equal(eips.length, instances.length, "one per node");
+        for (const node of nodes.nodes) {
+            const instance = instances.find((r) => r.name === `eip-${node.name}`)!;
+            const eip = eips.find((r) => r.name === `eip-${node.name}-eip`)!;
+            assert.equal(eip.inputs.domain, "vpc");
+            assert.equal(eip.inputs.instance, `${instance.name}-id`, `${node.name}: associated to its own instance`);
+            assert.ok(eip.dependencies.includes(instance.name));
+            assert.deepEqual(eip.replaceOnChanges, ["instance"], "a replaced instance gets a new address, so a new Juju machine");
+            assert.ok(
+                cidrContains(parseCidr(EIP_IPV4) as Cidr, parseCidr(`${await valueOf(node.ipv4)}/32`) as Cidr),
+                `${node.name}: the EIP's address, not the launch-time public IPv4`,
+            );
+            // Unchanged by the EIP: IPv6 from the instance, source/dest check off, its groups.
+            assert.equal(instance.inputs.sourceDestCheck, false);
+            assert.equal(instance.inputs.ipv6AddressCount, 1);
+            const [ipv6] = await valueOf(node.ipv6);
+            assert.ok(cidrContains(parseCidr(VPC_IPV6) as Cidr, parseCidr(`${ipv6}/128`) as Cidr), `${node.name}: ${ipv6}`);
+        }
+        // The association needs the VPC's internet gateway (aws.ec2.Eip docs): the instances, so their
+        // EIPs, wait for it through the subnet ids.
+        assert.ok(
+            instances.every((r) => r.dependencies.includes("eip-igw")),
+            String(instances.map((r) => r.dependencies)),
+        );
     });
 });

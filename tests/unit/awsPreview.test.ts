@@ -6,6 +6,11 @@ import { installMocks, settle } from "../support/mocks";
 // `pulumi preview` of a new stack: Amazon has not assigned the VPC's IPv6 /56 yet.
 const registered = installMocks({}, "preview", { preview: true });
 const { DualStackNetwork } = require("../../components/aws/DualStackNetwork") as typeof import("../../components/aws/DualStackNetwork");
+const { ClusterNodes } = require("../../components/aws/ClusterNodes") as typeof import("../../components/aws/ClusterNodes");
+
+/** Whether an output is unknown, as the engine reports a value decided at creation in a preview. */
+const isUnknownOutput = (value: pulumi.Input<unknown>) =>
+    (pulumi.output(value) as unknown as { isKnown: Promise<boolean> }).isKnown.then((k) => !k);
 
 describe("AWS network in a preview", () => {
     it("leaves each subnet's /64 unknown until the VPC's /56 exists, rather than guessing one", async () => {
@@ -17,5 +22,27 @@ describe("AWS network in a preview", () => {
             assert.equal(subnet.inputs.cidrBlock !== undefined, true, "IPv4 is ours to plan");
             assert.ok(pulumi.isUnknown(subnet.inputs.ipv6CidrBlock), `${subnet.name}: ${String(subnet.inputs.ipv6CidrBlock)}`);
         }
+    });
+});
+
+describe("AWS nodes in a preview", () => {
+    it("leaves each node's Elastic IP unknown until Amazon allocates it, and places nodes by name all the same", async () => {
+        const nodes = new ClusterNodes("pn", {
+            controlPlaneCount: 1,
+            workerCount: 2,
+            instanceType: "t3.large",
+            imageId: "ami-given",
+            sshPublicKey: "ssh-ed25519 AAAA test",
+            sshUser: "ubuntu",
+            subnetIds: ["subnet-a", "subnet-b"],
+            clusterSecurityGroupId: "sg-cluster",
+            apiSecurityGroupId: "sg-api",
+            workerSecurityGroupId: "sg-workers",
+        });
+        for (const node of nodes.nodes) assert.ok(await isUnknownOutput(node.ipv4), `${node.name}: no address before the EIP exists`);
+        await settle();
+        const subnetOf = (node: string) =>
+            registered.find((r) => r.type === "aws:ec2/instance:Instance" && r.name === `pn-${node}`)?.inputs.subnetId;
+        assert.deepEqual(["cp-0", "worker-0", "worker-1"].map(subnetOf), ["subnet-a", "subnet-a", "subnet-b"]);
     });
 });

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { readStackFile } from "../../components/config/stackFile";
-import { installMocks, settle, valueOf } from "../support/mocks";
+import { Cidr, cidrContains, parseCidr } from "../../components/net/cidr";
+import { EIP_IPV4, installMocks, settle, valueOf } from "../support/mocks";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 // The committed dev stack (AWS) as `pulumi preview` would run it once the operator has set what the
@@ -66,12 +67,19 @@ describe("the dev stack (AWS) under mocks", () => {
         assert.ok(!(cp.inputs.vpcSecurityGroupIds as string[]).includes("ck-api-id"));
     });
 
-    it("enlists the instances' public addresses with Juju and deploys the seed's ranges", () => {
-        const machines = byType("pulumi-nodejs:dynamic/juju:Machine").map((r) => r.inputs.address);
-        assert.ok(
-            machines.every((address) => /^198\.51\.100\.\d+$/.test(address as string)),
-            String(machines),
-        );
+    it("enlists each instance with Juju on its Elastic IP, once associated, and deploys the seed's ranges", () => {
+        const machines = byType("pulumi-nodejs:dynamic/juju:Machine");
+        const eips = byType("aws:ec2/eip:Eip");
+        assert.equal(eips.length, 3, "one per node");
+        for (const machine of machines) {
+            const node = machine.inputs.name as string;
+            const eip = eips.find((r) => r.name === `ck-${node}-eip`)!;
+            assert.equal(eip.inputs.instance, `ck-${node}-id`, `${node}: the EIP is associated to its instance`);
+            // The address that survives stop/start, not the launch-time public IPv4 (198.51.100.0/24 here).
+            const address = machine.inputs.address as string;
+            assert.ok(cidrContains(parseCidr(EIP_IPV4) as Cidr, parseCidr(`${address}/32`) as Cidr), `${node}: ${address}`);
+            assert.ok(machine.dependencies.includes(eip.name), `${node}: add-machine waits for the association: ${machine.dependencies}`);
+        }
         const deployment = byType("pulumi-nodejs:dynamic/juju:Deployment")[0].inputs;
         assert.equal(deployment.podCidr, "192.168.0.0/16,fd00:c00b:1::/112");
         assert.equal(deployment.serviceCidr, "10.152.183.0/24,fd00:c00b:2::/112");
