@@ -81,7 +81,10 @@ export class ClusterNodes extends pulumi.ComponentResource {
                     metadataOptions: { httpTokens: "required", httpProtocolIpv6: "enabled" },
                     tags: { Name: `${name}-${nodeName}`, "ck-dualstack:role": roles.join("+") },
                 },
-                { parent: this },
+                // The newest Ubuntu image is looked up at every run: when Canonical publishes a new one,
+                // running nodes (and their Juju machines, with every unit) must not be replaced for it.
+                // A new imageId set on purpose still applies (and the Juju layer refuses the re-enlisting).
+                { parent: this, ...(args.imageId ? {} : { ignoreChanges: ["ami"] }) },
             );
             // Allocated and associated in one resource: with `instance` set, the provider's create
             // allocates, associates, waits for the association and then reads `public_ip`

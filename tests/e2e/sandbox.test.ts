@@ -185,7 +185,9 @@ describe("sandbox end to end", () => {
         const deploysBefore = calls().filter((c) => c.args[0] === "deploy").length;
         await stack.setConfig("ck-dualstack:serviceCidr", { value: "10.152.0.0/16,fd00:c00b:2::/108" });
         const grown = await stack.up(quiet);
-        assert.equal(grown.summary.resourceChanges?.replace, undefined);
+        // Only the ServiceCIDR object is replaced (its cidrs are immutable); nothing of Juju's.
+        assert.equal(grown.summary.resourceChanges?.replace, 1);
+        assert.match(grown.stdout, /\+-\s+kubernetes:networking\.k8s\.io\/v1:ServiceCIDR/);
         assert.ok((grown.summary.resourceChanges?.update ?? 0) >= 1);
         assert.ok(calls().some((c) => c.args.includes("service-cidr=10.152.0.0/16,fd00:c00b:2::/108")));
         assert.equal(calls().filter((c) => c.args[0] === "deploy").length, deploysBefore, "no redeploy");

@@ -211,9 +211,13 @@ describe("Model provider", () => {
         const rename = await provider.check(outputs("juju"), { ...inputs("juju"), model: "other" });
         assert.equal(rename.failures?.[0].property, "model");
         assert.match(rename.failures?.[0].reason ?? "", /Juju cannot rename a model/);
-        const move = await provider.check(outputs("juju"), inputs("juju", "prod"));
-        assert.equal(move.failures?.[0].property, "controller");
-        assert.match(move.failures?.[0].reason ?? "", /lives on controller "lxd"/);
+        // Created on the current controller: the old inputs name none, the outputs record it.
+        const recorded = { ...outputs("juju"), controller: "" };
+        await assert.rejects(
+            provider.diff("lxd:ck", recorded, inputs("juju", "prod")),
+            /ck-dualstack:controller: the model lives on controller "lxd"/,
+        );
+        assert.equal((await provider.diff("lxd:ck", recorded, inputs("juju", "lxd"))).replaces?.length, 0);
         // Naming the controller it already lives on, or leaving it empty, is no change at all.
         assert.equal((await provider.check(outputs("juju"), inputs("juju", ""))).failures, undefined);
         assert.equal((await provider.diff("lxd:ck", outputs("juju"), inputs("juju", ""))).replaces?.length, 0);
@@ -388,6 +392,17 @@ describe("Machine provider", () => {
             "remove-machine": [{ stderr: "ERROR permission denied\n", code: 1 }],
         });
         await assert.rejects(new MachineProvider().delete("ck/4", { ...inputs(f.path), machineId: "4" }), /permission denied/);
+    });
+
+    it("refuses at preview to re-enlist a node whose address changed, naming the node", async () => {
+        // check gets the old inputs, not the outputs
+        const moved = await new MachineProvider().check(inputs("juju"), { ...inputs("juju"), address: "10.0.0.99" });
+        assert.equal(moved.failures?.[0].property, "address");
+        assert.match(
+            moved.failures?.[0].reason ?? "",
+            /node worker-0's address would change from 10\.0\.0\.20 to 10\.0\.0\.99.*removes its Juju machine/,
+        );
+        assert.equal((await new MachineProvider().check({}, inputs("juju"))).failures, undefined);
     });
 
     it("keeps the machine when only the way the model is named changes", async () => {

@@ -72,6 +72,24 @@ export class MachineProvider implements pulumi.dynamic.ResourceProvider {
         }
     }
 
+    /**
+     * A node whose address or login changes would be re-enlisted: its Juju machine removed with every
+     * unit on it (etcd data and the CA on the control plane). Refused at preview, naming the node.
+     */
+    async check(olds: Partial<MachineInputs>, news: MachineInputs): Promise<pulumi.dynamic.CheckResult> {
+        // check gets the old inputs (no machine id yet): a node that had an address is enlisted.
+        if (olds.address === undefined) return { inputs: news };
+        const changed = (["address", "sshUser"] as const).filter((key) => olds[key] !== undefined && olds[key] !== news[key]);
+        if (changed.length === 0) return { inputs: news };
+        return {
+            inputs: news,
+            failures: changed.map((key) => ({
+                property: key,
+                reason: `node ${olds.name}'s ${key} would change from ${olds[key]} to ${news[key]} (was its instance replaced?): re-enlisting removes its Juju machine and every unit on it. Restore the node, or take it out of the cluster first (workers: lower the count)`,
+            })),
+        };
+    }
+
     async diff(_id: string, olds: MachineOutputs, news: MachineInputs): Promise<pulumi.dynamic.DiffResult> {
         const replaces: string[] = (["address", "sshUser"] as const).filter((key) => olds[key] !== news[key]);
         // The model is the same model while its UUID is (a ref gaining its controller is not a move).

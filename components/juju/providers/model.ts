@@ -104,6 +104,9 @@ export class ModelProvider implements pulumi.dynamic.ResourceProvider {
     }
 
     async diff(_id: string, olds: ModelOutputs, news: ModelInputs): Promise<pulumi.dynamic.DiffResult> {
+        // check sees only the old inputs; the controller the model was created on is an output.
+        const problem = modelChangeProblem(olds, news);
+        if (problem) throw new Error(`ck-dualstack:${problem.property}: ${problem.reason}`);
         // Renames and moves are refused in check; what is left is recording the identity of a
         // model created before identities were kept, and the CLI path.
         const changes =
