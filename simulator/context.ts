@@ -138,3 +138,13 @@ export function readStateModel(ref: string | undefined): SimModel {
 export function refuseWithoutPrompt(args: Args, what: string): void {
     if (!flag(args, "--no-prompt")) throw new JujuExit(`ERROR ${what}: aborted`);
 }
+
+/**
+ * What a removal command says (cmd/juju/application/removeapplication.go, removeunit.go): its plan
+ * on stdout, one line per thing, and the failures as ERROR lines, exiting 1 if there were any.
+ */
+export function reportRemovals(lines: string[]): void {
+    out(lines.filter((line) => !line.startsWith("ERROR")).join("\n"));
+    const failed = lines.filter((line) => line.startsWith("ERROR"));
+    if (failed.length > 0) throw new JujuExit(failed.join("\n"));
+}

@@ -15,6 +15,7 @@ import {
     out,
     readStateModel,
     refuseWithoutPrompt,
+    reportRemovals,
     seconds,
     sleep,
 } from "../context";
@@ -311,10 +312,7 @@ export const applicationCommands: Record<string, Command> = {
                 }
                 return said;
             });
-            // removeapplication.go prints its plan on stdout and failures as ERROR lines.
-            out(lines.filter((line) => !line.startsWith("ERROR")).join("\n") || "");
-            const failed = lines.filter((line) => line.startsWith("ERROR"));
-            if (failed.length > 0) throw new JujuExit(failed.join("\n"), 1);
+            reportRemovals(lines);
         },
     },
 };

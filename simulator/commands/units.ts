@@ -1,5 +1,5 @@
 // Units: add-unit (onto an existing machine) and remove-unit.
-import { Command, JujuExit, err, flag, getModel, out, refuseWithoutPrompt, seconds } from "../context";
+import { Command, JujuExit, err, flag, getModel, refuseWithoutPrompt, reportRemovals, seconds } from "../context";
 import { withState } from "../state";
 import { snapChannelOf } from "./applications";
 
@@ -57,9 +57,7 @@ export const unitCommands: Record<string, Command> = {
                     return `will remove unit ${unitName}`;
                 });
             });
-            out(lines.filter((line) => !line.startsWith("ERROR")).join("\n"));
-            const failed = lines.filter((line) => line.startsWith("ERROR"));
-            if (failed.length > 0) throw new JujuExit(failed.join("\n"));
+            reportRemovals(lines);
         },
     },
 };
