@@ -43,6 +43,10 @@ function main(command: string, stackName: string): number {
     return 0;
 }
 
+// Ctrl-C reaches the pulumi child too (same process group): let it cancel the update cleanly, and
+// keep this driver until it has, rather than returning to the prompt while pulumi still runs.
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => undefined);
+
 try {
     process.exitCode = main(process.argv[2] ?? "", process.argv[3] ?? "sandbox");
 } catch (error) {

@@ -227,9 +227,9 @@ export const applicationCommands: Record<string, Command> = {
                 const app = model.applications[appName];
                 if (!app) throw new JujuExit(`ERROR application "${appName}" not found (not found)`);
                 const channel = flag(args, "--channel") ?? app.channel;
-                // cmd/juju/application/refresh.go: nothing newer on the channel is an error.
-                if (channel === app.channel && (app.revision ?? 1) >= revision())
-                    throw new JujuExit(`ERROR already running charm "${app.charm}"`);
+                // cmd/juju/application/refresher.go: nothing newer on the channel is reported, not an
+                // error (refresh.go logs `charm "x": already up-to-date` and returns nil).
+                if (channel === app.channel && (app.revision ?? 1) >= revision()) return `charm "${app.charm}": already up-to-date`;
                 app.channel = channel;
                 app.revision = Math.max(revision(), (app.revision ?? 1) + 1);
                 // Every unit, subordinates through their principals, runs upgrade-charm.

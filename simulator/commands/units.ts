@@ -1,5 +1,5 @@
 // Units: add-unit (onto an existing machine) and remove-unit.
-import { Command, JujuExit, err, flag, getModel, refuseWithoutPrompt, reportRemovals, seconds } from "../context";
+import { Command, JujuExit, flag, getModel, refuseWithoutPrompt, reportRemovals, seconds } from "../context";
 import { withState } from "../state";
 import { snapChannelOf } from "./applications";
 
@@ -11,7 +11,8 @@ export const unitCommands: Record<string, Command> = {
             const [appName] = args.positional;
             const targets = (flag(args, "--to") ?? "").split(",").filter(Boolean);
             const count = Number(flag(args, "-n", "--num-units") ?? String(Math.max(1, targets.length)));
-            const added = await withState((state) => {
+            // cmd/juju/application/addunit.go prints nothing on success.
+            await withState((state) => {
                 const model = getModel(state, ref);
                 const app = model.applications[appName];
                 // apiserver/facades/client/application: `application %q not found`.
@@ -19,7 +20,6 @@ export const unitCommands: Record<string, Command> = {
                 if (app.subordinateTo) throw new JujuExit(`ERROR cannot add units to subordinate application "${appName}"`);
                 if (targets.length !== count)
                     throw new JujuExit("ERROR the simulator places every unit: give --to with one machine per unit");
-                const names: string[] = [];
                 let next = Math.max(-1, ...Object.keys(app.units).map((name) => Number(name.split("/")[1]))) + 1;
                 for (const machine of targets) {
                     // The placement directive must name a machine of the model (core/instance placement).
@@ -32,11 +32,9 @@ export const unitCommands: Record<string, Command> = {
                         leader: Object.keys(app.units).length === 0,
                         snapChannel: snapChannelOf(app),
                     };
-                    names.push(`${appName}/${next++}`);
+                    next++;
                 }
-                return names;
             });
-            err(added.map((name) => `added unit ${name}`).join("\n"));
         },
     },
     "remove-unit": {

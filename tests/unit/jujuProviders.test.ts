@@ -29,15 +29,6 @@ function fake(script: ConstructorParameters<typeof FakeJuju>[0]): FakeJuju {
     fakes.push(f);
     return f;
 }
-const mutations = (f: FakeJuju) =>
-    f
-        .calls()
-        .filter(
-            (c) =>
-                !["status", "version", "show-model", "model-config", "config"].includes(c[0]) ||
-                (c[0] === "config" && c.some((a) => a.includes("="))),
-        );
-
 let overlayDir: string;
 before(() => {
     process.env.CK_JUJU_BACKOFF_MS = "1";
@@ -569,13 +560,39 @@ describe("Deployment provider", () => {
         assert.equal((await provider.check({}, inputs("juju"))).failures, undefined);
     });
 
-    it("grows the service range with juju config, without redeploying", async () => {
+    it("grows the service range without touching the charm's service-cidr (its first address is in the API certificate)", async () => {
         const f = fake({ status: [{ stdout: settledDoc }], config: [{}] });
         const grown = { ...inputs(f.path), serviceCidr: "10.152.0.0/16,fd00:c00b:2::/108" };
-        await new DeploymentProvider().update("id", outputs(f.path), grown);
-        assert.deepEqual(mutations(f), [
-            ["config", "-m", "lxd:ck", "--", "kubernetes-control-plane", "service-cidr=10.152.0.0/16,fd00:c00b:2::/108"],
-        ]);
+        const updated = await new DeploymentProvider().update("id", outputs(f.path), grown);
+        assert.deepEqual(f.calls(), []);
+        assert.equal(updated.outs?.serviceCidr, "10.152.0.0/16,fd00:c00b:2::/108");
+        assert.equal(updated.outs?.charmServiceCidr, "10.152.183.0/24,fd00:c00b:2::/112");
+    });
+
+    it("fails naming the unit when the upgrade action does not complete (juju run exits 0 on a failed action)", async () => {
+        const gated = statusDoc({
+            "kubernetes-control-plane/0": { workload: "blocked", message: "Needs manual upgrade, run the upgrade action." },
+        });
+        const failed = {
+            stdout: JSON.stringify({
+                "kubernetes-control-plane/0": { status: "failed", message: "Upgrade failed with a detectable error: snap refresh" },
+            }),
+        };
+        const live = JSON.parse(gated) as { applications: Record<string, Record<string, unknown>> };
+        for (const app of Object.values(live.applications)) app["charm-channel"] = "1.36/stable";
+        const f = fake({
+            status: [{ stdout: JSON.stringify(live) }],
+            "config -m lxd:ck -- kubernetes-control-plane channel": [{ stdout: "1.36/stable\n" }],
+            run: [failed],
+        });
+        await assert.rejects(
+            new DeploymentProvider().update("id", outputs(f.path), {
+                ...inputs(f.path),
+                channel: "1.36/stable",
+                expectedApplications: ["kubernetes-control-plane"],
+            }),
+            /the upgrade action on kubernetes-control-plane\/0 did not complete \(failed: Upgrade failed with a detectable error/,
+        );
     });
 
     it("records a model ref that gained its controller without touching juju", async () => {

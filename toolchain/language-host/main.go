@@ -103,6 +103,11 @@ func main() {
 	}
 }
 
+// engineGoneAfter is how long the engine's health service must keep failing before this host gives
+// up on it: one slow answer on a loaded machine must not end a running update (upstream's host allows
+// minutes, sdk/go/common/util/rpcutil/health.go); a killed engine fails every check.
+const engineGoneAfter = time.Minute
+
 // exitWithEngine stops this host, and the program it runs, once the engine stops answering its
 // gRPC health service (a killed `pulumi up` must not leave a host and a program behind). The
 // engine serves grpc.health.v1 beside its own services; Unimplemented still means alive.
@@ -112,12 +117,20 @@ func exitWithEngine(address string) {
 		return
 	}
 	health := healthpb.NewHealthClient(conn)
+	var failingSince time.Time
 	for {
 		time.Sleep(2 * time.Second)
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		_, err := health.Check(ctx, &healthpb.HealthCheckRequest{})
 		cancel()
-		if err != nil && status.Code(err) != codes.Unimplemented {
+		if err == nil || status.Code(err) == codes.Unimplemented {
+			failingSince = time.Time{}
+			continue
+		}
+		if failingSince.IsZero() {
+			failingSince = time.Now()
+		}
+		if time.Since(failingSince) >= engineGoneAfter {
 			programs.killAll()
 			fmt.Fprintf(os.Stderr, "pulumi-language-nodejs: the engine at %s is gone (%v); exiting\n", address, err)
 			os.Exit(1)

@@ -41,6 +41,13 @@ export interface DeploymentInputs extends JujuTarget {
 }
 
 export interface DeploymentOutputs extends DeploymentInputs {
+    /**
+     * The control plane's `service-cidr` as deployed. A grown `serviceCidr` leaves it as it is: the
+     * charm puts the first address of each range in the API certificate and derives the cluster DNS
+     * address from it, while the `kubernetes` Service keeps its address from the default ServiceCIDR;
+     * the grown range is added as a ServiceCIDR object instead (components/cluster/ServiceRange.ts).
+     */
+    readonly charmServiceCidr?: string;
     /** The dual-stack overlay that was deployed. */
     readonly overlay: object;
     readonly controlPlaneApp: string;
@@ -134,8 +141,6 @@ interface ConfigChange {
 /** The `juju config` calls that take a deployed cluster from `olds` to `news`, in place. */
 function jujuChanges(olds: DeploymentOutputs, news: DeploymentInputs): ConfigChange[] {
     const changes: ConfigChange[] = [];
-    if (olds.serviceCidr !== news.serviceCidr)
-        changes.push({ application: olds.controlPlaneApp, settings: [`service-cidr=${news.serviceCidr}`] });
     if (olds.loadbalancerIps !== news.loadbalancerIps) {
         changes.push({ application: "kubeapi-load-balancer", settings: [`loadbalancer-ips=${news.loadbalancerIps}`] });
     }
@@ -209,7 +214,16 @@ async function upgradeChannel(news: DeploymentInputs, controlPlaneApp: string): 
             const now = (await jujuStatus(news)).applications?.[app]?.units?.[unit];
             if (now?.["workload-status"]?.current !== "blocked" || now["workload-status"].message !== UPGRADE_GATE) continue;
             say(news, `upgrading: juju run ${unit} upgrade`);
-            await runJujuJson({ ...juju, timeoutMs: 15 * 60_000 }, ["run", "-m", news.modelRef, "--wait=10m", "--", unit, "upgrade"]);
+            // A failed action still exits 0 (the charm calls event.fail; juju run fails only on a return
+            // code), so the result itself says whether the unit was upgraded.
+            type Results = Record<string, { status?: unknown; message?: unknown }>;
+            const run = ["run", "-m", news.modelRef, "--wait=10m", "--", unit, "upgrade"];
+            const result = Object.values(await runJujuJson<Results>({ ...juju, timeoutMs: 15 * 60_000 }, run))[0];
+            if (result?.status !== "completed") {
+                throw new Error(
+                    `the upgrade action on ${unit} did not complete (${String(result?.status ?? "no result")}: ${String(result?.message ?? "no message").slice(0, 300)}); the unit stays blocked until it does`,
+                );
+            }
             await waitSettled(news, gate);
         }
     }
@@ -223,7 +237,8 @@ async function upgradeChannel(news: DeploymentInputs, controlPlaneApp: string): 
 async function removeWorker(news: DeploymentInputs, machine: string, controlPlaneApp: string): Promise<void> {
     const status = await jujuStatus(news);
     const unit = Object.entries(status.applications?.["kubernetes-worker"]?.units ?? {}).find(([, u]) => u.machine === machine)?.[0];
-    const node = status.machines?.[machine]?.hostname;
+    // The charm registers the node under its lower-cased host name (get_node_name()).
+    const node = status.machines?.[machine]?.hostname?.toLowerCase();
     if (!unit) {
         say(news, `no kubernetes-worker unit on machine ${machine} (already removed)`);
         return;
@@ -265,7 +280,7 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
         } else {
             await deploy(inputs);
         }
-        const outs = await waitSettled(inputs);
+        const outs = { ...(await waitSettled(inputs)), charmServiceCidr: inputs.serviceCidr };
         return { id: `${inputs.modelRef}/${inputs.bundle}`, outs };
     }
 
@@ -273,12 +288,12 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
     async read(id: string, props: DeploymentOutputs): Promise<pulumi.dynamic.ReadResult> {
         try {
             const app = props.controlPlaneApp;
-            const [podCidr, serviceCidr, loadbalancerIps] = await Promise.all([
+            const [podCidr, charmServiceCidr, loadbalancerIps] = await Promise.all([
                 liveOption(props, "calico", "cidr"),
                 liveOption(props, app, "service-cidr"),
                 liveOption(props, "kubeapi-load-balancer", "loadbalancer-ips"),
             ]);
-            return { id, props: { ...props, podCidr, serviceCidr, loadbalancerIps } };
+            return { id, props: { ...props, podCidr, charmServiceCidr, loadbalancerIps } };
         } catch (error) {
             if (isGone(error)) return {};
             throw error;
@@ -290,7 +305,7 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
         const changes =
             jujuChanges(olds, news).length > 0 ||
             placementChanged(olds, news) ||
-            (["jujuPath", "modelRef", "modelUuid", "channel"] as const).some((key) => olds[key] !== news[key]) ||
+            (["jujuPath", "modelRef", "modelUuid", "channel", "serviceCidr"] as const).some((key) => olds[key] !== news[key]) ||
             JSON.stringify(olds.nodes) !== JSON.stringify(news.nodes);
         return { changes, replaces: [], deleteBeforeReplace: true };
     }
@@ -305,8 +320,9 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
         const workers = workerChanges(olds.machines, news.machines);
         const upgrading = olds.channel !== news.channel;
         if (settings.length === 0 && workers.added.length === 0 && workers.removed.length === 0 && !upgrading) {
-            // Only how the model or the nodes are referred to changed: record it, touch nothing.
-            return { outs: { ...olds, ...news, overlay: overlayOf(news) } };
+            // Only how the model or the nodes are referred to, or the service ranges the cluster's
+            // ServiceCIDR object serves, changed: record it, touch nothing in Juju.
+            return { outs: { ...olds, ...news, overlay: overlayOf(news), charmServiceCidr: olds.charmServiceCidr ?? olds.serviceCidr } };
         }
         await verifyModel(news);
         if (upgrading) await upgradeChannel(news, olds.controlPlaneApp);
@@ -319,7 +335,7 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
             await runJuju(jujuOptions(news), ["add-unit", "-m", news.modelRef, "--to", machine, "--", "kubernetes-worker"]);
         }
         for (const machine of workers.removed) await removeWorker(news, machine, olds.controlPlaneApp);
-        return { outs: await waitSettled(news) };
+        return { outs: { ...(await waitSettled(news)), charmServiceCidr: olds.charmServiceCidr ?? olds.serviceCidr } };
     }
 
     async delete(_id: string, props: DeploymentOutputs): Promise<void> {
