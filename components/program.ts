@@ -125,15 +125,6 @@ function cloudNodes({ config }: ValidConfig): CloudNodes {
     }
 }
 
-/**
- * jujuPath as configured: stored as is, so state never holds this checkout's location. A path
- * with a slash is resolved against the project folder when a provider runs it (jujuOptions),
- * a bare name is looked up on PATH.
- */
-function resolveJujuPath(jujuPath: string): string {
-    return jujuPath;
-}
-
 /** The whole deployment; its return value is the stack outputs. */
 export async function program(): Promise<Record<string, unknown>> {
     const valid = validatedConfig();
@@ -141,7 +132,9 @@ export async function program(): Promise<Record<string, unknown>> {
     const cloud = cloudNodes(valid);
     const ipv6Api = apiOverIpv6(families, config.apiOverIpv6);
     const cluster = new JujuCluster("ck", {
-        jujuPath: resolveJujuPath(config.jujuPath),
+        // As configured: state never holds this checkout's location; a path with a slash is resolved
+        // against the project folder when a provider runs it (jujuOptions).
+        jujuPath: config.jujuPath,
         controller: config.controller,
         model: config.model,
         bundle: config.bundle,

@@ -12,6 +12,7 @@ import { ModelOutputs, ModelProvider } from "../../components/juju/providers/mod
 import { MachineProvider } from "../../components/juju/providers/machine";
 import { BUNDLE_APPLICATIONS } from "../../components/juju/JujuCluster";
 import { readState as simState } from "../../simulator/state";
+import { TWO_NODE_DEPLOYMENT } from "../support/deployment";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const JUJU = path.join(ROOT, "simulator", "juju");
@@ -232,15 +233,7 @@ function deployment(modelRef: string, modelUuid: string): DeploymentInputs {
         jujuPath: JUJU,
         modelRef,
         modelUuid,
-        bundle: "charmed-kubernetes",
-        channel: "1.35/stable",
-        podCidr: "192.168.0.0/16,fd00:c00b:1::/112",
-        serviceCidr: "10.152.183.0/24,fd00:c00b:2::/112",
-        loadbalancerIps: "",
-        machines: [
-            { id: "0", roles: ["control-plane"] },
-            { id: "1", roles: ["worker"] },
-        ],
+        ...TWO_NODE_DEPLOYMENT,
         expectedApplications: BUNDLE_APPLICATIONS,
         pollSeconds: 0.5,
         idleSeconds: 1,

@@ -19,6 +19,7 @@ import { KubeconfigProvider } from "../../components/juju/providers/kubeconfig";
 import { MachineProvider } from "../../components/juju/providers/machine";
 import { ModelProvider, OWNER_KEY } from "../../components/juju/providers/model";
 import { alive } from "../../simulator/state";
+import { TWO_NODE_DEPLOYMENT } from "../support/deployment";
 import { FakeJuju, statusDoc } from "../support/fakeJuju";
 
 const VERSION = { version: [{ stdout: "3.6.4-genericlinux-amd64\n" }] };
@@ -407,15 +408,7 @@ describe("Machine provider", () => {
 const deploymentInputs = (jujuPath: string): DeploymentInputs => ({
     jujuPath,
     modelRef: "lxd:ck",
-    bundle: "charmed-kubernetes",
-    channel: "1.35/stable",
-    podCidr: "192.168.0.0/16,fd00:c00b:1::/112",
-    serviceCidr: "10.152.183.0/24,fd00:c00b:2::/112",
-    loadbalancerIps: "",
-    machines: [
-        { id: "0", roles: ["control-plane"] },
-        { id: "1", roles: ["worker"] },
-    ],
+    ...TWO_NODE_DEPLOYMENT,
     expectedApplications: ["kubernetes-control-plane", "kubernetes-worker", "calico", "containerd"],
     pollSeconds: 0.01,
     idleSeconds: 0.02,
