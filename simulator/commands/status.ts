@@ -63,13 +63,9 @@ function unitStatus(
             (app === "kubernetes-worker" ? controlPlaneRegistry(model) : undefined));
     if (registry) return status("blocked", registry, "idle");
     if (app === "kubernetes-control-plane" && !apiReady) return status("waiting", "Waiting for kube-apiserver to start", "idle");
-    const message =
-        app === "kubernetes-control-plane"
-            ? "Kubernetes control-plane running."
-            : app === "kubernetes-worker"
-              ? "Kubernetes worker running."
-              : "Ready";
-    return status("active", message, "idle");
+    // The 1.35 ops charms settle on active "Ready" (charm-lib-contextual-status, reference/charms/upgrade.md
+    // §2); "Kubernetes worker running." was the old reactive charms' message.
+    return status("active", "Ready", "idle");
 }
 
 /** The upgrade gate's literal message (ops charms, with a full stop). */
