@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Makes the real tools the sandbox and end-to-end tests need available: the Pulumi CLI, the
-# Kubernetes provider plugin, etcd and kube-apiserver. A tool already on PATH at the right
-# version is used as is; otherwise it is built from Go modules into a cache outside the
-# repository, keyed by version, so a warm cache makes this a no-op.
+# Kubernetes provider plugin, etcd, kube-apiserver, kube-controller-manager, kube-scheduler and
+# kwok. A tool already on PATH at the right version is used as is; otherwise it is built from Go
+# modules into a cache outside the repository, keyed by version, so a warm cache makes this a no-op.
 # Prints nothing on stdout but the final `export` lines; progress goes to stderr.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,10 +42,11 @@ wrapper_module() {
     done
 }
 
-# build NAME VERSION OUT PACKAGE [LDFLAGS]: go build PACKAGE from the wrapper in src/NAME-VERSION.
+# build NAME VERSION OUT PACKAGE [LDFLAGS] [DIR]: go build PACKAGE from the wrapper in DIR
+# (default src/NAME-VERSION) into NAME-VERSION/bin.
 build() {
   local name=$1 version=$2 out=$3 package=$4 ldflags=${5:-}
-  local dir="$cache/src/$name-$version" bin="$cache/$name-$version/bin"
+  local dir=${6:-"$cache/src/$name-$version"} bin="$cache/$name-$version/bin"
   log "building $name $version (cache: $cache; this takes minutes on a cold cache)"
   (cd "$dir" && go mod tidy >&2 && go build -trimpath -ldflags "-s -w $ldflags" -o "$bin/$out.tmp" "$package" >&2)
   mv "$bin/$out.tmp" "$bin/$out"
@@ -95,16 +96,48 @@ elif [ ! -x "$etcd_bin/etcd" ]; then
   build etcd "$ETCD_VERSION" etcd go.etcd.io/etcd/server/v3
 fi
 
-# kube-apiserver, with every k8s.io staging module pinned to the matching v0.x.
-kube_bin="$cache/kube-apiserver-$KUBERNETES_VERSION/bin"
-if command -v kube-apiserver >/dev/null && kube-apiserver --version 2>/dev/null | grep -qx "Kubernetes $KUBERNETES_VERSION"; then
-  kube_bin=$(dirname "$(command -v kube-apiserver)")
-elif [ ! -x "$kube_bin/kube-apiserver" ]; then
-  d="$cache/src/kube-apiserver-$KUBERNETES_VERSION"
-  wrapper_module "$d" k8s.io/kubernetes "$KUBERNETES_VERSION" "v0.${KUBERNETES_VERSION#v1.}"
-  tools_file "$d" k8s.io/kubernetes/cmd/kube-apiserver
-  build kube-apiserver "$KUBERNETES_VERSION" kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver \
-    "-X k8s.io/component-base/version.gitVersion=$KUBERNETES_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=${KUBERNETES_VERSION#v1.}"
+# kube-apiserver, kube-controller-manager and kube-scheduler from one wrapper module, with every
+# k8s.io staging module pinned to the matching v0.x; each binary is cached by version on its own.
+kube_ldflags="-X k8s.io/component-base/version.gitVersion=$KUBERNETES_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=${KUBERNETES_VERSION#v1.}"
+kube_dirs=()
+for component in kube-apiserver kube-controller-manager kube-scheduler; do
+  bin="$cache/$component-$KUBERNETES_VERSION/bin"
+  if command -v "$component" >/dev/null && "$component" --version 2>/dev/null | grep -qx "Kubernetes $KUBERNETES_VERSION"; then
+    bin=$(dirname "$(command -v "$component")")
+  elif [ ! -x "$bin/$component" ]; then
+    d="$cache/src/kubernetes-$KUBERNETES_VERSION"
+    if [ ! -f "$d/tools.go" ]; then
+      wrapper_module "$d" k8s.io/kubernetes "$KUBERNETES_VERSION" "v0.${KUBERNETES_VERSION#v1.}"
+      printf '//go:build tools\n\npackage tools\n\nimport (\n' >"$d/tools.go"
+      for c in kube-apiserver kube-controller-manager kube-scheduler; do
+        printf '\t_ "k8s.io/kubernetes/cmd/%s"\n' "$c" >>"$d/tools.go"
+      done
+      printf ')\n' >>"$d/tools.go"
+    fi
+    build "$component" "$KUBERNETES_VERSION" "$component" "k8s.io/kubernetes/cmd/$component" "$kube_ldflags" "$d"
+  fi
+  kube_dirs+=("$bin")
+done
+
+# kwok: the simulated kubelets (Nodes and their pods) of the sandbox cluster. The kwok binary has
+# no stages of its own (kwokctl passes them); its module ships the default ones, which are put
+# beside the binary as one config file: node-initialize and heartbeat-with-lease, and the fast
+# pod-ready, pod-complete and pod-delete (kwok pkg/kwokctl/runtime/cluster.go getDefault*Stages).
+kwok_dir="$cache/kwok-$KWOK_VERSION"
+if [ ! -x "$kwok_dir/bin/kwok" ] || [ ! -f "$kwok_dir/stages.yaml" ]; then
+  d="$cache/src/kwok-$KWOK_VERSION"
+  if [ ! -x "$kwok_dir/bin/kwok" ]; then
+    wrapper_module "$d" sigs.k8s.io/kwok "$KWOK_VERSION"
+    tools_file "$d" sigs.k8s.io/kwok/cmd/kwok
+    build kwok "$KWOK_VERSION" kwok sigs.k8s.io/kwok/cmd/kwok
+  fi
+  src=$(cd "$d" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
+  for stage in node/fast/node-initialize node/heartbeat-with-lease/node-heartbeat-with-lease \
+    pod/fast/pod-ready pod/fast/pod-complete pod/fast/pod-delete; do
+    echo "---"
+    cat "$src/kustomize/stage/$stage.yaml"
+  done >"$kwok_dir/stages.yaml.tmp"
+  mv "$kwok_dir/stages.yaml.tmp" "$kwok_dir/stages.yaml"
 fi
 
 # Pulumi's distribution ships the Node.js language host beside the CLI; the Go module proxy does
@@ -144,4 +177,6 @@ if [ ! -x "$plugin_dir/pulumi-resource-kubernetes" ]; then
     "v$KUBERNETES_PLUGIN_VERSION" --file "$k8s_plugin_bin/pulumi-resource-kubernetes" >&2
 fi
 echo "export PULUMI_HOME='$pulumi_home'"
-echo "export PATH='$pulumi_bin:$etcd_bin:$kube_bin:'\"\$PATH\""
+kube_path=$(IFS=:; echo "${kube_dirs[*]}")
+echo "export CK_KWOK_STAGES='$kwok_dir/stages.yaml'"
+echo "export PATH='$pulumi_bin:$etcd_bin:$kube_path:$kwok_dir/bin:'\"\$PATH\""

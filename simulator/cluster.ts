@@ -73,7 +73,7 @@ function makeCertificates(dir: string): void {
     openssl(["rsa", "-in", file("sa.key"), "-pubout", "-out", file("sa.pub")]);
 }
 
-function startDetached(command: string, args: string[], log: string): number {
+export function startDetached(command: string, args: string[], log: string): number {
     const out = fs.openSync(log, "a");
     const child = spawn(command, args, { detached: true, stdio: ["ignore", out, out] });
     child.unref();
@@ -139,10 +139,9 @@ export async function startApiServer(model: string, serviceCidr: string, host: s
     return { etcdPid, apiserverPid, apiserverArgs, host, port, token, dir, serviceCidr, startedAt: Date.now() };
 }
 
-/** Stops the processes and removes their data. */
-export function stopApiServer(server: SimApiServer | undefined): void {
-    if (!server) return;
-    for (const pid of [server.apiserverPid, server.etcdPid]) {
+/** Stops processes: SIGTERM, up to 10 s to exit, then SIGKILL. */
+export function stopProcesses(pids: number[]): void {
+    for (const pid of pids) {
         try {
             process.kill(pid, "SIGTERM");
         } catch {
@@ -150,36 +149,74 @@ export function stopApiServer(server: SimApiServer | undefined): void {
         }
     }
     const deadline = Date.now() + 10_000;
-    while ([server.apiserverPid, server.etcdPid].some(alive) && Date.now() < deadline) {
+    while (pids.some(alive) && Date.now() < deadline) {
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
     }
-    for (const pid of [server.apiserverPid, server.etcdPid]) {
+    for (const pid of pids) {
         if (alive(pid)) process.kill(pid, "SIGKILL");
     }
+}
+
+/** Stops kube-controller-manager, kube-scheduler and kwok (kubelets.ts starts them). */
+function stopControllers(server: SimApiServer): void {
+    const controllers = server.controllers;
+    if (controllers) stopProcesses([controllers.controllerManagerPid, controllers.schedulerPid, controllers.kwokPid]);
+}
+
+/** Stops the controllers, then kube-apiserver and etcd, and removes their data. */
+export function stopApiServer(server: SimApiServer | undefined): void {
+    if (!server) return;
+    stopControllers(server);
+    stopProcesses([server.apiserverPid, server.etcdPid]);
     fs.rmSync(server.dir, { recursive: true, force: true });
 }
 
-/** True once kube-apiserver answers /readyz. */
-export function apiServerReady(server: SimApiServer): Promise<boolean> {
-    if (!alive(server.apiserverPid)) return Promise.resolve(false);
+/** One call to the simulated API as the admin; status 0 when it could not be reached. */
+export function apiRequest(
+    server: SimApiServer,
+    method: string,
+    apiPath: string,
+    body?: object,
+): Promise<{ status: number; body: Record<string, unknown> }> {
     return new Promise((resolve) => {
-        const request = https.get(
+        const payload = body === undefined ? undefined : JSON.stringify(body);
+        const request = https.request(
             {
                 host: server.host,
                 port: server.port,
-                path: "/readyz",
+                path: apiPath,
+                method,
                 ca: fs.readFileSync(path.join(server.dir, "ca.crt")),
-                headers: { Authorization: `Bearer ${server.token}` },
-                timeout: 2000,
+                headers: {
+                    Authorization: `Bearer ${server.token}`,
+                    ...(payload ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload) } : {}),
+                },
+                timeout: 5000,
             },
             (response) => {
-                response.resume();
-                resolve(response.statusCode === 200);
+                let text = "";
+                response.on("data", (chunk) => (text += chunk));
+                response.on("end", () => {
+                    let parsed: Record<string, unknown> = {};
+                    try {
+                        parsed = JSON.parse(text) as Record<string, unknown>;
+                    } catch {
+                        // /readyz answers plain text
+                    }
+                    resolve({ status: response.statusCode ?? 0, body: parsed });
+                });
             },
         );
-        request.on("error", () => resolve(false));
+        request.on("error", () => resolve({ status: 0, body: {} }));
         request.on("timeout", () => request.destroy());
+        request.end(payload);
     });
+}
+
+/** True once kube-apiserver answers /readyz. */
+export async function apiServerReady(server: SimApiServer): Promise<boolean> {
+    if (!alive(server.apiserverPid)) return false;
+    return (await apiRequest(server, "GET", "/readyz")).status === 200;
 }
 
 export function serverUrl(server: SimApiServer): string {
@@ -217,15 +254,13 @@ export function kubeconfigFor(server: SimApiServer, model: string, balancerIps: 
     ].join("\n");
 }
 
-/** Restarts kube-apiserver alone with a new service range or address, as the charm does on `juju config`. */
-export async function restartApiServer(server: SimApiServer, serviceCidr: string, host: string): Promise<SimApiServer> {
-    try {
-        process.kill(server.apiserverPid, "SIGTERM");
-    } catch {
-        // already gone
-    }
-    const deadline = Date.now() + 10_000;
-    while (alive(server.apiserverPid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+/**
+ * Restarts kube-apiserver with a new service range or address, as the charm does on `juju config`.
+ * The controllers go too and start again against the new address once it is ready (kubelets.ts).
+ */
+export function restartApiServer(server: SimApiServer, serviceCidr: string, host: string): SimApiServer {
+    stopControllers(server);
+    stopProcesses([server.apiserverPid]);
     const replaced: Record<string, string> = {
         "--service-cluster-ip-range": serviceCidr,
         "--bind-address": host,
@@ -236,5 +271,5 @@ export async function restartApiServer(server: SimApiServer, serviceCidr: string
         return name in replaced ? `${name}=${replaced[name]}` : arg;
     });
     const apiserverPid = startDetached("kube-apiserver", args, path.join(server.dir, "kube-apiserver.log"));
-    return { ...server, apiserverPid, apiserverArgs: args, serviceCidr, host };
+    return { ...server, apiserverPid, apiserverArgs: args, serviceCidr, host, controllers: undefined };
 }

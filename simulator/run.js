@@ -6,8 +6,9 @@ const fs = require("fs");
 const path = require("path");
 
 const root = path.resolve(__dirname, "..");
-// Every module of the simulator, and the charm data it reads.
-const sources = ["simulator", "simulator/commands"].flatMap((dir) =>
+// Every module of the simulator, the charm data it reads, and the project's pure network
+// functions it shares (components/net); the cache mirrors their place in the project.
+const sources = ["simulator", "simulator/commands", "components/net"].flatMap((dir) =>
     fs
         .readdirSync(path.join(root, dir))
         .filter((name) => name.endsWith(".ts") || name === "charms.json")
@@ -17,12 +18,12 @@ const sources = ["simulator", "simulator/commands"].flatMap((dir) =>
 const hash = crypto.createHash("sha256");
 for (const file of sources) hash.update(fs.readFileSync(path.join(root, file)));
 const cacheDir = path.join(root, ".sandbox", "simulator-js", hash.digest("hex").slice(0, 16));
-if (!fs.existsSync(path.join(cacheDir, "main.js"))) {
+if (!fs.existsSync(path.join(cacheDir, "simulator", "main.js"))) {
     const ts = require(path.join(root, "node_modules", "typescript"));
     const tmp = `${cacheDir}.${process.pid}.tmp`;
     fs.mkdirSync(tmp, { recursive: true });
     for (const file of sources) {
-        const target = path.join(tmp, path.relative("simulator", file));
+        const target = path.join(tmp, file);
         fs.mkdirSync(path.dirname(target), { recursive: true });
         if (!file.endsWith(".ts")) {
             fs.copyFileSync(path.join(root, file), target);
@@ -42,7 +43,7 @@ if (!fs.existsSync(path.join(cacheDir, "main.js"))) {
 module.paths.unshift(path.join(root, "node_modules"));
 process.env.NODE_PATH = path.join(root, "node_modules");
 require("module").Module._initPaths();
-require(path.join(cacheDir, "main.js"))
+require(path.join(cacheDir, "simulator", "main.js"))
     .main(process.argv.slice(2))
     .then(
         (code) => process.exit(code),

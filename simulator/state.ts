@@ -48,6 +48,8 @@ export interface SimApiServer {
     dir: string;
     serviceCidr: string;
     startedAt: number;
+    /** kube-controller-manager, kube-scheduler and kwok, once started against the ready API (kubelets.ts). */
+    controllers?: { clusterCidr: string; controllerManagerPid: number; schedulerPid: number; kwokPid: number };
 }
 
 export interface SimModel {
@@ -57,7 +59,18 @@ export interface SimModel {
     nextMachine: number;
     applications: Record<string, SimApplication>;
     apiserver?: SimApiServer;
+    /** Machines whose kubelet registered a Node (kubelets.ts). */
+    kubeNodes?: string[];
 }
+
+/** Every process behind a deployed control plane: etcd, kube-apiserver and the controllers. */
+export function serverPids(server: SimApiServer): number[] {
+    const c = server.controllers;
+    return [server.apiserverPid, server.etcdPid, ...(c ? [c.controllerManagerPid, c.schedulerPid, c.kwokPid] : [])];
+}
+
+/** A machine's host name, as status shows it and its kubelet registers its Node. */
+export const hostnameOf = (machine: string) => `sim-${machine}`;
 
 export interface SimState {
     /** Keyed by `controller:model`. */
@@ -68,7 +81,7 @@ export interface SimState {
 
 /** Where the simulator keeps its state: CK_JUJU_SIM_HOME, default <repo>/.sandbox/juju-sim. */
 export function simHome(): string {
-    return process.env.CK_JUJU_SIM_HOME ?? path.resolve(__dirname, "..", "..", "juju-sim");
+    return process.env.CK_JUJU_SIM_HOME ?? path.resolve(__dirname, "..", "..", "..", "juju-sim");
 }
 
 function stateFile(): string {

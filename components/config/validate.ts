@@ -10,6 +10,7 @@ import {
     reservedRangeOf,
     splitList,
 } from "../net/cidr";
+import { CALICO_BLOCK_PREFIX, nodeBlockPrefix, nodeCapacity } from "../net/nodeBlocks";
 import { CLOUDS, NAMESPACE } from "./keys";
 import { StackConfig } from "./stackConfig";
 
@@ -25,8 +26,6 @@ export function formatProblem(problem: Problem): string {
     return `${NAMESPACE}:${problem.key} = ${JSON.stringify(problem.value)}: ${problem.rule}`;
 }
 
-/** Calico's default block sizes: a pool smaller than one block cannot hand out addresses. */
-export const CALICO_BLOCK_PREFIX: Record<Family, number> = { IPv4: 26, IPv6: 122 };
 /** kube-apiserver refuses service ranges larger than these. */
 export const MAX_SERVICE_PREFIX: Record<Family, number> = { IPv4: 12, IPv6: 108 };
 
@@ -164,12 +163,21 @@ export function validateConfig(config: StackConfig): Problem[] {
 
     const pods = parseCidrList("podCidr", config.podCidr, problems);
     const services = parseCidrList("serviceCidr", config.serviceCidr, problems);
+    const nodeCount = config.cloud === "existing" ? config.hosts.length : config.controlPlaneCount + config.workerCount;
     for (const pod of pods) {
         if (pod.prefix > CALICO_BLOCK_PREFIX[pod.family]) {
             problems.push({
                 key: "podCidr",
                 value: config.podCidr,
                 rule: `${formatCidr(pod)} is smaller than one Calico ${pod.family} block (/${CALICO_BLOCK_PREFIX[pod.family]}); use a /${CALICO_BLOCK_PREFIX[pod.family]} or larger`,
+            });
+        } else if (nodeCount > 0 && nodeCapacity(pod) < BigInt(nodeCount)) {
+            // Every node needs a range of its own (a Calico block; kube-controller-manager's node IPAM).
+            const needed = nodeBlockPrefix(pod) - Math.ceil(Math.log2(nodeCount));
+            problems.push({
+                key: "podCidr",
+                value: config.podCidr,
+                rule: `${formatCidr(pod)} holds ${nodeCapacity(pod)} per-node /${nodeBlockPrefix(pod)} ranges, fewer than the ${nodeCount} nodes; use a /${needed} or larger`,
             });
         }
     }

@@ -283,7 +283,7 @@ export const applicationCommands: Record<string, Command> = {
                 const serviceCidr = model.applications["kubernetes-control-plane"]?.options["service-cidr"] ?? server?.serviceCidr ?? "";
                 const host = apiHost(serviceCidr, balancerIps(model));
                 if (server && (serviceCidr !== server.serviceCidr || host !== server.host)) {
-                    model.apiserver = await restartApiServer(server, serviceCidr, host);
+                    model.apiserver = restartApiServer(server, serviceCidr, host);
                 }
             });
         },

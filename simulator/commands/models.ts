@@ -22,6 +22,7 @@ import { SimModel, readState, withState } from "../state";
 export function teardown(model: SimModel): void {
     stopApiServer(model.apiserver);
     model.apiserver = undefined;
+    model.kubeNodes = undefined;
 }
 
 export const modelCommands: Record<string, Command> = {

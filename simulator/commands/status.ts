@@ -2,7 +2,8 @@
 import { registryProblem } from "../charms";
 import { apiServerReady } from "../cluster";
 import { Command, JujuExit, VERSION, env, faultUnits, flag, modelKey, out, since } from "../context";
-import { SimModel, readState, withState } from "../state";
+import { syncKubernetes } from "../kubelets";
+import { SimModel, hostnameOf, readState, withState } from "../state";
 import { reap, snapChannelOf } from "./applications";
 
 /**
@@ -95,7 +96,7 @@ async function renderStatus(name: string, controller: string, model: SimModel): 
             : { current: started ? "started" : "pending", since: since(machine.readyAt), version: VERSION };
         machines[id] = {
             "juju-status": agent,
-            hostname: `sim-${id}`,
+            hostname: hostnameOf(id),
             "dns-name": machine.address,
             "ip-addresses": machine.ipAddresses,
             "instance-id": `manual:${machine.address}`,
@@ -188,10 +189,14 @@ export const statusCommands: Record<string, Command> = {
         run: async (args) => {
             const ref = flag(args, "-m", "--model");
             const { key, controller, name } = modelKey(readState(), ref);
-            // Finished removals leave the model before status shows it (the controller's cleanup worker).
-            const model = await withState((state) => {
+            // Finished removals leave the model before status shows it (the controller's cleanup worker);
+            // settled units' kubelets register their Nodes.
+            const model = await withState(async (state) => {
                 const live = state.models[key];
-                if (live) reap(live);
+                if (live) {
+                    reap(live);
+                    await syncKubernetes(live, downMachines());
+                }
                 return live;
             });
             if (!model) throw new JujuExit(`ERROR model ${controller}:admin/${name} not found`);

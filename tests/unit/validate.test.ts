@@ -85,8 +85,8 @@ describe("config validation", () => {
     it("refuses pod ranges smaller than one Calico block", () => {
         expectProblem({ podCidr: "192.168.0.0/27,fd00:c00b:1::/112" }, "podCidr", /smaller than one Calico IPv4 block \(\/26\)/);
         expectProblem({ podCidr: "192.168.0.0/16,fd00:c00b:1::/123" }, "podCidr", /Calico IPv6 block \(\/122\)/);
-        // exactly one block is enough
-        assert.deepEqual(problems({ podCidr: "192.168.0.0/26,fd00:c00b:1::/122" }), []);
+        // exactly one block per node is enough (one control-plane node and one worker here)
+        assert.deepEqual(problems({ podCidr: "192.168.0.0/25,fd00:c00b:1::/121", controlPlaneCount: "1", workerCount: "1" }), []);
     });
 
     it("refuses overlaps between pod, service and host ranges", () => {

@@ -1,0 +1,160 @@
+// The rest of a living sandbox cluster beside etcd and kube-apiserver: kube-controller-manager,
+// kube-scheduler, and kwok standing in for the kubelets of the enlisted machines. Each Node is
+// registered the way a kubelet registers itself once its charm has installed it, so the nginx
+// Deployment really rolls out, with pod addresses from each node's pod ranges.
+import * as fs from "fs";
+import * as path from "path";
+import { isCidrError, parseCidr, splitList } from "../components/net/cidr";
+import { nodeBlockPrefix } from "../components/net/nodeBlocks";
+import { apiRequest, apiServerReady, serverUrl, startDetached } from "./cluster";
+import { SimApiServer, SimModel, hostnameOf } from "./state";
+
+/**
+ * The controllers a Charmed Kubernetes control plane runs that the workload needs: rollouts
+ * (deployment, replicaset), Service endpoints in both APIs, garbage collection (foreground
+ * deletion), the default ServiceAccount, node pod ranges, node lifecycle (kube-apiserver's
+ * TaintNodesByCondition admission registers every Node with the `node.kubernetes.io/not-ready`
+ * taint, which only this controller lifts once the node is Ready), pods of deleted nodes, namespace
+ * and ServiceCIDR clean-up (names from kubernetes cmd/kube-controller-manager/names/controller_names.go).
+ */
+export const CONTROLLERS = [
+    "deployment-controller",
+    "replicaset-controller",
+    "endpoints-controller",
+    "endpointslice-controller",
+    "garbage-collector-controller",
+    "serviceaccount-controller",
+    "node-ipam-controller",
+    "node-lifecycle-controller",
+    "pod-garbage-collector-controller",
+    "namespace-controller",
+    "service-cidr-controller",
+];
+
+/** Applications whose units run a kubelet (charm-kubernetes-control-plane and charm-kubernetes-worker both do). */
+const KUBELET_APPS = ["kubernetes-control-plane", "kubernetes-worker"];
+
+/** kube-controller-manager's node IPAM flags for the calico `cidr` (one or two ranges, primary family first). */
+export function nodeIpamArgs(clusterCidr: string): string[] {
+    const ranges = splitList(clusterCidr).map((text) => parseCidr(text));
+    const masks = ranges.flatMap((range) =>
+        isCidrError(range) ? [] : [`--node-cidr-mask-size-${range.family === "IPv4" ? "ipv4" : "ipv6"}=${nodeBlockPrefix(range)}`],
+    );
+    return ["--allocate-node-cidrs=true", `--cluster-cidr=${splitList(clusterCidr).join(",")}`, ...masks];
+}
+
+/** The kubeconfig the control-plane components and kwok use (the admin token; the simulated API's address). */
+function writeKubeconfig(server: SimApiServer): string {
+    const file = path.join(server.dir, "components.kubeconfig");
+    const config = {
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [{ name: "sim", cluster: { server: serverUrl(server), "certificate-authority": path.join(server.dir, "ca.crt") } }],
+        users: [{ name: "admin", user: { token: server.token } }],
+        contexts: [{ name: "sim", context: { cluster: "sim", user: "admin" } }],
+        "current-context": "sim",
+    };
+    fs.writeFileSync(file, JSON.stringify(config), { mode: 0o600 });
+    return file;
+}
+
+/** Where toolchain.sh put kwok's stages (its node and pod lifecycles); kwok has none built in. */
+function kwokStages(): string {
+    const file = process.env.CK_KWOK_STAGES ?? "";
+    if (!file || !fs.existsSync(file)) throw new Error("CK_KWOK_STAGES does not name kwok's stages file; run scripts/toolchain.sh");
+    return file;
+}
+
+/**
+ * Starts kube-controller-manager, kube-scheduler and kwok against a ready kube-apiserver.
+ * kube-controller-manager gives up when the API is not healthy within 10 s
+ * (k8s.io/controller-manager app/helper.go WaitForAPIServer), hence "ready" first.
+ */
+export function startControllers(server: SimApiServer, clusterCidr: string): SimApiServer["controllers"] {
+    const kubeconfig = writeKubeconfig(server);
+    const log = (name: string) => path.join(server.dir, `${name}.log`);
+    const common = [`--kubeconfig=${kubeconfig}`, "--leader-elect=false", "--secure-port=0"];
+    return {
+        clusterCidr,
+        controllerManagerPid: startDetached(
+            "kube-controller-manager",
+            [...common, `--controllers=${CONTROLLERS.join(",")}`, ...nodeIpamArgs(clusterCidr)],
+            log("kube-controller-manager"),
+        ),
+        schedulerPid: startDetached("kube-scheduler", common, log("kube-scheduler")),
+        kwokPid: startDetached("kwok", [`--kubeconfig=${kubeconfig}`, `--config=${kwokStages()}`, "--manage-all-nodes=true"], log("kwok")),
+    };
+}
+
+/** The Node a kubelet registers for a machine: its host name, both addresses, the charm's labels and taints. */
+export function nodeFor(name: string, app: string, addresses: string[]): object {
+    const controlPlane = app === "kubernetes-control-plane";
+    return {
+        apiVersion: "v1",
+        kind: "Node",
+        metadata: {
+            name,
+            labels: {
+                "kubernetes.io/hostname": name,
+                "kubernetes.io/os": "linux",
+                "kubernetes.io/arch": "amd64",
+                // charm-kubernetes-worker / -control-plane label their nodes with the application.
+                "juju-application": app,
+                ...(controlPlane ? { "node-role.kubernetes.io/control-plane": "" } : {}),
+            },
+        },
+        spec: {
+            // kubernetes-control-plane's `register-with-taints` default (reference/charms/kubernetes-control-plane.yaml).
+            ...(controlPlane ? { taints: [{ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" }] } : {}),
+        },
+        status: {
+            addresses: [...addresses.map((address) => ({ type: "InternalIP", address })), { type: "Hostname", address: name }],
+            // The simulated machines' hardware (status: cores=2 mem=8192M) and the kubelet's default max-pods.
+            capacity: { cpu: "2", memory: "8Gi", pods: "110" },
+            allocatable: { cpu: "2", memory: "8Gi", pods: "110" },
+        },
+    };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Registers a Node and waits until kube-controller-manager gave it its pod ranges, so no pod is
+ * placed on it before (a real node is NotReady until its CNI is configured).
+ */
+async function registerNode(server: SimApiServer, node: { metadata: { name: string } }): Promise<boolean> {
+    const created = await apiRequest(server, "POST", "/api/v1/nodes", node);
+    if (created.status !== 201 && created.status !== 409) return false;
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline; await sleep(100)) {
+        const got = await apiRequest(server, "GET", `/api/v1/nodes/${node.metadata.name}`);
+        const spec = (got.body as { spec?: { podCIDRs?: string[] } }).spec;
+        if ((spec?.podCIDRs ?? []).length > 0) return true;
+    }
+    return false;
+}
+
+/**
+ * Brings the cluster in line with the model, as the charms do: once kube-apiserver answers, the
+ * controllers run with the calico `cidr`; each settled unit's machine that runs a kubelet gets its
+ * Node. Called with the state lock held (status polls drive it, as Juju's hooks drive the charms).
+ */
+export async function syncKubernetes(model: SimModel, downMachines: Set<string>, now = Date.now()): Promise<void> {
+    const server = model.apiserver;
+    if (!server || !(await apiServerReady(server))) return;
+    const clusterCidr = model.applications.calico?.options.cidr ?? "";
+    if (!server.controllers && clusterCidr) server.controllers = startControllers(server, clusterCidr);
+    if (!server.controllers) return;
+    const registered = new Set((model.kubeNodes ?? []).filter((id) => model.machines[id]));
+    for (const app of KUBELET_APPS) {
+        const application = model.applications[app];
+        if (!application || application.life === "dying") continue;
+        for (const unit of Object.values(application.units)) {
+            const machine = model.machines[unit.machine];
+            if (!machine || registered.has(unit.machine) || unit.life === "dying" || now < unit.settleAt) continue;
+            if (downMachines.has(unit.machine)) continue;
+            const node = nodeFor(hostnameOf(unit.machine), app, machine.ipAddresses) as { metadata: { name: string } };
+            if (await registerNode(server, node)) registered.add(unit.machine);
+        }
+    }
+    model.kubeNodes = [...registered];
+}
