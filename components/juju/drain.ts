@@ -19,8 +19,9 @@
  * - kubernetes/kubernetes pkg/registry/core/pod/storage/eviction.go: budgets are not consulted for
  *   Pending, Succeeded, Failed or already terminating pods (canIgnorePDB).
  */
-import * as https from "https";
-import * as yaml from "js-yaml";
+import { Connection, apiError, apiMessage, connectionFrom, request } from "./kubeApi";
+
+export { apiMessage };
 
 /** The fields of a Pod that drain reads. */
 export interface DrainPod {
@@ -126,144 +127,6 @@ function describeErrors(errors: DrainPlan["errors"]): string {
     return [...byMessage].map(([message, pods]) => `cannot delete ${message}: ${pods.join(", ")}`).join("; ");
 }
 
-/** How to reach the API server, from the kubeconfig's current context. */
-interface Connection {
-    host: string;
-    port: number;
-    basePath: string;
-    tls: https.RequestOptions;
-    headers: Record<string, string>;
-}
-
-interface KubeconfigDoc {
-    "current-context"?: string;
-    contexts?: { name?: string; context?: { cluster?: string; user?: string } }[];
-    clusters?: {
-        name?: string;
-        cluster?: { server?: string; "certificate-authority-data"?: string; "insecure-skip-tls-verify"?: boolean };
-    }[];
-    users?: { name?: string; user?: { token?: string; "client-certificate-data"?: string; "client-key-data"?: string } }[];
-}
-
-/** Kubeconfig faults are reported without its text: it holds the token or the client key. */
-function kubeconfigError(what: string): Error {
-    return new Error(`drain: the kubeconfig ${what} (its text is not shown: it holds credentials)`);
-}
-
-/** Reads the current context's server, CA and credentials (kubectl's precedence: token, else client certificate). */
-function connectionFrom(kubeconfig: string): Connection {
-    let doc: KubeconfigDoc;
-    try {
-        doc = yaml.load(kubeconfig) as KubeconfigDoc;
-    } catch {
-        // js-yaml quotes the lines around the fault, which may hold the token.
-        throw kubeconfigError("is not valid YAML");
-    }
-    if (typeof doc !== "object" || doc === null) throw kubeconfigError("is not a YAML mapping");
-    const contexts = doc.contexts ?? [];
-    const context = (
-        doc["current-context"] ? contexts.find((c) => c.name === doc["current-context"]) : contexts.length === 1 ? contexts[0] : undefined
-    )?.context;
-    if (!context) throw kubeconfigError("has no current context");
-    const cluster = (doc.clusters ?? []).find((c) => c.name === context.cluster)?.cluster;
-    const user = (doc.users ?? []).find((u) => u.name === context.user)?.user ?? {};
-    if (!cluster?.server) throw kubeconfigError("names no server for its current context");
-    let url: URL;
-    try {
-        url = new URL(cluster.server);
-    } catch {
-        throw kubeconfigError("has a server that is not a URL");
-    }
-    if (url.protocol !== "https:") throw kubeconfigError("has a server that is not https");
-    const tls: https.RequestOptions = {};
-    if (cluster["certificate-authority-data"]) tls.ca = Buffer.from(cluster["certificate-authority-data"], "base64");
-    else if (cluster["insecure-skip-tls-verify"] === true) tls.rejectUnauthorized = false;
-    const headers: Record<string, string> = {};
-    if (user.token) headers.Authorization = `Bearer ${user.token}`;
-    else if (user["client-certificate-data"] && user["client-key-data"]) {
-        tls.cert = Buffer.from(user["client-certificate-data"], "base64");
-        tls.key = Buffer.from(user["client-key-data"], "base64");
-    } else throw kubeconfigError("has no token or client certificate for its current user");
-    return {
-        // URL keeps the brackets of an IPv6 host; https.request wants the bare address.
-        host: url.hostname.replace(/^\[(.*)\]$/, "$1"),
-        port: url.port ? Number(url.port) : 443,
-        basePath: url.pathname.replace(/\/+$/, ""),
-        tls,
-        headers,
-    };
-}
-
-interface ApiResponse {
-    status: number;
-    body: Record<string, unknown>;
-}
-
-/** The API's `message` (and its causes', which name the blocking budget), capped: the only API text errors repeat. */
-export function apiMessage(body: Record<string, unknown>, cap = 300): string {
-    const parts = typeof body.message === "string" ? [body.message] : [];
-    const causes = (body.details as { causes?: { message?: unknown }[] } | undefined)?.causes ?? [];
-    for (const cause of causes) if (typeof cause.message === "string") parts.push(cause.message);
-    const text = parts.join(" ").replace(/\s+/g, " ").trim();
-    return text.length > cap ? `${text.slice(0, cap)}…` : text;
-}
-
-const requestTimeoutMs = 30_000;
-
-/** One JSON request; network failures name only their code, never the request's headers. */
-function request(
-    connection: Connection,
-    method: string,
-    path: string,
-    body?: unknown,
-    contentType = "application/json",
-): Promise<ApiResponse> {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    return new Promise((resolve, reject) => {
-        const req = https.request(
-            {
-                ...connection.tls,
-                host: connection.host,
-                port: connection.port,
-                path: connection.basePath + path,
-                method,
-                headers: {
-                    ...connection.headers,
-                    Accept: "application/json",
-                    ...(payload === undefined ? {} : { "Content-Type": contentType, "Content-Length": Buffer.byteLength(payload) }),
-                },
-                timeout: requestTimeoutMs,
-            },
-            (response) => {
-                const chunks: Buffer[] = [];
-                response.on("data", (chunk: Buffer) => chunks.push(chunk));
-                response.on("error", () => reject(new Error(`drain: the Kubernetes API's answer to ${method} was cut off`)));
-                response.on("end", () => {
-                    let parsed: Record<string, unknown> = {};
-                    try {
-                        const value: unknown = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-                        if (typeof value === "object" && value !== null) parsed = value as Record<string, unknown>;
-                    } catch {
-                        // Not JSON (a proxy's page): only the status is reported.
-                    }
-                    resolve({ status: response.statusCode ?? 0, body: parsed });
-                });
-            },
-        );
-        req.on("timeout", () => req.destroy(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" })));
-        req.on("error", (error: NodeJS.ErrnoException) =>
-            reject(new Error(`drain: cannot reach the Kubernetes API (${error.code ?? "connection failed"})`)),
-        );
-        req.end(payload);
-    });
-}
-
-/** An API failure, naming what was asked about, the status and the API's message only. */
-function apiError(what: string, response: ApiResponse): Error {
-    const message = apiMessage(response.body);
-    return new Error(`drain: ${what}: HTTP ${response.status}${message ? ` (${message})` : ""}`);
-}
-
 const pathPart = encodeURIComponent;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -275,7 +138,7 @@ async function listPods(connection: Connection, node: string): Promise<DrainPod[
         const query = new URLSearchParams({ fieldSelector: `spec.nodeName=${node}`, limit: "500" });
         if (continueToken) query.set("continue", continueToken);
         const response = await request(connection, "GET", `/api/v1/pods?${query.toString()}`);
-        if (response.status !== 200) throw apiError(`listing the pods on node ${node}`, response);
+        if (response.status !== 200) throw apiError(connection, `listing the pods on node ${node}`, response);
         pods.push(...((response.body.items as DrainPod[] | undefined) ?? []));
         continueToken = (response.body.metadata as { continue?: string } | undefined)?.continue ?? "";
     } while (continueToken);
@@ -308,7 +171,7 @@ export async function drainNode(options: {
     // kubectl retries a refused eviction every EvictErrorRetryDelay (5 s) and polls deletion every second.
     const retryMs = options.intervalMs ?? 5000;
     const pollMs = Math.min(retryMs, 1000);
-    const connection = connectionFrom(options.kubeconfig);
+    const connection = connectionFrom(options.kubeconfig, "drain");
     const nodePath = `/api/v1/nodes/${pathPart(node)}`;
 
     const current = await request(connection, "GET", nodePath);
@@ -316,7 +179,7 @@ export async function drainNode(options: {
         log(`drain: node ${node} does not exist; nothing to drain`);
         return { found: false, evicted: [] };
     }
-    if (current.status !== 200) throw apiError(`reading node ${node}`, current);
+    if (current.status !== 200) throw apiError(connection, `reading node ${node}`, current);
     if ((current.body.spec as { unschedulable?: boolean } | undefined)?.unschedulable === true) {
         log(`drain: node ${node} already cordoned`);
     } else {
@@ -332,7 +195,7 @@ export async function drainNode(options: {
             log(`drain: node ${node} does not exist; nothing to drain`);
             return { found: false, evicted: [] };
         }
-        if (patched.status !== 200) throw apiError(`cordoning node ${node}`, patched);
+        if (patched.status !== 200) throw apiError(connection, `cordoning node ${node}`, patched);
         log(`drain: node ${node} cordoned`);
     }
 
@@ -348,7 +211,8 @@ export async function drainNode(options: {
             "GET",
             `/apis/apps/v1/namespaces/${pathPart(pod.metadata.namespace)}/daemonsets/${pathPart(controller.name)}`,
         );
-        if (found.status !== 200 && found.status !== 404) throw apiError(`reading DaemonSet ${key} of pod ${podKey(pod)}`, found);
+        if (found.status !== 200 && found.status !== 404)
+            throw apiError(connection, `reading DaemonSet ${key} of pod ${podKey(pod)}`, found);
         daemonSets.set(key, found.status === 200);
     }
     const plan = filterPodsForDrain(pods, (namespace, name) => daemonSets.get(`${namespace}/${name}`) === true);
@@ -409,7 +273,7 @@ export async function drainNode(options: {
                     gone(key);
                 } else nextAttempt.set(key, Date.now() + pollMs);
             } else {
-                throw apiError(`evicting pod ${key} from node ${node}`, response);
+                throw apiError(connection, `evicting pod ${key} from node ${node}`, response);
             }
         }
 
@@ -428,7 +292,7 @@ export async function drainNode(options: {
                 gone(key);
             } else if (response.status === 200) {
                 terminating.set(key, response.body as unknown as DrainPod);
-            } else throw apiError(`reading pod ${key}`, response);
+            } else throw apiError(connection, `reading pod ${key}`, response);
         }
 
         if (toEvict.size === 0 && terminating.size === 0) break;
@@ -451,12 +315,12 @@ export async function drainNode(options: {
 
 /** Deletes the Node object once its machine is gone; a node already deleted is fine. */
 export async function deleteNode(options: { kubeconfig: string; node: string; log: (line: string) => void }): Promise<void> {
-    const connection = connectionFrom(options.kubeconfig);
+    const connection = connectionFrom(options.kubeconfig, "drain");
     const response = await request(connection, "DELETE", `/api/v1/nodes/${pathPart(options.node)}`);
     if (response.status === 404) {
         options.log(`drain: node ${options.node} already deleted`);
         return;
     }
-    if (response.status < 200 || response.status >= 300) throw apiError(`deleting node ${options.node}`, response);
+    if (response.status < 200 || response.status >= 300) throw apiError(connection, `deleting node ${options.node}`, response);
     options.log(`drain: node ${options.node} deleted`);
 }
