@@ -157,7 +157,11 @@ export async function program(): Promise<Record<string, unknown>> {
     const provider = new k8s.Provider("ck-k8s", { kubeconfig: cluster.kubeconfig, deleteUnreachable: true });
     // Before the workload: Services may take addresses from a range that only this object adds.
     const serviceRange = new ServiceRange("ck", { cidrs: families.serviceCidrs }, { provider });
-    const nginx = new NginxDualStack("nginx", { options: workloadOptions(valid) }, { provider, dependsOn: [serviceRange] });
+    const nginx = new NginxDualStack(
+        "nginx",
+        { options: workloadOptions(valid), kubeconfig: cluster.kubeconfig },
+        { provider, dependsOn: [serviceRange] },
+    );
     const nodeAddresses = pulumi.all(
         cloud.nodes.map((node) =>
             pulumi.all([node.ipv4, node.ipv6]).apply(([ipv4, ipv6]) => ({ name: node.name, roles: node.roles, ipv4, ipv6 })),
@@ -178,6 +182,8 @@ export async function program(): Promise<Record<string, unknown>> {
         kubeconfig: cluster.kubeconfig,
         nginx6: nginx.ipv6Service,
         nginxDualStack: nginx.dualStackService,
+        nginxPods: nginx.pods,
+        nginxEndpoints: nginx.serviceEndpoints,
         nginxUrls: pulumi.all([nodeAddresses, nginx.ipv6Service]).apply(([nodes, service]) => workerIpv6Urls(nodes, service.nodePort)),
         ...(loadBalancer ? { loadBalancer } : {}),
     };

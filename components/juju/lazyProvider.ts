@@ -100,10 +100,10 @@ export function lazyProvider(modulePath: string, exportName: string): pulumi.dyn
 }
 
 /**
- * The file of a provider module beside this one (`providers/<name>.ts`, or its compiled .js),
- * relative to the project folder.
+ * The file of a provider module (`<folder>/<name>.ts`, or its compiled .js), relative to the project
+ * folder; `folder` is absolute and defaults to the `providers` folder beside this file.
  */
-export function providerModule(name: string): string {
-    const ts = path.join(__dirname, "providers", `${name}.ts`);
+export function providerModule(name: string, folder = path.join(__dirname, "providers")): string {
+    const ts = path.join(folder, `${name}.ts`);
     return path.relative(PROJECT_ROOT, __filename.endsWith(".ts") ? ts : ts.replace(/\.ts$/, ".js"));
 }

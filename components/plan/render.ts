@@ -6,7 +6,7 @@ import { networkPlan } from "./network";
 import { dualStackOverlay } from "./overlay";
 import { WorkloadOptions, workloadManifests } from "./workload";
 
-/** Workload options of a validated config (the sandbox is a bare API server). */
+/** Workload options of a validated config. */
 export function workloadOptions({ config, families }: ValidConfig): WorkloadOptions {
     return {
         replicas: config.nginxReplicas,
@@ -14,7 +14,6 @@ export function workloadOptions({ config, families }: ValidConfig): WorkloadOpti
         cpu: config.nginxCpu,
         memory: config.nginxMemory,
         serviceFamilies: families.serviceFamilies,
-        apiServerOnly: config.cloud === "sandbox",
     };
 }
 

@@ -8,11 +8,6 @@ export interface WorkloadOptions {
     readonly memory: string;
     /** Service families, the cluster's default first. */
     readonly serviceFamilies: readonly Family[];
-    /**
-     * The cluster is a bare API server (the sandbox): no kubelet to await a rollout on, and no
-     * garbage collector to finish a foreground deletion.
-     */
-    readonly apiServerOnly: boolean;
 }
 
 export const APP_LABELS = { run: "nginxdualstack" } as const;
@@ -24,17 +19,10 @@ export const DUAL_STACK_SERVICE_NAME = "nginx-dualstack";
 export interface Metadata {
     name: string;
     labels: Record<string, string>;
-    annotations?: Record<string, string>;
 }
 
-function metadata(name: string, options: WorkloadOptions): Metadata {
-    return {
-        name,
-        labels: { ...APP_LABELS },
-        ...(options.apiServerOnly
-            ? { annotations: { "pulumi.com/skipAwait": "true", "pulumi.com/deletionPropagationPolicy": "background" } }
-            : {}),
-    };
+function metadata(name: string): Metadata {
+    return { name, labels: { ...APP_LABELS } };
 }
 
 export function nginxDeploymentSpec(options: WorkloadOptions) {
@@ -46,7 +34,7 @@ export function nginxDeploymentSpec(options: WorkloadOptions) {
     return {
         apiVersion: "apps/v1",
         kind: "Deployment",
-        metadata: metadata(DEPLOYMENT_NAME, options),
+        metadata: metadata(DEPLOYMENT_NAME),
         spec: {
             replicas: options.replicas,
             selector: { matchLabels: { ...APP_LABELS } },
@@ -73,11 +61,11 @@ export function nginxDeploymentSpec(options: WorkloadOptions) {
 }
 
 /** The seed's `nginx6`: a NodePort Service on IPv6 only (`ipFamily` is gone since 1.20). */
-export function ipv6ServiceSpec(options: WorkloadOptions) {
+export function ipv6ServiceSpec() {
     return {
         apiVersion: "v1",
         kind: "Service",
-        metadata: metadata(IPV6_SERVICE_NAME, options),
+        metadata: metadata(IPV6_SERVICE_NAME),
         spec: {
             type: "NodePort",
             ipFamilies: ["IPv6"],
@@ -94,7 +82,7 @@ export function dualStackServiceSpec(options: WorkloadOptions) {
     return {
         apiVersion: "v1",
         kind: "Service",
-        metadata: metadata(DUAL_STACK_SERVICE_NAME, options),
+        metadata: metadata(DUAL_STACK_SERVICE_NAME),
         spec: {
             type: "NodePort",
             ipFamilies: [...options.serviceFamilies],
@@ -108,5 +96,5 @@ export function dualStackServiceSpec(options: WorkloadOptions) {
 /** All manifests of the workload, in apply order. */
 export function workloadManifests(options: WorkloadOptions): object[] {
     const dual = dualStackServiceSpec(options);
-    return [nginxDeploymentSpec(options), ipv6ServiceSpec(options), ...(dual ? [dual] : [])];
+    return [nginxDeploymentSpec(options), ipv6ServiceSpec(), ...(dual ? [dual] : [])];
 }

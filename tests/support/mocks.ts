@@ -242,6 +242,40 @@ class FakeCloud {
                 return { ...inputs, overlay: { applications: {} }, controlPlaneApp: "kubernetes-control-plane", unitCount: 9 };
             case "pulumi-nodejs:dynamic/juju:Kubeconfig":
                 return { ...inputs, kubeconfig: "apiVersion: v1\nkind: Config\n", server: "https://127.0.0.1:6443" };
+            case "pulumi-nodejs:dynamic/workload:WorkloadAddresses": {
+                // components/workload/providers/addresses.ts returns its inputs with what it listed: here
+                // two ready pods with an address per family (pod order: IPv6 first, as on an
+                // IPv6-preferred cluster), and for each named Service the pods' addresses in the
+                // families that Service has (the EndpointSlice controller makes one slice per family).
+                const pods: Record<string, { node: string; phase: string; ready: boolean; ips: string[]; IPv4: string; IPv6: string }> = {};
+                for (const i of [1, 2]) {
+                    const ips = [`fd00:c00b:1::${i}`, `192.168.0.${i}`];
+                    pods[`nginxdualstack-5d4f8b7c9-${i}`] = {
+                        node: `worker-${i - 1}`,
+                        phase: "Running",
+                        ready: true,
+                        ips,
+                        IPv4: ips[1],
+                        IPv6: ips[0],
+                    };
+                }
+                const families = (service: string): string[] => {
+                    for (const { type: kind, state } of this.byId.values()) {
+                        const object = state as { metadata?: { name?: string }; spec?: { ipFamilies?: string[] } };
+                        if (kind === "kubernetes:core/v1:Service" && object.metadata?.name === service)
+                            return object.spec?.ipFamilies ?? [];
+                    }
+                    return [];
+                };
+                const serviceEndpoints = Object.fromEntries(
+                    ((inputs.services ?? []) as string[]).map((service) => {
+                        const of = (family: "IPv4" | "IPv6") =>
+                            families(service).includes(family) ? Object.values(pods).map((pod) => pod[family]) : [];
+                        return [service, { IPv4: of("IPv4"), IPv6: of("IPv6") }];
+                    }),
+                );
+                return { ...inputs, pods, serviceEndpoints };
+            }
             case "kubernetes:core/v1:Service": {
                 const spec = (inputs.spec ?? {}) as { ipFamilies?: string[] };
                 const ips: Record<string, string> = { IPv4: "10.152.183.20", IPv6: "fd00:c00b:2::20" };

@@ -27,8 +27,19 @@ const OPERATOR = {
     sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITest test",
 };
 
+/** Existing hosts (no stack file is committed for them): the dev stack's ranges on two hosts. */
+const EXISTING = {
+    cloud: "existing",
+    hosts: JSON.stringify(["cp0 control-plane 10.0.0.10 2001:db8::10", "w0 worker 10.0.0.20 2001:db8::20"]),
+};
+
+function stackConfig(stack: string): Record<string, string> {
+    if (stack === "existing") return { ...readStackFile(ROOT, "dev"), ...EXISTING };
+    return { ...readStackFile(ROOT, stack), ...(stack === "sandbox" ? {} : OPERATOR) };
+}
+
 function plan(stack: string) {
-    const files = renderPlan(loadConfig({ ...readStackFile(ROOT, stack), ...(stack === "sandbox" ? {} : OPERATOR) }), stack);
+    const files = renderPlan(loadConfig(stackConfig(stack)), stack);
     return {
         overlay: yaml.load(files["overlay.yaml"]) as { applications: Record<string, { options: Record<string, string> }> },
         workload: yaml.loadAll(files["workload.yaml"]) as {
@@ -77,10 +88,21 @@ describe("offline plan", () => {
         assert.deepEqual(workload[2].spec.ipFamilies, ["IPv4", "IPv6"]);
         assert.equal(workload[2].spec.ipFamilyPolicy, "RequireDualStack");
         assert.deepEqual(plan("openstack").workload[2].spec.ipFamilies, ["IPv6", "IPv4"]);
-        assert.equal(workload[0].metadata.annotations, undefined, "real clusters wait for rollout");
-        for (const manifest of plan("sandbox").workload) {
-            assert.equal(manifest.metadata.annotations?.["pulumi.com/skipAwait"], "true");
-            assert.equal(manifest.metadata.annotations?.["pulumi.com/deletionPropagationPolicy"], "background");
+    });
+
+    it("awaits the rollout and deletes in the foreground on every cloud, the sandbox included: no pulumi.com annotations", () => {
+        const stacks = ["dev", "openstack", "sandbox", "existing"].map((stack) => [stack, plan(stack)] as const);
+        for (const [stack, { workload, raw }] of stacks) {
+            assert.equal(workload.length, 3, stack);
+            for (const manifest of workload) {
+                const keys = Object.keys(manifest.metadata.annotations ?? {});
+                assert.deepEqual(
+                    keys.filter((key) => key.startsWith("pulumi.com/")),
+                    [],
+                    `${stack}: ${manifest.kind}/${manifest.metadata.name}`,
+                );
+            }
+            assert.doesNotMatch(raw["workload.yaml"], /pulumi\.com\//, stack);
         }
     });
 

@@ -71,12 +71,62 @@ describe("the program (sandbox, IPv6-preferred, under mocks)", () => {
         assert.equal(types.filter((t) => t === "pulumi-nodejs:dynamic/juju:Kubeconfig").length, 1);
     });
 
-    it("asks the engine to keep the Kubeconfig resource's kubeconfig output secret, and nothing else", () => {
+    it("asks the engine to keep the kubeconfig outputs secret (the Kubeconfig's, the addresses reader's copy), and nothing else", () => {
         const asked = secretOutputsAsked.filter((r) => r.secrets.length > 0);
         assert.deepEqual(
             asked.map((r) => [r.type, r.secrets]),
-            [["pulumi-nodejs:dynamic/juju:Kubeconfig", ["kubeconfig"]]],
+            [
+                ["pulumi-nodejs:dynamic/juju:Kubeconfig", ["kubeconfig"]],
+                ["pulumi-nodejs:dynamic/workload:WorkloadAddresses", ["kubeconfig"]],
+            ],
         );
+    });
+
+    it("reads the pods' and Services' addresses back after the rollout, with the kubeconfig as a secret", () => {
+        const readers = registered.filter((r) => r.type === "pulumi-nodejs:dynamic/workload:WorkloadAddresses");
+        assert.equal(readers.length, 1);
+        const reader = readers[0];
+        assert.equal(reader.name, "nginx-addresses");
+        assert.deepEqual(reader.inputs.kubeconfig, {
+            "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+            value: "apiVersion: v1\nkind: Config\n",
+        });
+        assert.equal(reader.inputs.namespace, "default");
+        assert.deepEqual(reader.inputs.podLabels, { run: "nginxdualstack" });
+        assert.deepEqual(reader.inputs.services, ["nginx6", "nginx-dualstack"]);
+        assert.equal(typeof reader.inputs.revision, "string");
+        for (const needed of ["nginx-deployment", "nginx-ipv6", "nginx-dualstack"]) {
+            assert.ok(reader.dependencies.includes(needed), `waits for ${needed}: ${reader.dependencies.join(", ")}`);
+        }
+    });
+
+    it("exports each nginx pod's addresses and each Service's endpoints by family, not as secrets", async () => {
+        const pods = outputs.nginxPods as pulumi.Output<unknown>;
+        const endpoints = outputs.nginxEndpoints as pulumi.Output<unknown>;
+        assert.deepEqual(await valueOf(pods), {
+            "nginxdualstack-5d4f8b7c9-1": {
+                node: "worker-0",
+                phase: "Running",
+                ready: true,
+                ips: ["fd00:c00b:1::1", "192.168.0.1"],
+                IPv4: "192.168.0.1",
+                IPv6: "fd00:c00b:1::1",
+            },
+            "nginxdualstack-5d4f8b7c9-2": {
+                node: "worker-1",
+                phase: "Running",
+                ready: true,
+                ips: ["fd00:c00b:1::2", "192.168.0.2"],
+                IPv4: "192.168.0.2",
+                IPv6: "fd00:c00b:1::2",
+            },
+        });
+        assert.deepEqual(await valueOf(endpoints), {
+            nginx6: { IPv4: [], IPv6: ["fd00:c00b:1::1", "fd00:c00b:1::2"] },
+            "nginx-dualstack": { IPv4: ["192.168.0.1", "192.168.0.2"], IPv6: ["fd00:c00b:1::1", "fd00:c00b:1::2"] },
+        });
+        assert.equal(await pulumi.isSecret(pods), false);
+        assert.equal(await pulumi.isSecret(endpoints), false);
     });
 
     it("builds the deployment from podCidr and serviceCidr and the enlisted machines", () => {

@@ -1,0 +1,114 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { ApiUnreachableError, Connection, apiError, connectionFrom, request } from "../../juju/kubeApi";
+import {
+    FamilyEndpoints,
+    PodAddresses,
+    endpointsSettled,
+    labelSelector,
+    podAddresses,
+    serviceEndpoints,
+    SERVICE_NAME_LABEL,
+} from "../addresses";
+
+export interface WorkloadAddressesInputs {
+    /** Credentials for the API (kept secret by the resource; never printed). */
+    readonly kubeconfig: string;
+    readonly namespace: string;
+    /** The labels the Deployment's pods carry. */
+    readonly podLabels: Record<string, string>;
+    /** The Services whose EndpointSlices are read. */
+    readonly services: string[];
+    /** Changes with every rollout of the Deployment, so the addresses are read again. */
+    readonly revision: string;
+}
+
+export interface WorkloadAddressesOutputs extends WorkloadAddressesInputs {
+    readonly pods: Record<string, PodAddresses>;
+    readonly serviceEndpoints: Record<string, FamilyEndpoints>;
+}
+
+const LABEL = "workload addresses";
+/** How long create and update wait for the EndpointSlices to catch up with the pods. */
+const SETTLE_MS = 60_000;
+const POLL_MS = 2_000;
+
+const INPUT_KEYS = ["kubeconfig", "namespace", "podLabels", "services", "revision"] as const;
+
+async function list(connection: Connection, what: string, path: string): Promise<unknown> {
+    const response = await request(connection, "GET", path);
+    if (response.status !== 200) throw apiError(connection, `listing ${what}`, response);
+    return response.body;
+}
+
+/** The pods and the Services' EndpointSlices, as the API has them now. */
+async function snapshot(connection: Connection, inputs: WorkloadAddressesInputs): Promise<{ pods: unknown; slices: { items: unknown[] } }> {
+    const namespace = encodeURIComponent(inputs.namespace);
+    const selector = labelSelector(inputs.podLabels);
+    const pods = await list(
+        connection,
+        `the pods ${selector} in ${inputs.namespace}`,
+        `/api/v1/namespaces/${namespace}/pods?labelSelector=${encodeURIComponent(selector)}`,
+    );
+    const items: unknown[] = [];
+    for (const service of inputs.services) {
+        const slices = (await list(
+            connection,
+            `the EndpointSlices of Service ${inputs.namespace}/${service}`,
+            `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices?labelSelector=${encodeURIComponent(`${SERVICE_NAME_LABEL}=${service}`)}`,
+        )) as { items?: unknown };
+        if (Array.isArray(slices.items)) items.push(...slices.items);
+    }
+    return { pods, slices: { items } };
+}
+
+/**
+ * Reads the addresses; with `settleMs`, first waits (bounded) until the Services' endpoints match the
+ * ready pods, and reports it when they still do not.
+ */
+async function readAddresses(inputs: WorkloadAddressesInputs, settleMs: number): Promise<WorkloadAddressesOutputs> {
+    const connection = connectionFrom(inputs.kubeconfig, LABEL);
+    const deadline = Date.now() + settleMs;
+    for (;;) {
+        const { pods: podList, slices } = await snapshot(connection, inputs);
+        const pods = podAddresses(podList);
+        const settled = endpointsSettled(pods, slices, inputs.services);
+        if (settled || Date.now() >= deadline) {
+            if (!settled && settleMs > 0) {
+                console.log(
+                    `${LABEL}: the Services' endpoints did not match the ready pods within ${settleMs / 1000} s; showing them as they are`,
+                );
+            }
+            return { ...inputs, pods, serviceEndpoints: serviceEndpoints(slices, inputs.services) };
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS, Math.max(0, deadline - Date.now()))));
+    }
+}
+
+/** The nginx pods' addresses and the Services' endpoints by family, read over the Kubernetes API. */
+export class WorkloadAddressesProvider implements pulumi.dynamic.ResourceProvider {
+    async create(inputs: WorkloadAddressesInputs): Promise<pulumi.dynamic.CreateResult> {
+        return { id: `${inputs.namespace}/${labelSelector(inputs.podLabels)}`, outs: await readAddresses(inputs, SETTLE_MS) };
+    }
+
+    /** What the cluster says now; an API that cannot be reached means the cluster is gone. */
+    async read(id: string, props: WorkloadAddressesOutputs): Promise<pulumi.dynamic.ReadResult> {
+        try {
+            return { id, props: await readAddresses(props, 0) };
+        } catch (error) {
+            if (error instanceof ApiUnreachableError) return {};
+            throw error;
+        }
+    }
+
+    async diff(_id: string, olds: WorkloadAddressesOutputs, news: WorkloadAddressesInputs): Promise<pulumi.dynamic.DiffResult> {
+        const changed = INPUT_KEYS.filter((key) => JSON.stringify(olds[key]) !== JSON.stringify(news[key]));
+        return { changes: changed.length > 0 };
+    }
+
+    async update(_id: string, _olds: WorkloadAddressesOutputs, news: WorkloadAddressesInputs): Promise<pulumi.dynamic.UpdateResult> {
+        return { outs: await readAddresses(news, SETTLE_MS) };
+    }
+
+    /** Nothing to remove: the addresses were only read. */
+    async delete(): Promise<void> {}
+}
