@@ -144,6 +144,7 @@ export async function program(): Promise<Record<string, unknown>> {
         apiOverIpv6: ipv6Api,
         nodes: cloud.nodes,
         sshWaitSeconds: cloud.sshWaitSeconds,
+        enlistConcurrency: config.enlistConcurrency,
         pollSeconds: config.pollSeconds,
         timeoutMinutes: config.deployTimeoutMinutes,
         blockedGraceMinutes: config.blockedGraceMinutes,

@@ -121,6 +121,11 @@ export const CONFIG_KEYS = {
         description: "How long juju status may keep failing (controller unreachable) before a wait gives up (1 to 600)",
     },
     pollSeconds: { type: "integer", default: 10, description: "Seconds between juju status polls (1 to 300)" },
+    enlistConcurrency: {
+        type: "integer",
+        default: 10,
+        description: "At most this many juju add-machine ssh: calls run at once against the controller (1 to 100)",
+    },
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;

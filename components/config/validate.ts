@@ -286,6 +286,7 @@ export function validateConfig(config: StackConfig): Problem[] {
     checkRange("downGraceMinutes", config.downGraceMinutes, 0, 60, problems);
     checkRange("jujuOutageMinutes", config.jujuOutageMinutes, 1, 600, problems);
     checkRange("pollSeconds", config.pollSeconds, 1, 300, problems);
+    checkRange("enlistConcurrency", config.enlistConcurrency, 1, 100, problems);
 
     const balancers: Record<string, string[]> = { none: [...CLOUDS], nlb: ["aws"], octavia: ["openstack"] };
     if (!(config.loadBalancer in balancers)) {

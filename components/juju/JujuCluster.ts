@@ -37,6 +37,8 @@ export interface JujuClusterArgs {
     readonly nodes: ClusterNode[];
     /** How long enlisting waits for sshd on each node (0: do not wait). */
     readonly sshWaitSeconds: number;
+    /** At most this many nodes enlist at once. */
+    readonly enlistConcurrency: number;
     /** Seconds between status polls. */
     readonly pollSeconds: number;
     /** Minutes to wait for the model to settle. */
@@ -90,6 +92,7 @@ export class JujuCluster extends pulumi.ComponentResource {
                         sshUser: node.sshUser,
                         sshWaitSeconds: args.sshWaitSeconds,
                         roles: node.roles,
+                        enlistConcurrency: args.enlistConcurrency,
                     },
                     { parent: this },
                 ),

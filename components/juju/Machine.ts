@@ -13,6 +13,8 @@ export interface MachineArgs extends JujuTargetArgs {
     readonly sshWaitSeconds: pulumi.Input<number>;
     /** The node's roles (control-plane, worker). */
     readonly roles: pulumi.Input<string[]>;
+    /** At most this many `add-machine` calls run at once against the controller. */
+    readonly enlistConcurrency: pulumi.Input<number>;
 }
 
 /** One host enlisted with `add-machine ssh:` (manual provisioning); removed on delete. */

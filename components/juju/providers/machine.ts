@@ -12,6 +12,8 @@ export interface MachineInputs extends JujuTarget {
     /** How long to wait for sshd to answer before `add-machine` (0: do not wait). */
     readonly sshWaitSeconds?: number;
     readonly roles: string[];
+    /** At most this many `add-machine` calls run at once against the controller (default 10). */
+    readonly enlistConcurrency?: number;
 }
 
 export interface MachineOutputs extends MachineInputs {
@@ -40,13 +42,16 @@ export class MachineProvider implements pulumi.dynamic.ResourceProvider {
                     log: (line) => progress(`machine ${inputs.name}`, line),
                 });
             }
-            const out = await runJuju({ ...juju, timeoutMs: 30 * 60_000 }, [
-                "add-machine",
-                "-m",
-                inputs.modelRef,
-                "--",
-                `ssh:${inputs.sshUser}@${inputs.address}`,
-            ]);
+            const { withEnlistSlot } = await import("../enlistSlots");
+            const out = await withEnlistSlot(inputs.modelRef.split(":")[0], inputs.enlistConcurrency ?? 10, () =>
+                runJuju({ ...juju, timeoutMs: 30 * 60_000 }, [
+                    "add-machine",
+                    "-m",
+                    inputs.modelRef,
+                    "--",
+                    `ssh:${inputs.sshUser}@${inputs.address}`,
+                ]),
+            );
             machineId = /created machine (\S+)/.exec(`${out.stderr}\n${out.stdout}`)?.[1];
             if (machineId === undefined)
                 throw new Error(`juju add-machine ssh:${inputs.sshUser}@${inputs.address} did not say which machine it created`);
