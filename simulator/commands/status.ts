@@ -1,10 +1,38 @@
-// `juju status --format=json` in Juju 3.6's shape (reference/juju-status-iaas-3.6.4.json).
-import { registryProblem } from "../charms";
+// `juju status --format=json` in Juju 3.6's shape and size (reference/juju-status-iaas-3.6.4.json):
+// the keys, their order and their omission follow cmd/juju/status/formatted.go (Juju 3.6; fields
+// tagged omitempty are left out when empty), the values apiserver/facades/client/client/status.go.
+// Juju writes compact JSON: juju/cmd output.go FormatJson is json.Marshal plus a newline.
+import { optionValue, registryProblem } from "../charms";
 import { apiServerReady } from "../cluster";
-import { Command, JujuExit, VERSION, env, faultUnits, flag, modelKey, out, since } from "../context";
+import { Command, JujuExit, VERSION, env, faultUnits, flag, modelKey, out } from "../context";
 import { syncKubernetes } from "../kubelets";
-import { SimModel, hostnameOf, readState, withState } from "../state";
+import { SimApplication, SimModel, SimUnit, hostnameOf, readState, withState } from "../state";
 import { reap, snapChannelOf } from "./applications";
+
+const pad = (n: number) => String(n).padStart(2, "0");
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** Go's `Z07:00`: "Z" in UTC, the offset otherwise. */
+function zone(date: Date): string {
+    const offset = -date.getTimezoneOffset();
+    return offset === 0 ? "Z" : `${offset < 0 ? "-" : "+"}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
+}
+
+/**
+ * A status time as the client prints it without --utc: local time in Go's layout
+ * "02 Jan 2006 15:04:05Z07:00" (cmd/juju/common/format.go FormatTime), e.g. the capture's
+ * "09 Jun 2025 11:14:50+12:00". Nothing reads it back; it is here for the document's size.
+ */
+function since(ms: number): string {
+    const d = new Date(ms);
+    return `${pad(d.getDate())} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}${zone(d)}`;
+}
+
+/** The controller's timestamp: Go's "15:04:05Z07:00" in local time (format.go FormatTimeAsTimestamp). */
+function timestamp(ms: number): string {
+    const d = new Date(ms);
+    return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}${zone(d)}`;
+}
 
 /**
  * A unit's status now. Hooks run until `settleAt` (maintenance/executing). Faults: UNIT_ERROR
@@ -83,6 +111,206 @@ function controlPlaneRegistry(model: SimModel): string | undefined {
     return cp ? registryProblem(cp.charm, cp.options) : undefined;
 }
 
+/** An endpoint a charm declares: its interface, and whether it is container-scoped or a peer endpoint. */
+type Endpoint = { interface: string; container?: true; peer?: true };
+
+const global = (name: string) => ({ interface: name });
+const container = (name: string) => ({ interface: name, container: true as const });
+const peer = (name: string) => ({ interface: name, peer: true as const });
+
+/**
+ * The endpoints (provides, requires, peers) of the bundle's charms, from their metadata at the
+ * commits reference/charms/README.md lists: kubernetes-worker charmcraft.yaml @13f83e10ae27,
+ * kubernetes-control-plane charmcraft.yaml @74b6883d8acd, kubeapi-load-balancer charmcraft.yaml
+ * @8655d67d3f9a, calico metadata.yaml @c4ead7c46132, containerd src/metadata.yaml @82d0953638ba,
+ * easyrsa src/metadata.yaml @57d36c3a0f9a, etcd src/metadata.yaml @84033234a04f plus the layers
+ * `charm build` merges into it (layer:tls-client `certificates`, layer:nagios `nrpe-external-master`).
+ * Juju's implicit juju-info endpoint is in neither the bindings nor the relations (the capture).
+ */
+const ENDPOINTS: Record<string, Record<string, Endpoint>> = {
+    "kubernetes-worker": {
+        cni: container("kubernetes-cni"),
+        "container-runtime": container("container-runtime"),
+        "cos-agent": global("cos_agent"),
+        "ingress-proxy": global("http"),
+        aws: global("aws-integration"),
+        gcp: global("gcp-integration"),
+        azure: global("azure-integration"),
+        certificates: global("tls-certificates"),
+        "kube-control": global("kube-control"),
+        tokens: global("tokens"),
+        coordinator: peer("coordinator"),
+    },
+    "kubernetes-control-plane": {
+        cni: container("kubernetes-cni"),
+        "container-runtime": container("container-runtime"),
+        "cos-agent": global("cos_agent"),
+        "kube-control": global("kube-control"),
+        tokens: global("tokens"),
+        "ceph-client": global("ceph-client"),
+        aws: global("aws-integration"),
+        gcp: global("gcp-integration"),
+        azure: global("azure-integration"),
+        openstack: global("openstack-integration"),
+        "keystone-credentials": global("keystone-credentials"),
+        certificates: global("tls-certificates"),
+        "dns-provider": global("kube-dns"),
+        etcd: global("etcd"),
+        ha: global("hacluster"),
+        "loadbalancer-external": global("loadbalancer"),
+        "loadbalancer-internal": global("loadbalancer"),
+        "external-cloud-provider": global("external_cloud_provider"),
+        "vault-kv": global("vault-kv"),
+        coordinator: peer("coordinator"),
+        peer: peer("kubernetes-control-plane-peer"),
+    },
+    "kubeapi-load-balancer": {
+        "lb-consumers": global("loadbalancer"),
+        "cos-agent": global("cos_agent"),
+        apiserver: global("http"),
+        certificates: global("tls-certificates"),
+        ha: global("hacluster"),
+    },
+    etcd: {
+        db: global("etcd"),
+        proxy: global("etcd-proxy"),
+        prometheus: global("prometheus-manual"),
+        grafana: global("grafana-dashboard"),
+        "nrpe-external-master": container("nrpe-external-master"),
+        certificates: global("tls-certificates"),
+        cluster: peer("etcd"),
+    },
+    easyrsa: { client: global("tls-certificates") },
+    calico: { etcd: global("etcd"), cni: container("kubernetes-cni") },
+    containerd: {
+        containerd: container("container-runtime"),
+        "docker-registry": global("docker-registry"),
+        untrusted: container("untrusted-container-runtime"),
+    },
+};
+
+/** The bundle's relations (reference/charmed-kubernetes/bundle-1.35.yaml `relations`), as `app:endpoint` pairs. */
+const BUNDLE_RELATIONS: [string, string][] = [
+    ["kubernetes-control-plane:loadbalancer-external", "kubeapi-load-balancer:lb-consumers"],
+    ["kubernetes-control-plane:loadbalancer-internal", "kubeapi-load-balancer:lb-consumers"],
+    ["kubernetes-control-plane:kube-control", "kubernetes-worker:kube-control"],
+    ["kubernetes-control-plane:certificates", "easyrsa:client"],
+    ["etcd:certificates", "easyrsa:client"],
+    ["kubernetes-control-plane:etcd", "etcd:db"],
+    ["kubernetes-worker:certificates", "easyrsa:client"],
+    ["kubeapi-load-balancer:certificates", "easyrsa:client"],
+    ["calico:etcd", "etcd:db"],
+    ["calico:cni", "kubernetes-control-plane:cni"],
+    ["calico:cni", "kubernetes-worker:cni"],
+    ["containerd:containerd", "kubernetes-worker:container-runtime"],
+    ["containerd:containerd", "kubernetes-control-plane:container-runtime"],
+];
+
+/** Go's string order (encoding/json sorts map keys so; set.SortedValues sorts names so). */
+const byteOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+type RelationEntry = { "related-application": string; interface: string; scope: string };
+
+/**
+ * An application's `relations`: per endpoint of its own, the applications on the other side
+ * (sorted, each once) with the relation's interface and scope, as status.go
+ * processApplicationRelations and formatter.go processApplicationRelations build them. Juju relates
+ * every peer endpoint to the application itself at deploy (scope global); a relation is
+ * container-scoped when either endpoint is (the capture's juju-info relations).
+ */
+function relationsOf(appName: string, app: SimApplication, model: SimModel): Record<string, RelationEntry[]> {
+    const endpoints = ENDPOINTS[app.charm] ?? {};
+    const related: Record<string, RelationEntry[]> = {};
+    const add = (endpoint: string, other: string, entry: Endpoint, otherEntry?: Endpoint) => {
+        const list = (related[endpoint] ??= []);
+        if (list.some((r) => r["related-application"] === other)) return;
+        list.push({
+            "related-application": other,
+            interface: entry.interface,
+            scope: entry.container || otherEntry?.container ? "container" : "global",
+        });
+        list.sort((x, y) => byteOrder(x["related-application"], y["related-application"]));
+    };
+    for (const [endpoint, entry] of Object.entries(endpoints)) if (entry.peer) add(endpoint, appName, entry);
+    for (const pair of BUNDLE_RELATIONS) {
+        const [a, b] = pair.map((end) => end.split(":") as [string, string]);
+        for (const [[mine, endpoint], [other, otherEndpoint]] of [
+            [a, b],
+            [b, a],
+        ]) {
+            const otherApp = model.applications[other];
+            if (mine !== appName || !otherApp || !endpoints[endpoint]) continue;
+            add(endpoint, other, endpoints[endpoint], ENDPOINTS[otherApp.charm]?.[otherEndpoint]);
+        }
+    }
+    return Object.fromEntries(Object.entries(related).sort(([x], [y]) => byteOrder(x, y)));
+}
+
+/**
+ * `endpoint-bindings`: every endpoint the charm declares, plus the default "", bound to the model's
+ * default space; status.go fetchAllApplicationsAndUnits leaves out an application whose only binding is
+ * "" on alpha (the capture's ubuntu applications). A manual model has only the alpha space.
+ */
+function bindingsOf(app: SimApplication): Record<string, string> | undefined {
+    const endpoints = Object.keys(ENDPOINTS[app.charm] ?? {}).sort();
+    return endpoints.length === 0 ? undefined : Object.fromEntries(["", ...endpoints].map((e) => [e, "alpha"]));
+}
+
+/**
+ * The ports a unit's charm has opened (status.go processUnit: the unit's opened port ranges,
+ * "<port>/<protocol>"), once its hooks settled without failing:
+ * - kubernetes-worker: 80 and 443 while `ingress` is on (charm.py _configure_nginx_ingress_controller
+ *   open_port/close_port, worker @13f83e10ae27);
+ * - kubernetes-control-plane: 6443 (charm.py manage_ports, APISERVER_PORT, @74b6883d8acd);
+ * - kubeapi-load-balancer: one per server it runs (charm.py _manage_ports), i.e. per port the
+ *   control plane requests: 443 (loadbalancer-external) and 6443 (loadbalancer-internal);
+ * - etcd: its `port` option, default 2379 (reactive/etcd.py open_port(bag.port), @84033234a04f).
+ * easyrsa, calico and containerd open none.
+ */
+function openPorts(app: SimApplication, model: SimModel): string[] {
+    switch (app.charm) {
+        case "kubernetes-worker":
+            return optionValue(app.charm, app.options, "ingress") === "true" ? ["80/tcp", "443/tcp"] : [];
+        case "kubernetes-control-plane":
+            return ["6443/tcp"];
+        case "kubeapi-load-balancer":
+            return model.applications["kubernetes-control-plane"] ? ["443/tcp", "6443/tcp"] : [];
+        case "etcd":
+            return [`${optionValue(app.charm, app.options, "port")}/tcp`];
+        default:
+            return [];
+    }
+}
+
+type UnitDoc = ReturnType<typeof unitStatus>;
+
+/** `open-ports` when the charm has opened any: not while installing, nor after a failed hook. */
+function portsField(unit: UnitDoc, app: SimApplication, model: SimModel): { "open-ports"?: string[] } {
+    const current = unit["workload-status"].current;
+    if (current === "maintenance" || current === "error") return {};
+    const ports = openPorts(app, model);
+    return ports.length > 0 ? { "open-ports": ports } : {};
+}
+
+/**
+ * A machine's NIC as the machine agent reports it: its MAC in the 00:16:3e prefix the capture's
+ * machines have, made unique per machine from its id; one gateway per address on the device,
+ * joined by a space (status.go makeMachineStatus), the IPv4 one for every address as in the
+ * capture ("10.103.56.1 10.103.56.1"), taken as the .1 of the address's /24.
+ */
+function networkInterface(id: string, ipAddresses: string[]): object {
+    const n = Number(id);
+    const mac = ["00", "16", "3e", (n >> 16) & 255, (n >> 8) & 255, n & 255]
+        .map((b) => (typeof b === "number" ? b.toString(16).padStart(2, "0") : b))
+        .join(":");
+    const ipv4 = ipAddresses.find((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a));
+    const gateway = ipv4 ? ipAddresses.map(() => ipv4.replace(/\.\d+$/, ".1")).join(" ") : undefined;
+    return { "ip-addresses": ipAddresses, "mac-address": mac, ...(gateway ? { gateway } : {}), space: "alpha", "is-up": true };
+}
+
+/** The base every application and machine runs: the bundle's `series: noble`. */
+const BASE = { name: "ubuntu", channel: "24.04" };
+
 async function renderStatus(name: string, controller: string, model: SimModel): Promise<object> {
     const now = Date.now();
     const apiReady = model.apiserver ? await apiServerReady(model.apiserver) : false;
@@ -94,6 +322,9 @@ async function renderStatus(name: string, controller: string, model: SimModel): 
         const agent = down.has(id)
             ? { current: "down", message: "agent is not communicating with the server", since: since(machine.readyAt), version: VERSION }
             : { current: started ? "started" : "pending", since: since(machine.readyAt), version: VERSION };
+        // A manual machine: instance id "manual:<host>" (environs/manual ManualInstancePrefix), no
+        // display-name, hardware as sshprovisioner detects it (arch, cores, mem), the instance poller's
+        // "Manually provisioned machine" (internal/worker/instancepoller/worker.go).
         machines[id] = {
             "juju-status": agent,
             hostname: hostnameOf(id),
@@ -102,15 +333,8 @@ async function renderStatus(name: string, controller: string, model: SimModel): 
             "instance-id": `manual:${machine.address}`,
             "machine-status": { current: "running", message: "Manually provisioned machine", since: since(machine.readyAt) },
             "modification-status": { current: "applied", since: since(machine.readyAt) },
-            base: { name: "ubuntu", channel: "24.04" },
-            "network-interfaces": {
-                eth0: {
-                    "ip-addresses": machine.ipAddresses,
-                    "mac-address": "00:16:3e:00:00:0" + id.slice(-1),
-                    space: "alpha",
-                    "is-up": true,
-                },
-            },
+            base: BASE,
+            "network-interfaces": { eth0: networkInterface(id, machine.ipAddresses) },
             constraints: "arch=amd64",
             hardware: "arch=amd64 cores=2 mem=8192M",
         };
@@ -119,51 +343,71 @@ async function renderStatus(name: string, controller: string, model: SimModel): 
     const subordinateCounters: Record<string, number> = {};
     const subordinatesOf = (principal: string) =>
         Object.entries(model.applications).filter(([, app]) => app.subordinateTo?.includes(principal));
+    const charmFields = (app: SimApplication) => ({
+        charm: app.charm,
+        base: BASE,
+        "charm-origin": "charmhub",
+        "charm-name": app.charm,
+        "charm-rev": app.revision ?? 1,
+        "charm-channel": app.channel,
+        exposed: app.exposed,
+        ...(app.life ? { life: app.life } : {}),
+    });
+    const relationFields = (appName: string, app: SimApplication) => {
+        const relations = relationsOf(appName, app, model);
+        return Object.keys(relations).length > 0 ? { relations } : {};
+    };
+    const bindingFields = (app: SimApplication) => {
+        const bindings = bindingsOf(app);
+        return bindings ? { "endpoint-bindings": bindings } : {};
+    };
     for (const [appName, app] of Object.entries(model.applications)) {
-        const life = app.life ? { life: app.life } : {};
         if (app.subordinateTo) {
             applications[appName] = {
-                charm: app.charm,
-                "charm-channel": app.channel,
-                "charm-rev": app.revision ?? 1,
-                exposed: false,
-                ...life,
+                ...charmFields(app),
                 "application-status": { current: "active", since: since(now) },
+                ...relationFields(appName, app),
                 "subordinate-to": app.subordinateTo,
+                ...bindingFields(app),
             };
             continue;
         }
         const units: Record<string, object> = {};
         for (const [unitName, unit] of Object.entries(app.units)) {
-            const subordinates: Record<string, object> = {};
-            for (const [subName] of subordinatesOf(appName)) {
-                const n = (subordinateCounters[subName] = (subordinateCounters[subName] ?? -1) + 1);
-                subordinates[`${subName}/${n}`] = {
-                    ...unitStatus(`${subName}/${n}`, subName, unit.settleAt, now, model, apiReady, unit.machine),
-                    ...(n === 0 ? { leader: true } : {}),
-                    "public-address": model.machines[unit.machine]?.address,
-                };
-            }
-            units[unitName] = {
-                ...unitStatus(unitName, appName, unit.settleAt, now, model, apiReady, unit.machine, unit.snapChannel),
-                ...(unit.leader ? { leader: true } : {}),
-                machine: unit.machine,
-                "public-address": model.machines[unit.machine]?.address,
-                ...(Object.keys(subordinates).length > 0 ? { subordinates } : {}),
-            };
+            units[unitName] = principalUnit(unitName, appName, app, unit);
         }
         const statuses = Object.values(units) as { "workload-status": { current: string; message?: string } }[];
         const worst = statuses.find((u) => u["workload-status"].current !== "active")?.["workload-status"] ?? { current: "active" };
         applications[appName] = {
-            charm: app.charm,
-            "charm-origin": "charmhub",
-            "charm-name": app.charm,
-            "charm-rev": app.revision ?? 1,
-            "charm-channel": app.channel,
-            exposed: app.exposed,
-            ...life,
+            ...charmFields(app),
             "application-status": { ...worst, since: since(now) },
+            ...relationFields(appName, app),
             units,
+            ...bindingFields(app),
+        };
+    }
+    // Unit keys in formatted.go's order: workload-status, juju-status, leader, machine (principals
+    // only), open-ports, public-address, subordinates (each without machine, under its principal).
+    function principalUnit(unitName: string, appName: string, app: SimApplication, unit: SimUnit): object {
+        const subordinates: Record<string, object> = {};
+        for (const [subName, sub] of subordinatesOf(appName)) {
+            const n = (subordinateCounters[subName] = (subordinateCounters[subName] ?? -1) + 1);
+            const status = unitStatus(`${subName}/${n}`, subName, unit.settleAt, now, model, apiReady, unit.machine);
+            subordinates[`${subName}/${n}`] = {
+                ...status,
+                ...(n === 0 ? { leader: true } : {}),
+                ...portsField(status, sub, model),
+                "public-address": model.machines[unit.machine]?.address,
+            };
+        }
+        const status = unitStatus(unitName, appName, unit.settleAt, now, model, apiReady, unit.machine, unit.snapChannel);
+        return {
+            ...status,
+            ...(unit.leader ? { leader: true } : {}),
+            machine: unit.machine,
+            ...portsField(status, app, model),
+            "public-address": model.machines[unit.machine]?.address,
+            ...(Object.keys(subordinates).length > 0 ? { subordinates } : {}),
         };
     }
     return {
@@ -175,11 +419,13 @@ async function renderStatus(name: string, controller: string, model: SimModel): 
             region: "default",
             version: VERSION,
             "model-status": { current: "available", since: since(now) },
+            // The model's SLA level, "unsupported" unless set (the capture; formatted.go modelStatus).
+            sla: "unsupported",
         },
         machines,
         applications,
         storage: {},
-        controller: { timestamp: new Date(now).toISOString().slice(11, 19) },
+        controller: { timestamp: timestamp(now) },
     };
 }
 
