@@ -82,7 +82,14 @@ export function startControllers(server: SimApiServer, clusterCidr: string): Sim
             log("kube-controller-manager"),
         ),
         schedulerPid: startDetached("kube-scheduler", common, log("kube-scheduler")),
-        kwokPid: startDetached("kwok", [`--kubeconfig=${kubeconfig}`, `--config=${kwokStages()}`, "--manage-all-nodes=true"], log("kwok")),
+        // Node leases as the kubelet keeps them (its nodeLeaseDurationSeconds defaults to 40): without
+        // renewals the node lifecycle controller marks every pod NotReady after its grace period.
+        // kwok leaves leases off unless told.
+        kwokPid: startDetached(
+            "kwok",
+            [`--kubeconfig=${kubeconfig}`, `--config=${kwokStages()}`, "--manage-all-nodes=true", "--node-lease-duration-seconds=40"],
+            log("kwok"),
+        ),
     };
 }
 
@@ -119,18 +126,21 @@ export function nodeFor(name: string, app: string, addresses: string[]): object 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Registers a Node and waits until kube-controller-manager gave it its pod ranges, so no pod is
- * placed on it before (a real node is NotReady until its CNI is configured).
+ * Registers Nodes (all at once, as kubelets do) and waits until kube-controller-manager gave them
+ * their pod ranges, so no pod is placed before (a real node is NotReady until its CNI is set up).
+ * Returns the names that were registered with their ranges.
  */
-async function registerNode(server: SimApiServer, node: { metadata: { name: string } }): Promise<boolean> {
-    const created = await apiRequest(server, "POST", "/api/v1/nodes", node);
-    if (created.status !== 201 && created.status !== 409) return false;
-    for (const deadline = Date.now() + 15_000; Date.now() < deadline; await sleep(100)) {
-        const got = await apiRequest(server, "GET", `/api/v1/nodes/${node.metadata.name}`);
-        const spec = (got.body as { spec?: { podCIDRs?: string[] } }).spec;
-        if ((spec?.podCIDRs ?? []).length > 0) return true;
+async function registerNodes(server: SimApiServer, nodes: { metadata: { name: string } }[]): Promise<Set<string>> {
+    const posted = await Promise.all(nodes.map((node) => apiRequest(server, "POST", "/api/v1/nodes", node)));
+    const wanted = new Set(nodes.filter((_, i) => posted[i].status === 201 || posted[i].status === 409).map((node) => node.metadata.name));
+    const ready = new Set<string>();
+    for (const deadline = Date.now() + 15_000; ready.size < wanted.size && Date.now() < deadline; await sleep(100)) {
+        const listed = await apiRequest(server, "GET", "/api/v1/nodes");
+        for (const node of (listed.body.items ?? []) as { metadata: { name: string }; spec?: { podCIDRs?: string[] } }[]) {
+            if (wanted.has(node.metadata.name) && (node.spec?.podCIDRs ?? []).length > 0) ready.add(node.metadata.name);
+        }
     }
-    return false;
+    return ready;
 }
 
 /**
@@ -145,6 +155,7 @@ export async function syncKubernetes(model: SimModel, downMachines: Set<string>,
     if (!server.controllers && clusterCidr) server.controllers = startControllers(server, clusterCidr);
     if (!server.controllers) return;
     const registered = new Set((model.kubeNodes ?? []).filter((id) => model.machines[id]));
+    const pending = new Map<string, { metadata: { name: string } }>();
     for (const app of KUBELET_APPS) {
         const application = model.applications[app];
         if (!application || application.life === "dying") continue;
@@ -152,9 +163,12 @@ export async function syncKubernetes(model: SimModel, downMachines: Set<string>,
             const machine = model.machines[unit.machine];
             if (!machine || registered.has(unit.machine) || unit.life === "dying" || now < unit.settleAt) continue;
             if (downMachines.has(unit.machine)) continue;
-            const node = nodeFor(hostnameOf(unit.machine), app, machine.ipAddresses) as { metadata: { name: string } };
-            if (await registerNode(server, node)) registered.add(unit.machine);
+            pending.set(unit.machine, nodeFor(hostnameOf(unit.machine), app, machine.ipAddresses) as { metadata: { name: string } });
         }
+    }
+    if (pending.size > 0) {
+        const done = await registerNodes(server, [...pending.values()]);
+        for (const [id, node] of pending) if (done.has(node.metadata.name)) registered.add(id);
     }
     model.kubeNodes = [...registered];
 }

@@ -5,7 +5,9 @@ import { after, describe, it } from "node:test";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { Cidr, cidrContainsAddress, parseAddress, parseCidr } from "../../components/net/cidr";
 import { kubeGet } from "../support/kube";
+import { alive, readState, serverPids } from "../../simulator/state";
 import { e2eSandbox, quiet } from "./harness";
+import { assertLivingWorkload } from "./livingWorkload";
 
 const sandbox = e2eSandbox("v6", {
     "ck-dualstack:podCidr": "fd00:c00b:1::/112,192.168.0.0/16",
@@ -42,5 +44,22 @@ describe("IPv6-preferred sandbox end to end", () => {
             within("fd00:c00b:2::/112", kubernetes.body.spec.clusterIP),
             "the cluster's own Service is IPv6: IPv6 is the primary family",
         );
+        // pods list their IPv6 address first
+        await assertLivingWorkload({
+            kubeconfig,
+            podCidrs: ["fd00:c00b:1::/112", "192.168.0.0/16"],
+            replicas: 2,
+            outputs: { nginxPods: up.outputs.nginxPods.value, nginxEndpoints: up.outputs.nginxEndpoints.value },
+        });
+    });
+
+    it("destroys everything, the controllers and simulated kubelets included", async () => {
+        const pids = Object.values(readState().models).flatMap((model) => (model.apiserver ? serverPids(model.apiserver) : []));
+        assert.equal(pids.length, 5, "etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok ran");
+        const destroyed = await stack!.destroy(quiet);
+        assert.equal(destroyed.summary.result, "succeeded");
+        stack = undefined;
+        assert.deepEqual(readState().models, {});
+        assert.deepEqual(pids.filter(alive), [], "a process of the simulated cluster outlived destroy");
     });
 });

@@ -17,6 +17,7 @@ import { readStackFile } from "../../components/config/stackFile";
 import { renderPlan } from "../../components/plan/render";
 import { kubeGet, kubeRequest } from "../support/kube";
 import { e2eSandbox, quiet } from "./harness";
+import { assertLivingWorkload } from "./livingWorkload";
 
 // a unit in error fails the deployment at once (the grace Juju gets to retry hooks is minutes)
 const sandbox = e2eSandbox("main", { "ck-dualstack:errorGraceMinutes": "0" });
@@ -85,7 +86,7 @@ describe("sandbox end to end", () => {
         }
     });
 
-    it("brings the sandbox up: nginx and dual-stack Services live in the real API server", async () => {
+    it("brings the sandbox up: nginx rolls out on the workers with dual-stack pods, and its Services have endpoints per family", async () => {
         lastUp = await stack.up(quiet);
         assert.equal(lastUp.summary.result, "succeeded");
         const deployment = await kubeGet<{ spec: { replicas: number } }>(
@@ -103,6 +104,12 @@ describe("sandbox end to end", () => {
         assert.ok(within("fd00:c00b:2::/112", dual.body.spec.clusterIPs[1]), dual.body.spec.clusterIPs[1]);
         assert.deepEqual(lastUp.outputs.nginx6.value.clusterIps, { IPv6: nginx6.body.spec.clusterIP });
         assert.deepEqual(lastUp.outputs.nginxUrls.value, [`http://[::1]:${lastUp.outputs.nginx6.value.nodePort}`]);
+        await assertLivingWorkload({
+            kubeconfig: kubeconfig(),
+            podCidrs: ["192.168.0.0/16", "fd00:c00b:1::/112"],
+            replicas: 2,
+            outputs: { nginxPods: lastUp.outputs.nginxPods.value, nginxEndpoints: lastUp.outputs.nginxEndpoints.value },
+        });
     });
 
     it("accepts the workload `npm run plan` renders for the dev and openstack stacks (server-side dry run)", async () => {
