@@ -126,11 +126,8 @@ done
 kwok_dir="$cache/kwok-$KWOK_VERSION"
 if [ ! -x "$kwok_dir/bin/kwok" ] || [ ! -f "$kwok_dir/stages.yaml" ]; then
   d="$cache/src/kwok-$KWOK_VERSION"
-  if [ ! -x "$kwok_dir/bin/kwok" ]; then
-    wrapper_module "$d" sigs.k8s.io/kwok "$KWOK_VERSION"
-    tools_file "$d" sigs.k8s.io/kwok/cmd/kwok
-    build kwok "$KWOK_VERSION" kwok sigs.k8s.io/kwok/cmd/kwok
-  fi
+  [ -f "$d/tools.go" ] || { wrapper_module "$d" sigs.k8s.io/kwok "$KWOK_VERSION" && tools_file "$d" sigs.k8s.io/kwok/cmd/kwok; }
+  [ -x "$kwok_dir/bin/kwok" ] || build kwok "$KWOK_VERSION" kwok sigs.k8s.io/kwok/cmd/kwok
   src=$(cd "$d" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
   for stage in node/fast/node-initialize node/heartbeat-with-lease/node-heartbeat-with-lease \
     pod/fast/pod-ready pod/fast/pod-complete pod/fast/pod-delete; do

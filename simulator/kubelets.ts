@@ -4,7 +4,7 @@
 // Deployment really rolls out, with pod addresses from each node's pod ranges.
 import * as fs from "fs";
 import * as path from "path";
-import { isCidrError, parseCidr, splitList } from "../components/net/cidr";
+import { Cidr, formatCidr, isCidrError, parseCidr, splitList } from "../components/net/cidr";
 import { nodeBlockPrefix } from "../components/net/nodeBlocks";
 import { apiRequest, apiServerReady, serverUrl, startDetached } from "./cluster";
 import { SimApiServer, SimModel, hostnameOf } from "./state";
@@ -14,7 +14,8 @@ import { SimApiServer, SimModel, hostnameOf } from "./state";
  * (deployment, replicaset), Service endpoints in both APIs, garbage collection (foreground
  * deletion), the default ServiceAccount, node pod ranges, node lifecycle (kube-apiserver's
  * TaintNodesByCondition admission registers every Node with the `node.kubernetes.io/not-ready`
- * taint, which only this controller lifts once the node is Ready), pods of deleted nodes, namespace
+ * taint, which only this controller lifts once the node is Ready) and taint-based eviction (a
+ * separate controller since 1.34), pods of deleted nodes, namespace
  * and ServiceCIDR clean-up (names from kubernetes cmd/kube-controller-manager/names/controller_names.go).
  */
 export const CONTROLLERS = [
@@ -26,6 +27,7 @@ export const CONTROLLERS = [
     "serviceaccount-controller",
     "node-ipam-controller",
     "node-lifecycle-controller",
+    "taint-eviction-controller",
     "pod-garbage-collector-controller",
     "namespace-controller",
     "service-cidr-controller",
@@ -34,13 +36,27 @@ export const CONTROLLERS = [
 /** Applications whose units run a kubelet (charm-kubernetes-control-plane and charm-kubernetes-worker both do). */
 const KUBELET_APPS = ["kubernetes-control-plane", "kubernetes-worker"];
 
-/** kube-controller-manager's node IPAM flags for the calico `cidr` (one or two ranges, primary family first). */
+/**
+ * kube-controller-manager's node IPAM flags for the calico `cidr`. Charmed Kubernetes does not run
+ * node IPAM (charm-lib-kubernetes-snaps configure_controller_manager sets `cluster-cidr` only):
+ * Calico IPAM hands each node blocks of its pool by affinity. Here node IPAM stands in for that, one
+ * Calico block per node, so kwok gives each node's pods addresses of its own. The ranges are listed
+ * IPv4 first: kwok lists a pod's addresses in its node's range order, and a real kubelet lists them
+ * with the family of its first `--node-ip` first (kubernetes pkg/kubelet/kubelet_pods.go
+ * sortPodIPs), which the charms give as IPv4 then IPv6 (charm-kubernetes-worker src/charm.py
+ * `node_ip`, from layer-kubernetes-node-base address.py by_relation_preferred, IPv4 before IPv6),
+ * whatever family the cluster prefers.
+ */
 export function nodeIpamArgs(clusterCidr: string): string[] {
-    const ranges = splitList(clusterCidr).map((text) => parseCidr(text));
-    const masks = ranges.flatMap((range) =>
-        isCidrError(range) ? [] : [`--node-cidr-mask-size-${range.family === "IPv4" ? "ipv4" : "ipv6"}=${nodeBlockPrefix(range)}`],
-    );
-    return ["--allocate-node-cidrs=true", `--cluster-cidr=${splitList(clusterCidr).join(",")}`, ...masks];
+    const ranges = splitList(clusterCidr)
+        .map((text) => parseCidr(text))
+        .filter((range): range is Cidr => !isCidrError(range))
+        .sort((a, b) => (a.family === b.family ? 0 : a.family === "IPv4" ? -1 : 1));
+    return [
+        "--allocate-node-cidrs=true",
+        `--cluster-cidr=${ranges.map((range) => formatCidr(range)).join(",")}`,
+        ...ranges.map((range) => `--node-cidr-mask-size-${range.family === "IPv4" ? "ipv4" : "ipv6"}=${nodeBlockPrefix(range)}`),
+    ];
 }
 
 /** The kubeconfig the control-plane components and kwok use (the admin token; the simulated API's address). */
@@ -105,8 +121,9 @@ export function nodeFor(name: string, app: string, addresses: string[]): object 
                 "kubernetes.io/hostname": name,
                 "kubernetes.io/os": "linux",
                 "kubernetes.io/arch": "amd64",
-                // charm-kubernetes-worker / -control-plane label their nodes with the application.
+                // The charms label their nodes with the application and charm (layer-kubernetes-node-base LabelMaker).
                 "juju-application": app,
+                "juju-charm": app,
                 ...(controlPlane ? { "node-role.kubernetes.io/control-plane": "" } : {}),
             },
         },

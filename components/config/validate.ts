@@ -163,7 +163,7 @@ export function validateConfig(config: StackConfig): Problem[] {
 
     const pods = parseCidrList("podCidr", config.podCidr, problems);
     const services = parseCidrList("serviceCidr", config.serviceCidr, problems);
-    const nodeCount = config.cloud === "existing" ? config.hosts.length : config.controlPlaneCount + config.workerCount;
+    const nodeCount = config.controlPlaneCount + config.workerCount;
     for (const pod of pods) {
         if (pod.prefix > CALICO_BLOCK_PREFIX[pod.family]) {
             problems.push({
@@ -171,13 +171,15 @@ export function validateConfig(config: StackConfig): Problem[] {
                 value: config.podCidr,
                 rule: `${formatCidr(pod)} is smaller than one Calico ${pod.family} block (/${CALICO_BLOCK_PREFIX[pod.family]}); use a /${CALICO_BLOCK_PREFIX[pod.family]} or larger`,
             });
-        } else if (nodeCount > 0 && nodeCapacity(pod) < BigInt(nodeCount)) {
-            // Every node needs a range of its own (a Calico block; kube-controller-manager's node IPAM).
+        } else if (config.cloud === "sandbox" && nodeCount > 0 && nodeCapacity(pod) < BigInt(nodeCount)) {
+            // The sandbox's simulated kubelets take a range per node (node IPAM standing in for Calico's
+            // block affinity, simulator/kubelets.ts). Real clusters are not refused: Calico lets a node
+            // borrow addresses from other blocks when its pool has no free block left.
             const needed = nodeBlockPrefix(pod) - Math.ceil(Math.log2(nodeCount));
             problems.push({
                 key: "podCidr",
                 value: config.podCidr,
-                rule: `${formatCidr(pod)} holds ${nodeCapacity(pod)} per-node /${nodeBlockPrefix(pod)} ranges, fewer than the ${nodeCount} nodes; use a /${needed} or larger`,
+                rule: `${formatCidr(pod)} holds ${nodeCapacity(pod)} per-node /${nodeBlockPrefix(pod)} ranges, fewer than the sandbox's ${nodeCount} simulated nodes (one each); use a /${needed} or larger`,
             });
         }
     }

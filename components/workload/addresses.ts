@@ -19,7 +19,7 @@ export interface PodAddresses {
     phase: string;
     /** The pod's Ready condition is True. */
     ready: boolean;
-    /** `status.podIPs` in the cluster's order (the preferred pod family first). */
+    /** `status.podIPs` as the kubelet lists them: its node-ip's family first (kubelet_pods.go sortPodIPs). */
     ips: string[];
     IPv4?: string;
     IPv6?: string;

@@ -44,7 +44,7 @@ describe("IPv6-preferred sandbox end to end", () => {
             within("fd00:c00b:2::/112", kubernetes.body.spec.clusterIP),
             "the cluster's own Service is IPv6: IPv6 is the primary family",
         );
-        // pods list their IPv6 address first
+        // Services prefer IPv6; pods still list IPv4 first, as the charms' kubelets do (livingWorkload.ts)
         await assertLivingWorkload({
             kubeconfig,
             podCidrs: ["fd00:c00b:1::/112", "192.168.0.0/16"],

@@ -50,7 +50,10 @@ describe("per-node pod ranges", () => {
                     const fits = 2 ** (26 - prefix) >= cps + workers;
                     assert.equal(found.length === 0, fits, found.join("\n"));
                     if (!fits) {
-                        assert.match(found[0], new RegExp(`fewer than the ${cps + workers} nodes; use a /(\\d+) or larger`));
+                        assert.match(
+                            found[0],
+                            new RegExp(`fewer than the sandbox's ${cps + workers} simulated nodes \\(one each\\); use a /(\\d+) or larger`),
+                        );
                         const suggested = Number(/use a \/(\d+)/.exec(found[0])?.[1]);
                         assert.deepEqual(podProblems(`10.0.0.0/${suggested},fd00:c00b:1::/112`, cps, workers), []);
                     }
@@ -59,12 +62,24 @@ describe("per-node pod ranges", () => {
         );
     });
 
-    it("counts IPv6 capacity too: a /116 holds 64 nodes' /122 blocks", () => {
+    it("counts IPv6 capacity too: a /116 holds 64 nodes' /122 blocks; real clouds are not refused (Calico borrows)", () => {
         assert.deepEqual(podProblems("fd00:c00b:1::/116", 1, 63), []);
         const [line] = podProblems("fd00:c00b:1::/116", 1, 64);
         assert.equal(
             line,
-            'ck-dualstack:podCidr = "fd00:c00b:1::/116": fd00:c00b:1::/116 holds 64 per-node /122 ranges, fewer than the 65 nodes; use a /115 or larger',
+            'ck-dualstack:podCidr = "fd00:c00b:1::/116": fd00:c00b:1::/116 holds 64 per-node /122 ranges, fewer than the sandbox\'s 65 simulated nodes (one each); use a /115 or larger',
+        );
+        const { config } = readStackConfig({
+            cloud: "aws",
+            podCidr: "fd00:c00b:1::/116",
+            serviceCidr: "fd00:c00b:2::/112",
+            workerCount: "64",
+            adminCidrs: JSON.stringify(["203.0.113.7/32", "2001:db8:42::7/128"]),
+            sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITest test",
+        });
+        assert.deepEqual(
+            validateConfig(config).filter((problem) => problem.key === "podCidr"),
+            [],
         );
     });
 });
