@@ -26,8 +26,11 @@ export class ServiceRange extends pulumi.ComponentResource {
                 metadata: {
                     labels: { "app.kubernetes.io/managed-by": "ck-dualstack" },
                     // Nothing is owned by a ServiceCIDR, so there is nothing for a foreground deletion to
-                    // wait for; the API server's own finalizer still holds it while its IPs are in use.
-                    annotations: { "pulumi.com/deletionPropagationPolicy": "background" },
+                    // wait for. Its finalizer holds it while Services still use addresses only it covers
+                    // (kube-controller-manager's service-cidr controller); on destroy those may be the
+                    // operator's own Services, and the cluster goes with the model anyway, so the delete
+                    // is not awaited. A replaced (grown) range is covered by its successor and goes at once.
+                    annotations: { "pulumi.com/deletionPropagationPolicy": "background", "pulumi.com/skipAwait": "true" },
                 },
                 spec: { cidrs: [...args.cidrs] },
             },

@@ -143,15 +143,22 @@ export function serviceEndpoints(list: unknown, services: readonly string[] = []
 /**
  * Whether the Services' endpoints have caught up with the pods, which the EndpointSlice controller
  * does a moment after the Deployment reports its rollout done: every Service in `services` has a
- * slice, and in each family it has slices of, exactly the ready pods' addresses of that family.
+ * slice, and in each of its families (`spec.ipFamilies`, when known; else the families it has
+ * slices of) exactly the ready pods' addresses of that family.
  */
-export function endpointsSettled(pods: Readonly<Record<string, PodAddresses>>, sliceList: unknown, services: readonly string[]): boolean {
+export function endpointsSettled(
+    pods: Readonly<Record<string, PodAddresses>>,
+    sliceList: unknown,
+    services: readonly string[],
+    serviceFamilies: Readonly<Record<string, readonly string[]>> = {},
+): boolean {
     const slices = itemsOf<EndpointSliceJson>(sliceList);
     const endpoints = serviceEndpoints(sliceList, services);
     const ready = Object.values(pods).filter((pod) => pod.ready);
     return services.every((service) => {
         const families = new Set(
-            slices.filter((slice) => slice.metadata?.labels?.[SERVICE_NAME_LABEL] === service).map((slice) => slice.addressType),
+            serviceFamilies[service] ??
+                slices.filter((slice) => slice.metadata?.labels?.[SERVICE_NAME_LABEL] === service).map((slice) => slice.addressType),
         );
         if (families.size === 0) return false;
         return (["IPv4", "IPv6"] as const)

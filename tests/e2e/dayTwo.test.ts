@@ -95,7 +95,7 @@ describe("day-2 operations in place", () => {
         const kubeconfig = lastUp.outputs.kubeconfig.value as string;
         const [machine] = Object.entries(model().machines).find(([, m]) => m.address === "127.0.2.12")!;
         const nodeName = `sim-${machine}`;
-        assert.equal((await kubeRequest(kubeconfig, "POST", "/api/v1/nodes", { metadata: { name: nodeName } })).status, 201);
+        assert.equal((await kubeGet(kubeconfig, `/api/v1/nodes/${nodeName}`)).status, 200, "the worker's kubelet registered its node");
         const changed = mutations(await upWith({ workerCount: "2" }));
         assert.ok(!changed.some((args) => TEARDOWN.includes(args[0])), JSON.stringify(changed));
         const removal = changed.find((args) => args[0] === "remove-unit")!;
@@ -103,6 +103,13 @@ describe("day-2 operations in place", () => {
         assert.ok(!changed.some((args) => args[0] === "remove-machine" && args.includes("--force")), JSON.stringify(changed));
         assert.equal(model().machines[machine], undefined, "Juju removed the machine with its last unit");
         assert.equal((await kubeGet(kubeconfig, `/api/v1/nodes/${nodeName}`)).status, 404, "the drained node was deleted");
+        // nginx runs on, on the remaining workers
+        const pods = await kubeGet<{ items: { spec: { nodeName?: string }; status: { phase?: string } }[] }>(
+            kubeconfig,
+            "/api/v1/namespaces/default/pods?labelSelector=run%3Dnginxdualstack",
+        );
+        assert.equal(pods.body.items.filter((pod) => pod.status.phase === "Running").length, 2, JSON.stringify(pods.body.items));
+        assert.ok(!pods.body.items.some((pod) => pod.spec.nodeName === nodeName), "a pod is still bound to the removed node");
         assert.deepEqual(clusterIps(), before);
     });
 

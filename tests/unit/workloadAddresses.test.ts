@@ -199,7 +199,14 @@ describe("endpoints settled", () => {
     });
 
     it("not while a Service has no slice yet, or a family misses a ready pod or holds one too many", () => {
-        assert.equal(endpointsSettled(pods, list([ipv6Only, dualV4]), services), true, "a family without slices is not waited for");
+        assert.equal(endpointsSettled(pods, list([ipv6Only, dualV4]), services), true, "without the Services' families, slices tell them");
+        const families = { nginx6: ["IPv6"], "nginx-dualstack": ["IPv4", "IPv6"] };
+        assert.equal(
+            endpointsSettled(pods, list([ipv6Only, dualV4]), services, families),
+            false,
+            "a dual-stack Service whose IPv6 slice is late is not settled",
+        );
+        assert.equal(endpointsSettled(pods, list([ipv6Only, dualV4, dualV6]), services, families), true);
         assert.equal(endpointsSettled(pods, list([ipv6Only]), services), false);
         assert.equal(
             endpointsSettled(pods, list([ipv6Only, dualV4, slice("nginx-dualstack", "IPv6", [["fd00:c00b:1::1", true]])]), services),
@@ -312,10 +319,16 @@ describe("the WorkloadAddresses provider, against an https API", () => {
             ]),
         ],
     };
-    /** The API as it answers once the EndpointSlice controller has caught up, after `lagging` unsettled rounds. */
-    function api(lagging = 0) {
+    /**
+     * The API as it answers once the EndpointSlice controller has caught up, after `lagging` unsettled
+     * rounds; with `lateIpv6`, the dual-stack Service's IPv6 slice comes a round after its IPv4 one.
+     */
+    function api(lagging = 0, lateIpv6 = false) {
         let podLists = 0;
+        const families: Record<string, string[]> = { nginx6: ["IPv6"], "nginx-dualstack": ["IPv4", "IPv6"] };
         return (url: URL) => {
+            const named = /^\/api\/v1\/namespaces\/default\/services\/(.+)$/.exec(url.pathname)?.[1];
+            if (named && families[named]) return { status: 200, body: { spec: { ipFamilies: families[named] } } };
             const selector = url.searchParams.get("labelSelector") ?? "";
             if (url.pathname === "/api/v1/namespaces/default/pods" && selector === "run=nginxdualstack") {
                 podLists += 1;
@@ -324,7 +337,12 @@ describe("the WorkloadAddresses provider, against an https API", () => {
             const service = /^kubernetes\.io\/service-name=(.+)$/.exec(selector)?.[1];
             if (url.pathname === "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices" && service) {
                 // Until caught up, the dual-stack Service has no slice yet.
-                const items = podLists <= lagging && service === "nginx-dualstack" ? [] : (slices[service] ?? []);
+                const items =
+                    podLists <= lagging && service === "nginx-dualstack"
+                        ? []
+                        : lateIpv6 && podLists <= 1 && service === "nginx-dualstack"
+                          ? slices[service].slice(0, 1)
+                          : (slices[service] ?? []);
                 return { status: 200, body: list(items) };
             }
             return { status: 404, body: { kind: "Status", message: `no route ${url.pathname}` } };
@@ -364,6 +382,9 @@ describe("the WorkloadAddresses provider, against an https API", () => {
         assert.deepEqual(
             asked.map((entry) => decodeURIComponent(entry.path)),
             [
+                // each Service's families first, so a dual-stack Service's late second slice is waited for
+                "/api/v1/namespaces/default/services/nginx6",
+                "/api/v1/namespaces/default/services/nginx-dualstack",
                 "/api/v1/namespaces/default/pods?labelSelector=run=nginxdualstack",
                 "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?labelSelector=kubernetes.io/service-name=nginx6",
                 "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?labelSelector=kubernetes.io/service-name=nginx-dualstack",
@@ -377,7 +398,19 @@ describe("the WorkloadAddresses provider, against an https API", () => {
         answer = api(1);
         const result = await new WorkloadAddressesProvider().create(inputs());
         assert.deepEqual(result.outs.serviceEndpoints, expected.serviceEndpoints);
-        assert.equal(asked.filter((entry) => entry.path.startsWith("/api/v1/")).length, 2, "listed again after the first round");
+        assert.equal(
+            asked.filter((entry) => entry.path.startsWith("/api/v1/namespaces/default/pods")).length,
+            2,
+            "listed again after the first round",
+        );
+    });
+
+    it("create waits for a dual-stack Service's late second family", async () => {
+        asked.length = 0;
+        answer = api(0, true);
+        const result = await new WorkloadAddressesProvider().create(inputs());
+        assert.deepEqual(result.outs.serviceEndpoints, expected.serviceEndpoints);
+        assert.equal(asked.filter((entry) => entry.path.startsWith("/api/v1/namespaces/default/pods")).length, 2);
     });
 
     it("read lists again without waiting; an API that cannot be reached reads as gone", async () => {

@@ -40,6 +40,21 @@ async function list(connection: Connection, what: string, path: string): Promise
     return response.body;
 }
 
+/** The IP families of each Service that answers (`spec.ipFamilies`); a missing one is left out. */
+async function familiesOf(connection: Connection, inputs: WorkloadAddressesInputs): Promise<Record<string, string[]>> {
+    const families: Record<string, string[]> = {};
+    for (const service of inputs.services) {
+        const response = await request(
+            connection,
+            "GET",
+            `/api/v1/namespaces/${encodeURIComponent(inputs.namespace)}/services/${encodeURIComponent(service)}`,
+        );
+        const ipFamilies = (response.body as { spec?: { ipFamilies?: unknown } } | undefined)?.spec?.ipFamilies;
+        if (response.status === 200 && Array.isArray(ipFamilies)) families[service] = ipFamilies.map(String);
+    }
+    return families;
+}
+
 /** The pods and the Services' EndpointSlices, as the API has them now. */
 async function snapshot(connection: Connection, inputs: WorkloadAddressesInputs): Promise<{ pods: unknown; slices: { items: unknown[] } }> {
     const namespace = encodeURIComponent(inputs.namespace);
@@ -68,10 +83,12 @@ async function snapshot(connection: Connection, inputs: WorkloadAddressesInputs)
 async function readAddresses(inputs: WorkloadAddressesInputs, settleMs: number): Promise<WorkloadAddressesOutputs> {
     const connection = connectionFrom(inputs.kubeconfig, LABEL);
     const deadline = Date.now() + settleMs;
+    // A dual-stack Service's slices of each family appear one by one: wait for every family it has.
+    const families = settleMs > 0 ? await familiesOf(connection, inputs) : {};
     for (;;) {
         const { pods: podList, slices } = await snapshot(connection, inputs);
         const pods = podAddresses(podList);
-        const settled = endpointsSettled(pods, slices, inputs.services);
+        const settled = endpointsSettled(pods, slices, inputs.services, families);
         if (settled || Date.now() >= deadline) {
             if (!settled && settleMs > 0) {
                 console.log(
