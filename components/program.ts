@@ -157,7 +157,7 @@ export async function program(): Promise<Record<string, unknown>> {
     // when the cluster is already gone.
     const provider = new k8s.Provider("ck-k8s", { kubeconfig: cluster.kubeconfig, deleteUnreachable: true });
     // Before the workload: Services may take addresses from a range that only this object adds.
-    const serviceRange = new ServiceRange("ck", { cidrs: families.serviceCidrs }, { provider });
+    const serviceRange = new ServiceRange("ck", { cidrs: families.serviceCidrs }, { provider, deletedWith: cluster.model });
     const nginx = new NginxDualStack(
         "nginx",
         { options: workloadOptions(valid), kubeconfig: cluster.kubeconfig },

@@ -26,15 +26,16 @@ export class ServiceRange extends pulumi.ComponentResource {
                 metadata: {
                     labels: { "app.kubernetes.io/managed-by": "ck-dualstack" },
                     // Nothing is owned by a ServiceCIDR, so there is nothing for a foreground deletion to
-                    // wait for. Its finalizer holds it while Services still use addresses only it covers
-                    // (kube-controller-manager's service-cidr controller); on destroy those may be the
-                    // operator's own Services, and the cluster goes with the model anyway, so the delete
-                    // is not awaited. A replaced (grown) range is covered by its successor and goes at once.
-                    annotations: { "pulumi.com/deletionPropagationPolicy": "background", "pulumi.com/skipAwait": "true" },
+                    // wait for; the API server's own finalizer still holds it while its IPs are in use.
+                    annotations: { "pulumi.com/deletionPropagationPolicy": "background" },
                 },
                 spec: { cidrs: [...args.cidrs] },
             },
-            { parent: this, replaceOnChanges: ["spec.cidrs"] },
+            // Its finalizer holds it while Services use addresses only it covers (kube-controller-manager's
+            // service-cidr controller): on destroy those may be the operator's own Services, so it is left to
+            // go with the cluster (`deletedWith`, e.g. the Juju model). A replaced (grown) range is covered by
+            // its successor and is deleted at once.
+            { parent: this, replaceOnChanges: ["spec.cidrs"], deletedWith: opts?.deletedWith },
         );
         this.serviceCidrName = serviceCidr.metadata.name;
         this.registerOutputs({ serviceCidrName: this.serviceCidrName });

@@ -61,6 +61,8 @@ export interface JujuClusterArgs {
  */
 export class JujuCluster extends pulumi.ComponentResource {
     public readonly modelRef: pulumi.Output<string>;
+    /** The Juju model: destroying it takes the whole cluster with it. */
+    public readonly model: Model;
     public readonly machineIds: pulumi.Output<Record<string, string>>;
     public readonly overlay: pulumi.Output<object>;
     public readonly loadbalancerIps: pulumi.Output<string>;
@@ -142,6 +144,7 @@ export class JujuCluster extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        this.model = model;
         this.modelRef = model.modelRef;
         this.machineIds = pulumi
             .all(machines.map((m) => m.machineId))

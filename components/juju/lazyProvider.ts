@@ -100,10 +100,10 @@ export function lazyProvider(modulePath: string, exportName: string): pulumi.dyn
 }
 
 /**
- * The file of a provider module (`<folder>/<name>.ts`, or its compiled .js), relative to the project
- * folder; `folder` is absolute and defaults to the `providers` folder beside this file.
+ * The file of a provider module (`providers/<name>.ts` beside this file, or its compiled .js; a name
+ * may lead elsewhere, e.g. `../../workload/providers/addresses`), relative to the project folder.
  */
-export function providerModule(name: string, folder = path.join(__dirname, "providers")): string {
-    const ts = path.join(folder, `${name}.ts`);
+export function providerModule(name: string): string {
+    const ts = path.join(__dirname, "providers", `${name}.ts`);
     return path.relative(PROJECT_ROOT, __filename.endsWith(".ts") ? ts : ts.replace(/\.ts$/, ".js"));
 }

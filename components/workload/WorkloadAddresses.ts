@@ -1,4 +1,3 @@
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { lazyProvider, providerModule } from "../juju/lazyProvider";
 import { FamilyEndpoints, PodAddresses } from "./addresses";
@@ -27,7 +26,7 @@ export class WorkloadAddresses extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: WorkloadAddressesArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            lazyProvider(providerModule("addresses", path.join(__dirname, "providers")), "WorkloadAddressesProvider"),
+            lazyProvider(providerModule("../../workload/providers/addresses"), "WorkloadAddressesProvider"),
             name,
             { ...args, kubeconfig: pulumi.secret(args.kubeconfig), pods: undefined, serviceEndpoints: undefined },
             { ...opts, additionalSecretOutputs: ["kubeconfig"] },
