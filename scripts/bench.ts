@@ -1,31 +1,47 @@
-// npm run bench: times the sandbox `up` against its critical path, on the real engine (the Pulumi
-// CLI in the project folder, as users run it).
-// Writes out/bench.json. The simulator's delays are fixed here so the lower bound is known.
+// npm run bench: times the sandbox on the real engine (the Pulumi CLI in the project folder, as
+// users run it) at two sizes, 3 nodes and 31 (30 workers), with the same simulated delays per
+// Juju call: `up` against its critical path, a no-op `up`, a `preview` and adding one worker, and
+// the ratios between the sizes. Writes out/bench.json. The simulator's delays are fixed here so the
+// lower bounds are known.
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
-import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import * as yaml from "js-yaml";
-import { apiServerReady } from "../simulator/cluster";
-import { readCalls as calls, readState as simState } from "../simulator/state";
+import { apiRequest, apiServerReady } from "../simulator/cluster";
+import { SimApiServer, readCalls as calls, readState as simState } from "../simulator/state";
 import { ROOT, openStack, sandboxEnv } from "./lib/sandbox";
 
 // Real deployments take many minutes; these keep the run short while the fixed costs (engine,
 // one process start per juju call) stay visible in overheadSeconds.
 const DELAYS = { machine: 10, deploy: 10, settle: 60 };
-/** The sandbox stack's settings with the default-like poll interval of a real deployment. */
+/**
+ * The Kubernetes provider's own wait on a Service: it counts the endpoints settled 10 s after their
+ * last change (pulumi-kubernetes provider/pkg/await/service.go processEndpointEvent), on any cluster.
+ * The nginx Services are created together, so one such wait lies on the critical path.
+ */
+const SERVICE_SETTLE_MS = 10_000;
+/** The default-like poll interval of a real deployment. */
 const POLL_SECONDS = 5;
-const BENCH_STACK_FILE = path.join(ROOT, "Pulumi.bench.yaml");
+const SIZES = [
+    { label: "3-node", controlPlanes: 1, workers: 2 },
+    { label: "31-node", controlPlanes: 1, workers: 30 },
+];
 const WORK = path.join(ROOT, ".sandbox", "bench");
-const SIM_HOME = path.join(WORK, "juju-sim");
-const ENV = {
-    CK_DUALSTACK_SANDBOX_STATE: path.join(WORK, "state"),
-    CK_JUJU_SIM_HOME: SIM_HOME,
+const quiet = { onOutput: () => undefined, color: "never" as const };
+const seconds = (ms: number) => Math.round(ms) / 1000;
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/** Where a size's engine state and simulator live. */
+const envFor = (label: string) => ({
+    CK_DUALSTACK_SANDBOX_STATE: path.join(WORK, label, "state"),
+    CK_JUJU_SIM_HOME: path.join(WORK, label, "juju-sim"),
     CK_JUJU_SIM_MACHINE_SECONDS: String(DELAYS.machine),
     CK_JUJU_SIM_DEPLOY_SECONDS: String(DELAYS.deploy),
     CK_JUJU_SIM_SETTLE_SECONDS: String(DELAYS.settle),
-};
-const quiet = { onOutput: () => undefined, color: "never" as const };
-const seconds = (ms: number) => Math.round(ms) / 1000;
+});
+
+const currentServer = (): SimApiServer | undefined => Object.values(simState().models)[0]?.apiserver;
 
 /** Watches for the simulated control plane and notes when kube-apiserver first answers /readyz. */
 function watchApiServer(): { readyAt: () => number | undefined; stop: () => void } {
@@ -34,7 +50,7 @@ function watchApiServer(): { readyAt: () => number | undefined; stop: () => void
     (async () => {
         while (!stopped && readyAt === undefined) {
             try {
-                const server = Object.values(simState().models)[0]?.apiserver;
+                const server = currentServer();
                 if (server && (await apiServerReady(server))) readyAt = Date.now();
             } catch {
                 // not deployed yet
@@ -46,10 +62,25 @@ function watchApiServer(): { readyAt: () => number | undefined; stop: () => void
 }
 
 /**
+ * The rollout's own critical path as the cluster recorded it: from the Deployment's creation to
+ * the last of its pods turning Ready (the API's timestamps have whole seconds).
+ */
+async function rolloutMs(): Promise<number> {
+    const server = currentServer()!;
+    const deployment = await apiRequest(server, "GET", "/apis/apps/v1/namespaces/default/deployments/nginxdualstack");
+    const created = Date.parse((deployment.body.metadata as { creationTimestamp: string }).creationTimestamp);
+    const pods = await apiRequest(server, "GET", "/api/v1/namespaces/default/pods?labelSelector=run%3Dnginxdualstack");
+    const readyAt = ((pods.body.items ?? []) as { status: { conditions?: { type: string; lastTransitionTime: string }[] } }[]).map((pod) =>
+        Date.parse(pod.status.conditions?.find((c) => c.type === "Ready")?.lastTransitionTime ?? ""),
+    );
+    return Math.max(0, Math.max(...readyAt) - created);
+}
+
+/**
  * The engine's own time for an empty program on the same path: the CLI in a project folder,
  * the Node.js language host, ts-node and @pulumi/pulumi's run script, no resources.
  */
-async function emptyProgramSeconds(): Promise<number> {
+async function emptyProgramMs(): Promise<number> {
     const dir = path.join(WORK, "empty");
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(
@@ -58,7 +89,9 @@ async function emptyProgramSeconds(): Promise<number> {
     );
     fs.writeFileSync(path.join(dir, "index.ts"), "export = async () => ({});\n");
     fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
-    const stack = await LocalWorkspace.createOrSelectStack({ stackName: "bench", workDir: dir }, { envVars: sandboxEnv(ENV) });
+    const env = envFor("empty");
+    fs.mkdirSync(env.CK_DUALSTACK_SANDBOX_STATE, { recursive: true });
+    const stack = await LocalWorkspace.createOrSelectStack({ stackName: "bench", workDir: dir }, { envVars: sandboxEnv(env) });
     const start = Date.now();
     await stack.up(quiet);
     const elapsed = Date.now() - start;
@@ -66,68 +99,164 @@ async function emptyProgramSeconds(): Promise<number> {
     return elapsed;
 }
 
-async function main(): Promise<void> {
-    fs.rmSync(WORK, { recursive: true, force: true });
-    fs.mkdirSync(path.join(WORK, "state"), { recursive: true });
-    const engineMs = await emptyProgramSeconds();
-    const sandbox = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.sandbox.yaml"), "utf8")) as { config: Record<string, unknown> };
-    fs.writeFileSync(BENCH_STACK_FILE, yaml.dump({ config: { ...sandbox.config, "ck-dualstack:pollSeconds": String(POLL_SECONDS) } }));
-    const stack = await openStack("bench", ENV);
-    const pollSeconds = POLL_SECONDS;
-    // The waiter returns only after units stayed settled this long: part of the critical path.
-    const idleMs = Number(sandbox.config["ck-dualstack:idleSeconds"] ?? 30) * 1000;
-    const watcher = watchApiServer();
+/**
+ * How many enlistments run at once: the program's bound (enlistConcurrency) or the engine's, which
+ * runs at most 4 × the CPUs' resource operations at once unless told otherwise (pulumi
+ * pkg/cmd/pulumi/operations/up.go defaultParallel; PULUMI_PARALLEL), whichever is lower.
+ */
+function enlistWidth(enlistConcurrency: number): number {
+    const engine = Number(process.env.PULUMI_PARALLEL) || os.availableParallelism() * 4;
+    return Math.min(engine, enlistConcurrency);
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; result: T }> {
     const start = Date.now();
+    const result = await work();
+    return { ms: Date.now() - start, result };
+}
+
+const mutationsSince = (mark: number) => calls().filter((c, i) => i >= mark && c.mutating).length;
+
+/** One size: up, no-op up, preview, one more worker, then destroy. */
+async function measure(size: (typeof SIZES)[number], engineMs: number, sandbox: Record<string, unknown>) {
+    const stackName = `bench-${size.label}`;
+    const stackFile = path.join(ROOT, `Pulumi.${stackName}.yaml`);
+    const env = envFor(size.label);
+    fs.mkdirSync(env.CK_DUALSTACK_SANDBOX_STATE, { recursive: true });
+    const config: Record<string, unknown> = {
+        ...sandbox,
+        "ck-dualstack:pollSeconds": String(POLL_SECONDS),
+        "ck-dualstack:controlPlaneCount": String(size.controlPlanes),
+        "ck-dualstack:workerCount": String(size.workers),
+    };
+    fs.writeFileSync(stackFile, yaml.dump({ config }));
+    let stack: Stack | undefined;
+    const watcher = watchApiServer();
     try {
-        await stack.up(quiet);
-        const upMs = Date.now() - start;
+        stack = await openStack(stackName, env);
+        const open = stack;
+        const nodes = size.controlPlanes + size.workers;
+        const enlistConcurrency = Number(config["ck-dualstack:enlistConcurrency"] ?? 10);
+        const waves = Math.ceil(nodes / enlistWidth(enlistConcurrency));
+        // The waiter returns only after units stayed settled this long: part of the critical path.
+        const idleMs = Number(config["ck-dualstack:idleSeconds"] ?? 30) * 1000;
+
+        const up = await timed(() => open.up(quiet));
         watcher.stop();
         const log = calls();
         const deployAt = log.find((c) => c.args[0] === "deploy")!.at;
+        const apiReadyAt = watcher.readyAt() ?? deployAt;
+        const rollout = await rolloutMs();
+        // How soon the waiter saw the model settled: from the last unit settling (or kube-apiserver
+        // answering) plus the idle period, to the kubeconfig being fetched right after the wait.
         const units = Object.values(Object.values(simState().models)[0].applications).flatMap((app) => Object.values(app.units));
-        const unitsSettledAt = Math.max(...units.map((u) => u.settleAt));
-        const apiReadyAt = watcher.readyAt() ?? unitsSettledAt;
-        const settledAt = Math.max(unitsSettledAt, apiReadyAt) + idleMs;
+        const settledAt = Math.max(Math.max(...units.map((u) => u.settleAt)), apiReadyAt) + idleMs;
         const returnedAt = log.find((c) => c.args[0] === "run" && c.args.includes("get-kubeconfig"))!.at;
-        // The critical path: one machine enlisting (they run in parallel), the deploy call, units
-        // settling (or kube-apiserver starting, if slower), staying settled for the idle period,
-        // plus the engine's own time.
+        // The critical path: the enlistment waves, the deploy call, units settling (or kube-apiserver
+        // starting, if slower), staying settled for the idle period, the rollout and the provider's
+        // wait on the Services' endpoints, plus the engine.
         const criticalPathMs =
-            (DELAYS.machine + DELAYS.deploy) * 1000 + Math.max(DELAYS.settle * 1000, apiReadyAt - deployAt - DELAYS.deploy * 1000) + idleMs;
-        const lowerBoundMs = criticalPathMs + engineMs;
-        const mutatingBefore = calls().filter((c) => c.mutating).length;
-        await stack.up(quiet);
-        const noopMutations = calls().filter((c) => c.mutating).length - mutatingBefore;
-        const result = {
-            upSeconds: seconds(upMs),
-            lowerBoundSeconds: seconds(lowerBoundMs),
-            ratio: Math.round((upMs / lowerBoundMs) * 1000) / 1000,
-            overheadSeconds: seconds(upMs - lowerBoundMs),
-            noopUpJujuMutations: noopMutations,
-            readyDetectionSeconds: seconds(returnedAt - settledAt),
-            pollSeconds,
-            detail: {
-                simulatorDelaysSeconds: DELAYS,
-                emptyProgramEngineSeconds: seconds(engineMs),
-                kubeApiserverReadyAfterDeploySeconds: seconds(apiReadyAt - deployAt),
-                criticalPathSeconds: seconds(criticalPathMs),
-                idlePeriodSeconds: seconds(idleMs),
+            waves * DELAYS.machine * 1000 +
+            DELAYS.deploy * 1000 +
+            Math.max(DELAYS.settle * 1000, apiReadyAt - deployAt - DELAYS.deploy * 1000) +
+            idleMs +
+            rollout +
+            SERVICE_SETTLE_MS;
+        const upLowerBoundMs = criticalPathMs + engineMs;
+
+        // The waiter's cost per poll at this size: one `juju status` as the waiter runs it.
+        const statusCall = await timed(async () => {
+            const { execFileSync } = await import("child_process");
+            return execFileSync(path.join(ROOT, "simulator", "juju"), ["status", "-m", "sim:ck-dualstack", "--format=json"], {
+                env: { ...process.env, ...env },
+                maxBuffer: 64 * 1024 * 1024,
+            }).length;
+        });
+
+        let mark = calls().length;
+        const noop = await timed(() => open.up(quiet));
+        const noopMutations = mutationsSince(mark);
+        mark = calls().length;
+        const preview = await timed(() => open.preview(quiet));
+        const previewMutations = mutationsSince(mark);
+
+        await open.setConfig("ck-dualstack:workerCount", { value: String(size.workers + 1) });
+        const addWorker = await timed(() => open.up(quiet));
+        // One enlistment, the new unit settling and staying settled, plus the engine.
+        const addWorkerLowerBoundMs = (DELAYS.machine + DELAYS.settle) * 1000 + idleMs + engineMs;
+
+        return {
+            nodes,
+            up: {
+                seconds: seconds(up.ms),
+                lowerBoundSeconds: seconds(upLowerBoundMs),
+                ratio: round3(up.ms / upLowerBoundMs),
+                overheadSeconds: seconds(up.ms - upLowerBoundMs),
+                detail: {
+                    enlistWaves: waves,
+                    enlistWidth: enlistWidth(enlistConcurrency),
+                    kubeApiserverReadyAfterDeploySeconds: seconds(apiReadyAt - deployAt),
+                    idlePeriodSeconds: seconds(idleMs),
+                    rolloutSeconds: seconds(rollout),
+                    serviceEndpointsSettleSeconds: seconds(SERVICE_SETTLE_MS),
+                    readyDetectionSeconds: seconds(returnedAt - settledAt),
+                    criticalPathSeconds: seconds(criticalPathMs),
+                },
             },
-            targets: {
-                ratioAtMost1_2: upMs / lowerBoundMs <= 1.2,
-                noMutationsOnNoopUp: noopMutations === 0,
-                readyDetectionWithinOnePoll: (returnedAt - settledAt) / 1000 <= pollSeconds,
+            noopUp: { seconds: seconds(noop.ms), jujuMutations: noopMutations },
+            preview: { seconds: seconds(preview.ms), jujuMutations: previewMutations },
+            addWorker: {
+                seconds: seconds(addWorker.ms),
+                lowerBoundSeconds: seconds(addWorkerLowerBoundMs),
+                ratio: round3(addWorker.ms / addWorkerLowerBoundMs),
             },
+            status: { bytes: statusCall.result, seconds: seconds(statusCall.ms) },
         };
-        fs.mkdirSync(path.join(ROOT, "out"), { recursive: true });
-        fs.writeFileSync(path.join(ROOT, "out", "bench.json"), `${JSON.stringify(result, null, 2)}\n`);
-        console.log(JSON.stringify(result, null, 2));
     } finally {
         watcher.stop();
-        await stack.destroy(quiet);
-        await stack.workspace.removeStack("bench");
-        fs.rmSync(BENCH_STACK_FILE, { force: true });
+        if (stack) {
+            await stack.destroy(quiet);
+            await stack.workspace.removeStack(stackName);
+        }
+        fs.rmSync(stackFile, { force: true });
     }
+}
+
+async function main(): Promise<void> {
+    fs.rmSync(WORK, { recursive: true, force: true });
+    const engineMs = await emptyProgramMs();
+    const sandbox = (yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.sandbox.yaml"), "utf8")) as { config: Record<string, unknown> })
+        .config;
+    const results: Record<string, Awaited<ReturnType<typeof measure>>> = {};
+    for (const size of SIZES) {
+        console.error(`bench: ${size.label} (${size.controlPlanes} control plane, ${size.workers} workers)`);
+        results[size.label] = await measure(size, engineMs, sandbox);
+    }
+    const [small, large] = SIZES.map((size) => results[size.label]);
+    const ratios = {
+        up: round3(large.up.seconds / small.up.seconds),
+        noopUp: round3(large.noopUp.seconds / small.noopUp.seconds),
+        preview: round3(large.preview.seconds / small.preview.seconds),
+        addWorker: round3(large.addWorker.seconds / small.addWorker.seconds),
+        upLowerBound: round3(large.up.lowerBoundSeconds / small.up.lowerBoundSeconds),
+    };
+    const result = {
+        simulatorDelaysSeconds: DELAYS,
+        pollSeconds: POLL_SECONDS,
+        emptyProgramEngineSeconds: seconds(engineMs),
+        sizes: results,
+        ratios,
+        targets: {
+            eachUpWithin1_1OfItsLowerBound: Object.values(results).every((r) => r.up.ratio <= 1.1),
+            largeUpWithin1_2OfSmallUp: ratios.up <= 1.2,
+            largeNoopUpUnder2xSmall: ratios.noopUp < 2,
+            readyDetectionWithinOnePoll: Object.values(results).every((r) => r.up.detail.readyDetectionSeconds <= POLL_SECONDS),
+            noJujuMutationOnNoop: Object.values(results).every((r) => r.noopUp.jujuMutations === 0 && r.preview.jujuMutations === 0),
+        },
+    };
+    fs.mkdirSync(path.join(ROOT, "out"), { recursive: true });
+    fs.writeFileSync(path.join(ROOT, "out", "bench.json"), `${JSON.stringify(result, null, 2)}\n`);
+    console.log(JSON.stringify(result, null, 2));
 }
 
 main().catch((error: Error) => {

@@ -61,8 +61,10 @@ const GONE = [
 export function classifyFailure(stderr: string): JujuFailure {
     if (/already exists|already provisioned/i.test(stderr)) return "already-exists";
     if (GONE.some((pattern) => pattern.test(stderr))) return "not-found";
+    // "cannot acquire lock file": parallel juju commands contend for the client store's lock
+    // (jujuclient/file.go; juju/juju#18949), which a later attempt gets.
     if (
-        /cannot connect|connection refused|unable to connect|i\/o timeout|no route to host|connection reset|try again|controller .* unavailable|EOF$/im.test(
+        /cannot connect|connection refused|unable to connect|i\/o timeout|no route to host|connection reset|try again|controller .* unavailable|cannot acquire lock file|EOF$/im.test(
             stderr,
         )
     ) {

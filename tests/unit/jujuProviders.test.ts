@@ -56,6 +56,8 @@ describe("juju CLI runner", () => {
         assert.equal(classifyFailure('ERROR action "pause" not found'), "other");
         assert.equal(classifyFailure('ERROR failed to create new model: model "x" for admin already exists'), "already-exists");
         assert.equal(classifyFailure(UNREACHABLE.stderr), "unreachable");
+        // parallel enlistments contend for the client store's lock (juju/juju#18949): retried
+        assert.equal(classifyFailure("ERROR cannot acquire lock file to read controller sim: timeout"), "unreachable");
         assert.equal(classifyFailure("ERROR permission denied"), "other");
     });
 
