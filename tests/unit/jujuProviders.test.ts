@@ -492,7 +492,7 @@ describe("Deployment provider", () => {
         const slow = statusDoc({ "etcd/0": { workload: "waiting", message: "Waiting for peers" } });
         const f = fake({ ...VERSION, status: [{ stdout: statusDoc({}) }, { stdout: slow }], deploy: [{}] });
         await assert.rejects(
-            new DeploymentProvider().create(inputs(f.path)),
+            new DeploymentProvider().create({ ...inputs(f.path), timeoutMinutes: 0.01 }),
             /timed out .*still pending: .*etcd\/0 \(waiting\/idle: Waiting for peers\)/,
         );
     });

@@ -376,7 +376,7 @@ describe("the WorkloadAddresses provider, against an https API", () => {
     it("create lists the pods by label and each Service's EndpointSlices, with the kubeconfig's token", async () => {
         asked.length = 0;
         answer = api();
-        const result = await new WorkloadAddressesProvider().create(inputs());
+        const result = await new WorkloadAddressesProvider(20).create(inputs());
         assert.equal(result.id, "default/run=nginxdualstack");
         assert.deepEqual(result.outs, { ...inputs(), ...expected });
         assert.deepEqual(
@@ -396,7 +396,7 @@ describe("the WorkloadAddresses provider, against an https API", () => {
     it("create waits for the EndpointSlices to catch up with the ready pods", async () => {
         asked.length = 0;
         answer = api(1);
-        const result = await new WorkloadAddressesProvider().create(inputs());
+        const result = await new WorkloadAddressesProvider(20).create(inputs());
         assert.deepEqual(result.outs.serviceEndpoints, expected.serviceEndpoints);
         assert.equal(
             asked.filter((entry) => entry.path.startsWith("/api/v1/namespaces/default/pods")).length,
@@ -408,14 +408,14 @@ describe("the WorkloadAddresses provider, against an https API", () => {
     it("create waits for a dual-stack Service's late second family", async () => {
         asked.length = 0;
         answer = api(0, true);
-        const result = await new WorkloadAddressesProvider().create(inputs());
+        const result = await new WorkloadAddressesProvider(20).create(inputs());
         assert.deepEqual(result.outs.serviceEndpoints, expected.serviceEndpoints);
         assert.equal(asked.filter((entry) => entry.path.startsWith("/api/v1/namespaces/default/pods")).length, 2);
     });
 
     it("read lists again without waiting; an API that cannot be reached reads as gone", async () => {
         answer = api(Infinity);
-        const provider = new WorkloadAddressesProvider();
+        const provider = new WorkloadAddressesProvider(20);
         const read = await provider.read("default/run=nginxdualstack", { ...inputs(), ...expected });
         assert.deepEqual(read.props?.serviceEndpoints, { ...expected.serviceEndpoints, "nginx-dualstack": { IPv4: [], IPv6: [] } });
         const closed = https.createServer();
@@ -428,7 +428,7 @@ describe("the WorkloadAddresses provider, against an https API", () => {
 
     it("reports an API refusal with the status and the API's message, never the kubeconfig", async () => {
         answer = () => ({ status: 403, body: { kind: "Status", message: 'pods is forbidden: User "x" cannot list resource "pods"' } });
-        await assert.rejects(new WorkloadAddressesProvider().create(inputs()), (error: Error) => {
+        await assert.rejects(new WorkloadAddressesProvider(20).create(inputs()), (error: Error) => {
             assert.match(
                 error.message,
                 /^workload addresses: listing the pods run=nginxdualstack in default: HTTP 403 \(pods is forbidden/,
@@ -437,7 +437,7 @@ describe("the WorkloadAddresses provider, against an https API", () => {
             return true;
         });
         await assert.rejects(
-            new WorkloadAddressesProvider().create({ ...inputs(), kubeconfig: `users: [\n  token: ${TOKEN}: :` }),
+            new WorkloadAddressesProvider(20).create({ ...inputs(), kubeconfig: `users: [\n  token: ${TOKEN}: :` }),
             (error: Error) => {
                 assert.match(error.message, /^workload addresses: the kubeconfig is not valid YAML/);
                 assert.ok(!error.message.includes(TOKEN));
@@ -447,7 +447,7 @@ describe("the WorkloadAddresses provider, against an https API", () => {
     });
 
     it("diff: no change when the inputs are equal (a no-op up), a change on a new rollout or kubeconfig; delete asks nothing", async () => {
-        const provider = new WorkloadAddressesProvider();
+        const provider = new WorkloadAddressesProvider(20);
         const olds = { ...inputs(), ...expected };
         assert.deepEqual(await provider.diff("id", olds, inputs()), { changes: false });
         assert.deepEqual(await provider.diff("id", olds, { ...inputs(), revision: "uid-1/2" }), { changes: true });
@@ -460,7 +460,7 @@ describe("the WorkloadAddresses provider, against an https API", () => {
 
     it("update reads the addresses again", async () => {
         answer = api();
-        const provider = new WorkloadAddressesProvider();
+        const provider = new WorkloadAddressesProvider(20);
         const stale = { ...inputs(), pods: {}, serviceEndpoints: {} };
         const result = await provider.update("id", stale, { ...inputs(), revision: "uid-1/2" });
         assert.deepEqual(result.outs, { ...inputs(), revision: "uid-1/2", ...expected });

@@ -80,7 +80,7 @@ async function snapshot(connection: Connection, inputs: WorkloadAddressesInputs)
  * Reads the addresses; with `settleMs`, first waits (bounded) until the Services' endpoints match the
  * ready pods, and reports it when they still do not.
  */
-async function readAddresses(inputs: WorkloadAddressesInputs, settleMs: number): Promise<WorkloadAddressesOutputs> {
+async function readAddresses(inputs: WorkloadAddressesInputs, settleMs: number, pollMs = POLL_MS): Promise<WorkloadAddressesOutputs> {
     const connection = connectionFrom(inputs.kubeconfig, LABEL);
     const deadline = Date.now() + settleMs;
     // A dual-stack Service's slices of each family appear one by one: wait for every family it has.
@@ -97,14 +97,17 @@ async function readAddresses(inputs: WorkloadAddressesInputs, settleMs: number):
             }
             return { ...inputs, pods, serviceEndpoints: serviceEndpoints(slices, inputs.services) };
         }
-        await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS, Math.max(0, deadline - Date.now()))));
+        await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, Math.max(0, deadline - Date.now()))));
     }
 }
 
 /** The nginx pods' addresses and the Services' endpoints by family, read over the Kubernetes API. */
 export class WorkloadAddressesProvider implements pulumi.dynamic.ResourceProvider {
+    /** `pollMs`: how often a waiting create or update lists again. */
+    constructor(private readonly pollMs = POLL_MS) {}
+
     async create(inputs: WorkloadAddressesInputs): Promise<pulumi.dynamic.CreateResult> {
-        return { id: `${inputs.namespace}/${labelSelector(inputs.podLabels)}`, outs: await readAddresses(inputs, SETTLE_MS) };
+        return { id: `${inputs.namespace}/${labelSelector(inputs.podLabels)}`, outs: await readAddresses(inputs, SETTLE_MS, this.pollMs) };
     }
 
     /** What the cluster says now; an API that cannot be reached means the cluster is gone. */
@@ -123,7 +126,7 @@ export class WorkloadAddressesProvider implements pulumi.dynamic.ResourceProvide
     }
 
     async update(_id: string, _olds: WorkloadAddressesOutputs, news: WorkloadAddressesInputs): Promise<pulumi.dynamic.UpdateResult> {
-        return { outs: await readAddresses(news, SETTLE_MS) };
+        return { outs: await readAddresses(news, SETTLE_MS, this.pollMs) };
     }
 
     /** Nothing to remove: the addresses were only read. */
