@@ -18,7 +18,7 @@ import { SimApiServer, SimModel, hostnameOf } from "./state";
  * separate controller since 1.34), pods of deleted nodes, namespace
  * and ServiceCIDR clean-up (names from kubernetes cmd/kube-controller-manager/names/controller_names.go).
  */
-export const CONTROLLERS = [
+const CONTROLLER_MANAGER_CONTROLLERS = [
     "deployment-controller",
     "replicaset-controller",
     "endpoints-controller",
@@ -86,7 +86,7 @@ function kwokStages(): string {
  * kube-controller-manager gives up when the API is not healthy within 10 s
  * (k8s.io/controller-manager app/helper.go WaitForAPIServer), hence "ready" first.
  */
-export function startControllers(server: SimApiServer, clusterCidr: string): SimApiServer["controllers"] {
+function startControllers(server: SimApiServer, clusterCidr: string): SimApiServer["controllers"] {
     const kubeconfig = writeKubeconfig(server);
     const log = (name: string) => path.join(server.dir, `${name}.log`);
     const common = [`--kubeconfig=${kubeconfig}`, "--leader-elect=false", "--secure-port=0"];
@@ -94,7 +94,7 @@ export function startControllers(server: SimApiServer, clusterCidr: string): Sim
         clusterCidr,
         controllerManagerPid: startDetached(
             "kube-controller-manager",
-            [...common, `--controllers=${CONTROLLERS.join(",")}`, ...nodeIpamArgs(clusterCidr)],
+            [...common, `--controllers=${CONTROLLER_MANAGER_CONTROLLERS.join(",")}`, ...nodeIpamArgs(clusterCidr)],
             log("kube-controller-manager"),
         ),
         schedulerPid: startDetached("kube-scheduler", common, log("kube-scheduler")),
