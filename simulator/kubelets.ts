@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Cidr, formatCidr, isCidrError, parseCidr, splitList } from "../components/net/cidr";
 import { nodeBlockPrefix } from "../components/net/nodeBlocks";
-import { apiRequest, apiServerReady, serverUrl, startDetached } from "./cluster";
+import { apiRequest, kubeconfigFor, startDetached } from "./cluster";
 import { SimApiServer, SimModel, hostnameOf } from "./state";
 
 /**
@@ -59,18 +59,10 @@ export function nodeIpamArgs(clusterCidr: string): string[] {
     ];
 }
 
-/** The kubeconfig the control-plane components and kwok use (the admin token; the simulated API's address). */
+/** The kubeconfig the control-plane components and kwok use: the admin's, at the simulated API's own address. */
 function writeKubeconfig(server: SimApiServer): string {
     const file = path.join(server.dir, "components.kubeconfig");
-    const config = {
-        apiVersion: "v1",
-        kind: "Config",
-        clusters: [{ name: "sim", cluster: { server: serverUrl(server), "certificate-authority": path.join(server.dir, "ca.crt") } }],
-        users: [{ name: "admin", user: { token: server.token } }],
-        contexts: [{ name: "sim", context: { cluster: "sim", user: "admin" } }],
-        "current-context": "sim",
-    };
-    fs.writeFileSync(file, JSON.stringify(config), { mode: 0o600 });
+    fs.writeFileSync(file, kubeconfigFor(server, "components", ""), { mode: 0o600 });
     return file;
 }
 
@@ -98,7 +90,8 @@ function startControllers(server: SimApiServer, clusterCidr: string): SimApiServ
             log("kube-controller-manager"),
         ),
         schedulerPid: startDetached("kube-scheduler", common, log("kube-scheduler")),
-        // Node leases as the kubelet keeps them (its nodeLeaseDurationSeconds defaults to 40): without
+        // Node leases as the kubelet keeps them (its nodeLeaseDurationSeconds defaults to 40,
+        // pkg/kubelet/apis/config/v1beta1/defaults.go): without
         // renewals the node lifecycle controller marks every pod NotReady after its grace period.
         // kwok leaves leases off unless told.
         kwokPid: startDetached(
@@ -110,7 +103,7 @@ function startControllers(server: SimApiServer, clusterCidr: string): SimApiServ
 }
 
 /** The Node a kubelet registers for a machine: its host name, both addresses, the charm's labels and taints. */
-export function nodeFor(name: string, app: string, addresses: string[]): object {
+export function nodeFor(name: string, app: string, addresses: string[]) {
     const controlPlane = app === "kubernetes-control-plane";
     return {
         apiVersion: "v1",
@@ -118,12 +111,14 @@ export function nodeFor(name: string, app: string, addresses: string[]): object 
         metadata: {
             name,
             labels: {
+                // What a kubelet registers with (kubernetes pkg/kubelet/kubelet_node_status.go initialNode).
                 "kubernetes.io/hostname": name,
                 "kubernetes.io/os": "linux",
                 "kubernetes.io/arch": "amd64",
                 // The charms label their nodes with the application and charm (layer-kubernetes-node-base LabelMaker).
                 "juju-application": app,
                 "juju-charm": app,
+                // kubernetes-control-plane's `labels` default (reference/charms/kubernetes-control-plane.yaml).
                 ...(controlPlane ? { "node-role.kubernetes.io/control-plane": "" } : {}),
             },
         },
@@ -133,7 +128,8 @@ export function nodeFor(name: string, app: string, addresses: string[]): object 
         },
         status: {
             addresses: [...addresses.map((address) => ({ type: "InternalIP", address })), { type: "Hostname", address: name }],
-            // The simulated machines' hardware (status: cores=2 mem=8192M) and the kubelet's default max-pods.
+            // The simulated machines' hardware (status: cores=2 mem=8192M) and the kubelet's default
+            // maxPods (kubernetes pkg/kubelet/apis/config/v1beta1/defaults.go).
             capacity: { cpu: "2", memory: "8Gi", pods: "110" },
             allocatable: { cpu: "2", memory: "8Gi", pods: "110" },
         },
@@ -147,7 +143,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * their pod ranges, so no pod is placed before (a real node is NotReady until its CNI is set up).
  * Returns the names that were registered with their ranges.
  */
-async function registerNodes(server: SimApiServer, nodes: { metadata: { name: string } }[]): Promise<Set<string>> {
+async function registerNodes(server: SimApiServer, nodes: ReturnType<typeof nodeFor>[]): Promise<Set<string>> {
     const posted = await Promise.all(nodes.map((node) => apiRequest(server, "POST", "/api/v1/nodes", node)));
     const wanted = new Set(nodes.filter((_, i) => posted[i].status === 201 || posted[i].status === 409).map((node) => node.metadata.name));
     const ready = new Set<string>();
@@ -161,18 +157,19 @@ async function registerNodes(server: SimApiServer, nodes: { metadata: { name: st
 }
 
 /**
- * Brings the cluster in line with the model, as the charms do: once kube-apiserver answers, the
- * controllers run with the calico `cidr`; each settled unit's machine that runs a kubelet gets its
- * Node. Called with the state lock held (status polls drive it, as Juju's hooks drive the charms).
+ * Brings the cluster in line with the model, as the charms do, once kube-apiserver answers (the
+ * caller has checked): the controllers run with the calico `cidr`; each settled unit's machine that
+ * runs a kubelet gets its Node. Called with the state lock held (status polls drive it, as Juju's
+ * hooks drive the charms).
  */
 export async function syncKubernetes(model: SimModel, downMachines: Set<string>, now = Date.now()): Promise<void> {
     const server = model.apiserver;
-    if (!server || !(await apiServerReady(server))) return;
+    if (!server) return;
     const clusterCidr = model.applications.calico?.options.cidr ?? "";
     if (!server.controllers && clusterCidr) server.controllers = startControllers(server, clusterCidr);
     if (!server.controllers) return;
     const registered = new Set((model.kubeNodes ?? []).filter((id) => model.machines[id]));
-    const pending = new Map<string, { metadata: { name: string } }>();
+    const pending = new Map<string, ReturnType<typeof nodeFor>>();
     for (const app of KUBELET_APPS) {
         const application = model.applications[app];
         if (!application || application.life === "dying") continue;
@@ -180,7 +177,7 @@ export async function syncKubernetes(model: SimModel, downMachines: Set<string>,
             const machine = model.machines[unit.machine];
             if (!machine || registered.has(unit.machine) || unit.life === "dying" || now < unit.settleAt) continue;
             if (downMachines.has(unit.machine)) continue;
-            pending.set(unit.machine, nodeFor(hostnameOf(unit.machine), app, machine.ipAddresses) as { metadata: { name: string } });
+            pending.set(unit.machine, nodeFor(hostnameOf(unit.machine), app, machine.ipAddresses));
         }
     }
     if (pending.size > 0) {

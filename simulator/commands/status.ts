@@ -311,9 +311,8 @@ function networkInterface(id: string, ipAddresses: string[]): object {
 /** The base every application and machine runs: the bundle's `series: noble`. */
 const BASE = { name: "ubuntu", channel: "24.04" };
 
-async function renderStatus(name: string, controller: string, model: SimModel): Promise<object> {
+function renderStatus(name: string, controller: string, model: SimModel, apiReady: boolean): object {
     const now = Date.now();
-    const apiReady = model.apiserver ? await apiServerReady(model.apiserver) : false;
     const down = downMachines();
     const machines: Record<string, object> = {};
     for (const [id, machine] of Object.entries(model.machines)) {
@@ -436,17 +435,19 @@ export const statusCommands: Record<string, Command> = {
             const ref = flag(args, "-m", "--model");
             const { key, controller, name } = modelKey(readState(), ref);
             // Finished removals leave the model before status shows it (the controller's cleanup worker);
-            // settled units' kubelets register their Nodes.
+            // once kube-apiserver answers, settled units' kubelets register their Nodes.
+            let apiReady = false;
             const model = await withState(async (state) => {
                 const live = state.models[key];
                 if (live) {
                     reap(live);
-                    await syncKubernetes(live, downMachines());
+                    apiReady = live.apiserver ? await apiServerReady(live.apiserver) : false;
+                    if (apiReady) await syncKubernetes(live, downMachines());
                 }
                 return live;
             });
             if (!model) throw new JujuExit(`ERROR model ${controller}:admin/${name} not found`);
-            out(JSON.stringify(await renderStatus(name, controller, model)));
+            out(JSON.stringify(renderStatus(name, controller, model, apiReady)));
         },
     },
 };
