@@ -3,6 +3,7 @@
 // Juju call: `up` against its critical path, a no-op `up`, a `preview` and adding one worker, and
 // the ratios between the sizes. Writes out/bench.json. The simulator's delays are fixed here so the
 // lower bounds are known.
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -165,13 +166,13 @@ async function measure(size: (typeof SIZES)[number], engineMs: number, sandbox: 
         const upLowerBoundMs = criticalPathMs + engineMs;
 
         // The waiter's cost per poll at this size: one `juju status` as the waiter runs it.
-        const statusCall = await timed(async () => {
-            const { execFileSync } = await import("child_process");
-            return execFileSync(path.join(ROOT, "simulator", "juju"), ["status", "-m", "sim:ck-dualstack", "--format=json"], {
-                env: { ...process.env, ...env },
-                maxBuffer: 64 * 1024 * 1024,
-            }).length;
-        });
+        const statusCall = await timed(
+            async () =>
+                execFileSync(path.join(ROOT, "simulator", "juju"), ["status", "-m", "sim:ck-dualstack", "--format=json"], {
+                    env: { ...process.env, ...env },
+                    maxBuffer: 64 * 1024 * 1024,
+                }).length,
+        );
 
         let mark = calls().length;
         const noop = await timed(() => open.up(quiet));

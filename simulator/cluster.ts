@@ -22,7 +22,7 @@ function openssl(args: string[]): void {
 }
 
 /** A CA, a serving certificate for localhost in both families, and a service-account key. */
-function makeCertificates(dir: string): void {
+export function makeCertificates(dir: string): void {
     const file = (name: string) => path.join(dir, name);
     openssl([
         "req",
@@ -177,6 +177,7 @@ export function apiRequest(
     method: string,
     apiPath: string,
     body?: object,
+    contentType = "application/json",
 ): Promise<{ status: number; body: Record<string, unknown> }> {
     return new Promise((resolve) => {
         const payload = body === undefined ? undefined : JSON.stringify(body);
@@ -189,7 +190,7 @@ export function apiRequest(
                 ca: fs.readFileSync(path.join(server.dir, "ca.crt")),
                 headers: {
                     Authorization: `Bearer ${server.token}`,
-                    ...(payload ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload) } : {}),
+                    ...(payload ? { "Content-Type": contentType, "Content-Length": Buffer.byteLength(payload) } : {}),
                 },
                 timeout: 5000,
             },

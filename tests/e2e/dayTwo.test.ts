@@ -34,6 +34,22 @@ const TEARDOWN = ["remove-application", "destroy-model", "deploy"];
 const clusterIps = () => ({ nginx6: lastUp.outputs.nginx6.value, dual: lastUp.outputs.nginxDualStack.value });
 const model = () => Object.values(simState().models)[0];
 
+/** Sets `key` to `value`, sees preview refuse it with `refusal` and nothing change in Juju, then sets `restore`. */
+async function assertRefusedAtPreview(key: string, value: string, restore: string, refusal: RegExp): Promise<void> {
+    await stack.setConfig(`ck-dualstack:${key}`, { value });
+    const from = calls().length;
+    await assert.rejects(stack.preview(quiet), refusal);
+    assert.deepEqual(
+        mutations(
+            calls()
+                .slice(from)
+                .map((c) => c.args),
+        ),
+        [],
+    );
+    await stack.setConfig(`ck-dualstack:${key}`, { value: restore });
+}
+
 before(async () => {
     stack = await sandbox.open();
     lastUp = await stack.up(quiet);
@@ -76,18 +92,7 @@ describe("day-2 operations in place", () => {
     });
 
     it("refuses a downgrade at preview, naming the key, with nothing changed in Juju", async () => {
-        await stack.setConfig("ck-dualstack:channel", { value: "1.35/stable" });
-        const from = calls().length;
-        await assert.rejects(stack.preview(quiet), /channel.*cannot be downgraded in place/s);
-        assert.deepEqual(
-            mutations(
-                calls()
-                    .slice(from)
-                    .map((c) => c.args),
-            ),
-            [],
-        );
-        await stack.setConfig("ck-dualstack:channel", { value: "1.36/stable" });
+        await assertRefusedAtPreview("channel", "1.35/stable", "1.36/stable", /channel.*cannot be downgraded in place/s);
     });
 
     it("removes a worker after cordoning and draining its node: remove-unit, then its machine goes without --force", async () => {
@@ -114,18 +119,12 @@ describe("day-2 operations in place", () => {
     });
 
     it("refuses a pod range change at preview, naming podCidr, with nothing changed in Juju", async () => {
-        await stack.setConfig("ck-dualstack:podCidr", { value: "10.200.0.0/16,fd00:c00b:9::/112" });
-        const from = calls().length;
-        await assert.rejects(stack.preview(quiet), /podCidr.*does not re-address its IP pools/s);
-        assert.deepEqual(
-            mutations(
-                calls()
-                    .slice(from)
-                    .map((c) => c.args),
-            ),
-            [],
+        await assertRefusedAtPreview(
+            "podCidr",
+            "10.200.0.0/16,fd00:c00b:9::/112",
+            "192.168.0.0/16,fd00:c00b:1::/112",
+            /podCidr.*does not re-address its IP pools/s,
         );
-        await stack.setConfig("ck-dualstack:podCidr", { value: "192.168.0.0/16,fd00:c00b:1::/112" });
     });
 
     it("grows the service range in place, and a Service can then take an address from the new range", async () => {

@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as https from "node:https";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { deleteNode, drainNode } from "../../components/juju/drain";
-import { apiServerReady, kubeconfigFor, startApiServer, stopApiServer } from "../../simulator/cluster";
+import { apiRequest, apiServerReady, kubeconfigFor, startApiServer, stopApiServer } from "../../simulator/cluster";
 import type { SimApiServer } from "../../simulator/state";
 
 // A real etcd and kube-apiserver, without kubelet or controller-manager: Node and Pod objects are
@@ -29,32 +28,11 @@ interface Answer {
 }
 
 /** A request as the cluster admin, for setting up and checking objects. */
-function api(method: string, urlPath: string, body?: unknown, contentType = "application/json"): Promise<Answer> {
-    const live = server!;
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    return new Promise((resolve, reject) => {
-        const req = https.request(
-            {
-                host: live.host,
-                port: live.port,
-                path: urlPath,
-                method,
-                ca: fs.readFileSync(path.join(live.dir, "ca.crt")),
-                headers: { Authorization: `Bearer ${live.token}`, ...(payload ? { "Content-Type": contentType } : {}) },
-            },
-            (response) => {
-                let text = "";
-                response.setEncoding("utf8");
-                response.on("data", (chunk: string) => (text += chunk));
-                response.on("end", () => resolve({ status: response.statusCode ?? 0, body: text ? JSON.parse(text) : {} }));
-            },
-        );
-        req.on("error", reject);
-        req.end(payload);
-    });
+function api(method: string, urlPath: string, body?: object, contentType?: string): Promise<Answer> {
+    return apiRequest(server!, method, urlPath, body, contentType);
 }
 
-async function create(urlPath: string, body: unknown): Promise<Answer> {
+async function create(urlPath: string, body: object): Promise<Answer> {
     const answer = await api("POST", urlPath, body);
     assert.equal(answer.status, 201, `creating ${urlPath}: ${JSON.stringify(answer.body)}`);
     return answer;
@@ -103,6 +81,13 @@ async function createPod(name: string, node: string, options: PodOptions = {}): 
         assert.equal(patched.status, 200, JSON.stringify(patched.body));
     }
     return uidOf(created);
+}
+
+/** A node running one replicated pod `app` under a budget `<app>-pdb` that allows no disruption. */
+async function createGuardedPod(node: string, app: string): Promise<void> {
+    await createNode(node);
+    await createPod(app, node, { owner: replicaSet(app), labels: { app }, graceSeconds: 0, phase: "Running" });
+    await createBudget(`${app}-pdb`, app, 0, 1);
 }
 
 /** A budget with the status the disruption controller would compute. */
@@ -254,14 +239,7 @@ describe("draining a worker through the real kube-apiserver (issue 14)", { timeo
     });
 
     it("a PodDisruptionBudget that allows no disruption makes the drain time out, naming the pod", async () => {
-        await createNode("w-pdb");
-        await createPod("guarded", "w-pdb", {
-            owner: replicaSet("guarded"),
-            labels: { app: "guarded" },
-            graceSeconds: 0,
-            phase: "Running",
-        });
-        await createBudget("guarded-pdb", "guarded", 0, 1);
+        await createGuardedPod("w-pdb", "guarded");
         const lines: string[] = [];
         const started = Date.now();
         await assert.rejects(
@@ -281,14 +259,7 @@ describe("draining a worker through the real kube-apiserver (issue 14)", { timeo
     });
 
     it("retries a refused eviction until the budget allows it", async () => {
-        await createNode("w-retry");
-        await createPod("patient", "w-retry", {
-            owner: replicaSet("patient"),
-            labels: { app: "patient" },
-            graceSeconds: 0,
-            phase: "Running",
-        });
-        await createBudget("patient-pdb", "patient", 0, 1);
+        await createGuardedPod("w-retry", "patient");
         const drained = drainNode({ kubeconfig, node: "w-retry", timeoutMs: 20_000, intervalMs: 200, log });
         await new Promise((resolve) => setTimeout(resolve, 1000));
         await setBudget("patient-pdb", 1, 2);

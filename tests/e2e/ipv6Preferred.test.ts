@@ -3,20 +3,15 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { Cidr, cidrContainsAddress, parseAddress, parseCidr } from "../../components/net/cidr";
 import { kubeGet } from "../support/kube";
 import { alive, readState, serverPids } from "../../simulator/state";
 import { e2eSandbox, quiet } from "./harness";
-import { assertLivingWorkload } from "./livingWorkload";
+import { assertLivingWorkload, within } from "./livingWorkload";
 
 const sandbox = e2eSandbox("v6", {
     "ck-dualstack:podCidr": "fd00:c00b:1::/112,192.168.0.0/16",
     "ck-dualstack:serviceCidr": "fd00:c00b:2::/112,10.152.183.0/24",
 });
-const within = (cidr: string, address: string) => {
-    const parsed = parseAddress(address)!;
-    return cidrContainsAddress(parseCidr(cidr) as Cidr, parsed.family, parsed.value);
-};
 type ServiceDoc = { spec: { clusterIP: string; clusterIPs: string[]; ipFamilies: string[] } };
 
 let stack: Stack | undefined;

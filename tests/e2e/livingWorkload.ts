@@ -23,7 +23,8 @@ interface SliceDoc {
 }
 
 const familyOf = (address: string): Family => (address.includes(":") ? "IPv6" : "IPv4");
-const within = (cidr: string, address: string) => {
+/** True when `address` lies in `cidr` (both as text). */
+export const within = (cidr: string, address: string) => {
     const parsed = parseAddress(address)!;
     return cidrContainsAddress(parseCidr(cidr) as Cidr, parsed.family, parsed.value);
 };

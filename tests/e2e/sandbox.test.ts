@@ -8,7 +8,6 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Stack, UpResult } from "@pulumi/pulumi/automation";
-import { Cidr, cidrContainsAddress, parseAddress, parseCidr } from "../../components/net/cidr";
 import { ROOT, encryptedOutputs, exportEncrypted } from "../../scripts/lib/sandbox";
 import { readCalls as calls, readState as simState } from "../../simulator/state";
 import * as yaml from "js-yaml";
@@ -17,7 +16,7 @@ import { readStackFile } from "../../components/config/stackFile";
 import { renderPlan } from "../../components/plan/render";
 import { kubeGet, kubeRequest } from "../support/kube";
 import { e2eSandbox, quiet } from "./harness";
-import { assertLivingWorkload } from "./livingWorkload";
+import { assertLivingWorkload, within } from "./livingWorkload";
 
 // a unit in error fails the deployment at once (the grace Juju gets to retry hooks is minutes)
 const sandbox = e2eSandbox("main", { "ck-dualstack:errorGraceMinutes": "0" });
@@ -40,10 +39,6 @@ function setFaults(faults: Record<string, string>): void {
     }
 }
 const kubeconfig = () => lastUp.outputs.kubeconfig.value as string;
-const within = (cidr: string, address: string) => {
-    const parsed = parseAddress(address)!;
-    return cidrContainsAddress(parseCidr(cidr) as Cidr, parsed.family, parsed.value);
-};
 type ServiceDoc = { spec: { clusterIP: string; clusterIPs: string[]; ipFamilies: string[] } };
 
 before(async () => {

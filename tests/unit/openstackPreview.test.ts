@@ -1,24 +1,12 @@
 import assert from "node:assert/strict";
-import * as path from "node:path";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { readStackFile } from "../../components/config/stackFile";
 import { installMocks, settle } from "../support/mocks";
+import { openstackOperatorConfig } from "../support/openstackStack";
 
-const ROOT = path.resolve(__dirname, "..", "..");
 // `pulumi preview` of a new openstack stack (the committed one, operator settings and Octavia added):
 // Neutron has not allocated the pool's /64, the ports' addresses or the floating IPs yet.
-const registered = installMocks(
-    {
-        ...readStackFile(ROOT, "openstack"),
-        adminCidrs: JSON.stringify(["203.0.113.7/32", "2001:db8:42::7/128"]),
-        sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOpenstackTestKey operator@example",
-        loadBalancer: "octavia",
-        nodePortCidrs: JSON.stringify(["2001:db8:42::/48"]),
-    },
-    "openstack",
-    { preview: true },
-);
+const registered = installMocks(openstackOperatorConfig(), "openstack", { preview: true });
 const { program } = require("../../components/program") as typeof import("../../components/program");
 
 const byType = (type: string) => registered.filter((r) => r.type === type);

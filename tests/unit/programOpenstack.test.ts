@@ -1,24 +1,11 @@
 import assert from "node:assert/strict";
-import * as path from "node:path";
 import { describe, it } from "node:test";
-import { readStackFile } from "../../components/config/stackFile";
 import { Cidr, cidrContains, parseCidr } from "../../components/net/cidr";
 import { POOL_IPV6, installMocks, settle, valueOf } from "../support/mocks";
+import { openstackOperatorConfig } from "../support/openstackStack";
 
-const ROOT = path.resolve(__dirname, "..", "..");
-// The committed openstack stack (IPv6-preferred, host /64 from the default pool) once the operator
-// has set adminCidrs (an IPv4 range to enlist on the floating IPv4, an IPv6 one for the API) and
-// sshPublicKey, with an Octavia load balancer for IPv6 clients.
-const registered = installMocks(
-    {
-        ...readStackFile(ROOT, "openstack"),
-        adminCidrs: JSON.stringify(["203.0.113.7/32", "2001:db8:42::7/128"]),
-        sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOpenstackTestKey operator@example",
-        loadBalancer: "octavia",
-        nodePortCidrs: JSON.stringify(["2001:db8:42::/48"]),
-    },
-    "openstack",
-);
+// The operator's openstack stack (support/openstackStack.ts).
+const registered = installMocks(openstackOperatorConfig(), "openstack");
 const { program } = require("../../components/program") as typeof import("../../components/program");
 
 const byType = (type: string) => registered.filter((r) => r.type === type);

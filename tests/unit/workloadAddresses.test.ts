@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as https from "node:https";
 import { AddressInfo } from "node:net";
@@ -17,6 +16,7 @@ import {
     serviceEndpoints,
 } from "../../components/workload/addresses";
 import { WorkloadAddressesInputs, WorkloadAddressesProvider } from "../../components/workload/providers/addresses";
+import { makeCertificates } from "../../simulator/cluster";
 
 /** A core/v1 Pod as the API lists it, with only the fields that matter here. */
 function pod(
@@ -222,8 +222,8 @@ describe("endpoints settled", () => {
 });
 
 /**
- * A stand-in API server over https (a self-signed certificate made with openssl, as the simulator
- * makes its own), answering lists from `answer` and recording what was asked.
+ * A stand-in API server over https (with the simulator's CA and serving certificate for localhost),
+ * answering lists from `answer` and recording what was asked.
  */
 describe("the WorkloadAddresses provider, against an https API", () => {
     const TOKEN = "test-token-5f2c9a7e1b3d";
@@ -235,29 +235,10 @@ describe("the WorkloadAddresses provider, against an https API", () => {
 
     before(async () => {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "ck-addresses-"));
-        execFileSync(
-            "openssl",
-            [
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-days",
-                "1",
-                "-subj",
-                "/CN=test-apiserver",
-                "-addext",
-                "subjectAltName=IP:127.0.0.1",
-                "-keyout",
-                path.join(dir, "tls.key"),
-                "-out",
-                path.join(dir, "tls.crt"),
-            ],
-            { stdio: ["ignore", "ignore", "pipe"] },
-        );
-        const cert = fs.readFileSync(path.join(dir, "tls.crt"));
-        server = https.createServer({ cert, key: fs.readFileSync(path.join(dir, "tls.key")) }, (req, res) => {
+        makeCertificates(dir);
+        const ca = fs.readFileSync(path.join(dir, "ca.crt"));
+        const cert = fs.readFileSync(path.join(dir, "apiserver.crt"));
+        server = https.createServer({ cert, key: fs.readFileSync(path.join(dir, "apiserver.key")) }, (req, res) => {
             asked.push({ path: req.url ?? "", authorization: req.headers.authorization });
             const { status, body } = answer(new URL(req.url ?? "/", "https://127.0.0.1"));
             res.writeHead(status, { "Content-Type": "application/json" });
@@ -272,7 +253,7 @@ describe("the WorkloadAddresses provider, against an https API", () => {
             "- name: test",
             "  cluster:",
             `    server: https://127.0.0.1:${port}`,
-            `    certificate-authority-data: ${cert.toString("base64")}`,
+            `    certificate-authority-data: ${ca.toString("base64")}`,
             "users:",
             "- name: admin",
             "  user:",
