@@ -244,19 +244,20 @@ class FakeCloud {
                 return { ...inputs, kubeconfig: "apiVersion: v1\nkind: Config\n", server: "https://127.0.0.1:6443" };
             case "pulumi-nodejs:dynamic/workload:WorkloadAddresses": {
                 // components/workload/providers/addresses.ts returns its inputs with what it listed: here
-                // two ready pods with an address per family (pod order: IPv6 first, as on an
-                // IPv6-preferred cluster), and for each named Service the pods' addresses in the
-                // families that Service has (the EndpointSlice controller makes one slice per family).
+                // two ready pods with an address per family (IPv4 first: a kubelet lists pod addresses
+                // with its node-ip's family first, kubernetes pkg/kubelet/kubelet_pods.go sortPodIPs, and
+                // the charms give node-ip IPv4 first), and for each named Service the pods' addresses in
+                // the families that Service has (the EndpointSlice controller makes one slice per family).
                 const pods: Record<string, { node: string; phase: string; ready: boolean; ips: string[]; IPv4: string; IPv6: string }> = {};
                 for (const i of [1, 2]) {
-                    const ips = [`fd00:c00b:1::${i}`, `192.168.0.${i}`];
+                    const ips = [`192.168.0.${i}`, `fd00:c00b:1::${i}`];
                     pods[`nginxdualstack-5d4f8b7c9-${i}`] = {
                         node: `worker-${i - 1}`,
                         phase: "Running",
                         ready: true,
                         ips,
-                        IPv4: ips[1],
-                        IPv6: ips[0],
+                        IPv4: ips[0],
+                        IPv6: ips[1],
                     };
                 }
                 const families = (service: string): string[] => {
