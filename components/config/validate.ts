@@ -11,6 +11,7 @@ import {
     splitList,
 } from "../net/cidr";
 import { CALICO_BLOCK_PREFIX, nodeBlockPrefix, nodeCapacity } from "../net/nodeBlocks";
+import { secretKind, shownRule, shownValue } from "./display";
 import { CLOUDS, NAMESPACE } from "./keys";
 import { StackConfig } from "./stackConfig";
 
@@ -21,9 +22,12 @@ export interface Problem {
     readonly rule: string;
 }
 
-/** `ck-dualstack:podCidr = "10.0.0.1/8": host bits are set; ...` */
+/**
+ * `ck-dualstack:podCidr = "10.0.0.1/8": host bits are set; ...`. A value that looks secret (a private
+ * key, a token) is never shown, nor what the rule quotes of it; a long one is shortened (display.ts).
+ */
 export function formatProblem(problem: Problem): string {
-    return `${NAMESPACE}:${problem.key} = ${JSON.stringify(problem.value)}: ${problem.rule}`;
+    return `${NAMESPACE}:${problem.key} = ${shownValue(problem.value)}: ${shownRule(problem.rule, problem.value)}`;
 }
 
 /** kube-apiserver refuses service ranges larger than these. */
@@ -428,6 +432,17 @@ function checkSshPublicKey(config: StackConfig, cloud: AccessCloud, problems: Pr
             key: "sshPublicKey",
             value: "",
             rule: `cloud=${cloud} instances get no login otherwise: give the public key whose private half the Juju client logs in with`,
+        });
+        return;
+    }
+    const secret = secretKind(key);
+    if (secret && !SSH_PUBLIC_KEY_LINE.test(key)) {
+        problems.push({
+            key: "sshPublicKey",
+            value: config.sshPublicKey,
+            rule:
+                `is ${secret}, not an OpenSSH public key: give the public half (the one-line .pub file, 'ssh-ed25519 AAAA... comment'); ` +
+                "a private key never belongs in a stack config, and one that was committed or shared should be replaced",
         });
         return;
     }
