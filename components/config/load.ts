@@ -1,9 +1,11 @@
 import { FamilyPlan, planFamilies } from "../plan/families";
+import { canonicalConfig } from "./canonical";
 import { StackConfig, readStackConfig } from "./stackConfig";
 import { Problem, formatProblem, validateConfig } from "./validate";
 
 /** A config that passed every rule, with the family plan derived from it. */
 export interface ValidConfig {
+    /** Every address and range (podCidr, serviceCidr, nodeCidr, nodeIpv6Cidr, adminCidrs, nodePortCidrs, hosts) in canonical form. */
     readonly config: StackConfig;
     readonly families: FamilyPlan;
 }
@@ -19,10 +21,14 @@ export class ConfigError extends Error {
     }
 }
 
-/** Reads and validates raw config values; throws ConfigError listing every problem. */
+/**
+ * Reads and validates raw config values; throws ConfigError listing every problem. What it returns
+ * holds addresses and ranges as validation read them (canonicalConfig), never the raw text.
+ */
 export function loadConfig(raw: Readonly<Record<string, string | undefined>>): ValidConfig {
-    const { config, problems: typeProblems } = readStackConfig(raw);
-    const problems = [...typeProblems, ...validateConfig(config)];
+    const { config: rawConfig, problems: typeProblems } = readStackConfig(raw);
+    const problems = [...typeProblems, ...validateConfig(rawConfig)];
     if (problems.length > 0) throw new ConfigError(problems);
+    const config = canonicalConfig(rawConfig);
     return { config, families: planFamilies(config.podCidr, config.serviceCidr) };
 }

@@ -3,8 +3,10 @@ import {
     Family,
     cidrContainsAddress,
     cidrsOverlap,
+    formatAddress,
     formatCidr,
     isCidrError,
+    leadingZeroProblem,
     parseAddress,
     parseCidr,
     reservedRangeOf,
@@ -36,7 +38,7 @@ export const MAX_SERVICE_PREFIX: Record<Family, number> = { IPv4: 12, IPv6: 108 
 export const ROLES = ["control-plane", "worker"] as const;
 export type Role = (typeof ROLES)[number];
 
-/** A host given in `hosts` for cloud=existing. */
+/** A host given in `hosts` for cloud=existing, its addresses in canonical form (formatAddress). */
 export interface HostEntry {
     readonly name: string;
     readonly roles: Role[];
@@ -81,7 +83,7 @@ function parseSingleCidr(key: string, text: string, problems: Problem[], whole =
     return parsed;
 }
 
-/** Parses one `hosts` entry: `name roles ipv4 [ipv6 ...]`. */
+/** Parses one `hosts` entry: `name roles ipv4 [ipv6 ...]`; the addresses come back in canonical form. */
 export function parseHostEntry(entry: string, problems: Problem[]): HostEntry | undefined {
     const fields = entry.trim().split(/\s+/);
     const bad = (rule: string) => {
@@ -95,15 +97,24 @@ export function parseHostEntry(entry: string, problems: Problem[]): HostEntry | 
     const unknownRole = roles.find((role) => !(ROLES as readonly string[]).includes(role));
     if (unknownRole) return bad(`role "${unknownRole}" is not one of ${ROLES.join(", ")}`);
     if (roles.length > 1) return bad(COMBINED_ROLES_RULE);
+    const leadingZero = [ipv4, ...ipv6].map(leadingZeroProblem).find((problem) => problem !== undefined);
+    if (leadingZero) return bad(leadingZero);
     const v4 = parseAddress(ipv4);
     if (!v4 || v4.family !== "IPv4") {
         return bad(`"${ipv4}" is not an IPv4 address; the charms need IPv4 on every host, even for IPv6-only clusters`);
     }
+    const v6s = [];
     for (const address of ipv6) {
         const v6 = parseAddress(address);
         if (!v6 || v6.family !== "IPv6") return bad(`"${address}" is not an IPv6 address`);
+        v6s.push(v6);
     }
-    return { name, roles: roles as Role[], ipv4, ipv6 };
+    return {
+        name,
+        roles: roles as Role[],
+        ipv4: formatAddress(v4.family, v4.value),
+        ipv6: v6s.map((v6) => formatAddress(v6.family, v6.value)),
+    };
 }
 
 /**

@@ -21,10 +21,32 @@ function familyOf(text: string): Family {
     return text.includes(":") ? "IPv6" : "IPv4";
 }
 
-/** Parses one address (no prefix) into family and numeric value, or undefined if invalid. */
+/**
+ * Why an IPv4 address written with a leading zero in an octet (`010.0.0.10`, `10.0.0.010`, or the
+ * IPv4 tail of an IPv6 address) is refused, or undefined when it has none. ssh (which
+ * `juju add-machine ssh:` runs) hands the host to the system resolver (glibc getaddrinfo, which
+ * parses numeric IPv4 with inet_aton), and that reads a leading zero as octal: `010.0.0.10` is
+ * 8.0.0.10 there, while a decimal reading (ip-address before 10.3.1, CVE-2026-69192) makes it
+ * 10.0.0.10. One string, two hosts: refused rather than guessed.
+ */
+export function leadingZeroProblem(text: string): string | undefined {
+    const tail = text.slice(text.lastIndexOf(":") + 1);
+    const octets = tail.split(".");
+    if (octets.length < 2 || !octets.some((octet) => /^0\d/.test(octet))) return undefined;
+    const why = "an IPv4 octet written with a leading zero, which ssh and the system resolver (inet_aton, getaddrinfo) read as octal";
+    if (tail !== text || octets.length !== 4 || !octets.every((octet) => /^\d+$/.test(octet))) {
+        return `"${text}" has ${why}; write every octet without leading zeros`;
+    }
+    const octal = octets.map((octet) => (/^0\d/.test(octet) ? (/^[0-7]+$/.test(octet) ? parseInt(octet, 8) : NaN) : Number(octet)));
+    const theirs = octal.some((value) => Number.isNaN(value) || value > 255) ? "no address at all" : octal.join(".");
+    const ours = octets.map(Number).join(".");
+    return `"${text}" has ${why}, so to them it is ${theirs}, not ${ours}; write it as ${ours} if that is the host meant`;
+}
+
+/** Parses one address (no prefix) into family and numeric value, or undefined if invalid (leading-zero IPv4 octets included). */
 export function parseAddress(text: string): { family: Family; value: bigint } | undefined {
     const family = familyOf(text);
-    if (text.includes("/")) return undefined;
+    if (text.includes("/") || leadingZeroProblem(text)) return undefined;
     if (family === "IPv4") {
         return Address4.isValid(text) ? { family, value: new Address4(text).bigInt() } : undefined;
     }
@@ -41,6 +63,8 @@ export function parseCidr(text: string): Cidr | CidrError {
     if (slash < 0) return { error: "must be a CIDR block such as 10.0.0.0/16 or fd00::/64 (no prefix length given)" };
     const addressText = trimmed.slice(0, slash);
     const prefixText = trimmed.slice(slash + 1);
+    const leadingZero = leadingZeroProblem(addressText);
+    if (leadingZero) return { error: leadingZero };
     const address = parseAddress(addressText);
     if (!address) return { error: `"${addressText}" is not a valid IPv4 or IPv6 address` };
     const bits = FAMILY_BITS[address.family];
