@@ -1,9 +1,9 @@
 // The charms the simulator knows: each charm's config options (name, type, default) and action
-// names, and the charmed-kubernetes 1.35 bundle. Built from the project's reference captures
-// (shared/reference/charms/*.yaml, taken from the charms' own repositories at the commits each
-// file names, and shared/reference/charmed-kubernetes/bundle-1.35.yaml) into charms.json beside
-// this file, so the sandbox needs no copy of shared/. `npm run sim:charms` rebuilds it; a unit
-// test fails when it drifts from the reference.
+// names, and the charmed-kubernetes 1.35 bundle. Built from the upstream copies in tests/fixtures
+// (charms/*.yaml, taken from the charms' own repositories at the commits each file names, and
+// charmed-kubernetes/bundle-1.35.yaml; tests/fixtures/README.md names every source) into
+// charms.json beside this file, so the sandbox reads no YAML at run time. `npm run sim:charms`
+// rebuilds it; a unit test fails when it drifts from the fixtures.
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
@@ -42,7 +42,7 @@ export interface SimCharmData {
  */
 const CONTAINER_SCOPED = ["calico:cni", "containerd:containerd"];
 
-/** Builds the data from a reference folder (shared/reference). */
+/** Builds the data from a reference folder laid out as tests/fixtures (charms/, charmed-kubernetes/). */
 export function buildCharmData(referenceDir: string): SimCharmData {
     const charmsDir = path.join(referenceDir, "charms");
     const actions = yaml.load(fs.readFileSync(path.join(charmsDir, "actions.yaml"), "utf8")) as Record<
@@ -102,7 +102,13 @@ export function charmData(): SimCharmData {
 }
 
 if (require.main === module) {
-    const reference = process.argv[2] ?? path.resolve(__dirname, "..", "..", "shared", "reference");
-    fs.writeFileSync(path.resolve(__dirname, "charms.json"), `${JSON.stringify(buildCharmData(reference), null, 2)}\n`);
-    console.log(`wrote simulator/charms.json from ${reference}`);
+    const reference = process.argv[2] ?? path.resolve(__dirname, "..", "tests", "fixtures");
+    // Written as the project's prettier settings format it, so a rebuild from the same fixtures is no change.
+    void (async () => {
+        const prettier = await import("prettier");
+        const options = await prettier.resolveConfig(CHARM_DATA_FILE);
+        const text = await prettier.format(JSON.stringify(buildCharmData(reference), null, 4), { ...options, filepath: CHARM_DATA_FILE });
+        fs.writeFileSync(CHARM_DATA_FILE, text);
+        console.log(`wrote simulator/charms.json from ${path.relative(process.cwd(), reference) || "."}`);
+    })();
 }

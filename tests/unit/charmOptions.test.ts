@@ -1,5 +1,5 @@
 // The overlays ck-dualstack deploys set only options the charms have, with the charms' types:
-// checked against the reference schemas taken from the charms' own repositories (shared/reference/charms),
+// checked against the reference schemas taken from the charms' own repositories (tests/fixtures/charms),
 // not against our simulator. And the simulator's copy of those schemas has not drifted from them.
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -10,7 +10,8 @@ import { planFamilies } from "../../components/plan/families";
 import { dualStackOverlay } from "../../components/plan/overlay";
 import { CHARM_DATA_FILE, buildCharmData } from "../../simulator/charmData";
 
-const REFERENCE = path.resolve(__dirname, "..", "..", "..", "shared", "reference");
+/** Upstream copies (tests/fixtures/README.md names each file's repository and commit). */
+const REFERENCE = path.resolve(__dirname, "..", "fixtures");
 
 type Schema = { options: Record<string, { type: string }> | null };
 const schema = (charm: string) => yaml.load(fs.readFileSync(path.join(REFERENCE, "charms", `${charm}.yaml`), "utf8")) as Schema;

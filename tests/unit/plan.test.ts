@@ -13,7 +13,7 @@ import { renderPlan } from "../../components/plan/render";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const SEED_OVERLAY = yaml.load(
-    fs.readFileSync(path.join(ROOT, "..", "shared", "reference", "charmed-kubernetes", "ipv4-ipv6-overlay.yaml"), "utf8"),
+    fs.readFileSync(path.join(ROOT, "tests", "fixtures", "charmed-kubernetes", "ipv4-ipv6-overlay.yaml"), "utf8"),
 ) as {
     applications: Record<string, { options: Record<string, string> }>;
 };

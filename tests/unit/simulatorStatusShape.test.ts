@@ -1,6 +1,6 @@
 // The simulator's `juju status --format=json` at 30 workers has the real Juju 3.6 shape and size
 // (issue 13), so what the deployment waiter pays to fetch and parse it is measured honestly. The
-// yardstick is the real capture (reference/juju-status-iaas-3.6.4.json): every machine, principal
+// yardstick is the real capture (tests/fixtures/juju-status-iaas-3.6.4.json): every machine, principal
 // unit and subordinate carries its counterpart's keys, and weighs about as much in compact JSON
 // (juju/cmd output.go FormatJson: json.Marshal and a newline).
 import assert from "node:assert/strict";
@@ -29,9 +29,8 @@ const ENV: NodeJS.ProcessEnv = {
 };
 
 type Doc = Record<string, unknown>;
-const capture = JSON.parse(
-    fs.readFileSync(path.resolve(ROOT, "..", "shared", "reference", "juju-status-iaas-3.6.4.json"), "utf8"),
-) as Record<string, Record<string, Doc>>;
+const CAPTURE = path.join(ROOT, "tests", "fixtures", "juju-status-iaas-3.6.4.json");
+const capture = JSON.parse(fs.readFileSync(CAPTURE, "utf8")) as Record<string, Record<string, Doc>>;
 
 function juju(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {

@@ -12,9 +12,7 @@ import {
 } from "../../components/juju/status";
 import { statusDoc } from "../support/fakeJuju";
 
-const capture = JSON.parse(
-    fs.readFileSync(path.resolve(__dirname, "..", "..", "..", "shared", "reference", "juju-status-iaas-3.6.4.json"), "utf8"),
-) as JujuStatus;
+const capture = JSON.parse(fs.readFileSync(path.resolve(__dirname, "..", "fixtures", "juju-status-iaas-3.6.4.json"), "utf8")) as JujuStatus;
 
 describe("juju status interpretation (real 3.6.4 capture)", () => {
     it("finds subordinate units that appear only under their principals", () => {
