@@ -13,7 +13,7 @@ export interface ClusterNode {
     readonly sshUser: string;
 }
 
-/** A node to create: its name, roles, and whether clients reach the API on it. */
+/** A node to create: its name and roles. */
 export interface NodeName {
     readonly name: string;
     readonly roles: Role[];
@@ -22,24 +22,29 @@ export interface NodeName {
      * (zoneSlot), so a change of the other role's count, or more nodes of its own role, never moves it.
      */
     readonly index: number;
-    /**
-     * The first worker: it carries kubeapi-load-balancer (placementOverlay), whose
-     * `loadbalancer-ips` is its IPv6 address when the API is reached over IPv6, so the API port is
-     * opened on it alone.
-     */
-    readonly api: boolean;
 }
 
-/** Names and roles of a node count, control plane first, e.g. cp-0, cp-1, worker-0 (the API node). */
+/** The name of the node that carries kubeapi-load-balancer on the clouds ck-dualstack creates nodes on. */
+export const BALANCER_NODE = "lb-0";
+
+/**
+ * Names and roles of a node count, control plane first, e.g. cp-0, cp-1, worker-0, worker-1, then
+ * lb-0: kubeapi-load-balancer on a machine of its own, as Canonical's bundle places it. It cannot
+ * share a machine with a worker: the worker charm closes 443 when its ingress is off and opens it
+ * when on, the balancer holds 443, and Juju refuses to open or close a port another unit on the
+ * machine holds (juju/juju worker/uniter/runner/context/ports.go). Clients reach the API on it
+ * (its `loadbalancer-ips` is its IPv6 address when the API is reached over IPv6), so the API port
+ * is opened on it alone.
+ */
 export function nodeNames(controlPlaneCount: number, workerCount: number): NodeName[] {
     return [
         ...Array.from({ length: controlPlaneCount }, (_, i) => ({
             name: `cp-${i}`,
             roles: ["control-plane"] as Role[],
             index: i,
-            api: false,
         })),
-        ...Array.from({ length: workerCount }, (_, i) => ({ name: `worker-${i}`, roles: ["worker"] as Role[], index: i, api: i === 0 })),
+        ...Array.from({ length: workerCount }, (_, i) => ({ name: `worker-${i}`, roles: ["worker"] as Role[], index: i })),
+        { name: BALANCER_NODE, roles: ["load-balancer"] as Role[], index: 0 },
     ];
 }
 

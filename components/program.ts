@@ -43,6 +43,11 @@ interface CloudNodes {
     nodes: ClusterNode[];
     /** How long enlisting waits for sshd on a node: new instances take minutes to boot; sandbox nodes have no sshd. */
     sshWaitSeconds: number;
+    /**
+     * Hosts outlive their Juju machines (existing hosts; the sandbox's simulated ones), so Juju's
+     * clean-up must run on them before they can be enlisted again; cloud instances go with them.
+     */
+    cleanUpHosts: boolean;
     loadBalancer?: (nodePort: pulumi.Output<number>) => pulumi.Output<string>;
 }
 
@@ -62,6 +67,7 @@ function cloudNodes({ config }: ValidConfig): CloudNodes {
             const nodes = new awsCluster.ClusterNodes("ck", {
                 ...counts,
                 instanceType: config.instanceType,
+                balancerInstanceType: config.balancerInstanceType,
                 imageId: config.imageId,
                 sshPublicKey: config.sshPublicKey,
                 subnetIds: network.publicSubnetIds,
@@ -73,6 +79,7 @@ function cloudNodes({ config }: ValidConfig): CloudNodes {
             return {
                 nodes: nodes.nodes,
                 sshWaitSeconds: NEW_INSTANCE_SSH_WAIT_SECONDS,
+                cleanUpHosts: false,
                 loadBalancer: securityGroupId
                     ? (nodePort) =>
                           new AwsIpv6LoadBalancer("nginx", {
@@ -98,6 +105,7 @@ function cloudNodes({ config }: ValidConfig): CloudNodes {
             const nodes = new osCluster.ClusterNodes("ck", {
                 ...counts,
                 flavor: config.flavor,
+                balancerFlavor: config.balancerFlavor,
                 image: config.image,
                 sshPublicKey: config.sshPublicKey,
                 networkId: network.networkId,
@@ -113,15 +121,20 @@ function cloudNodes({ config }: ValidConfig): CloudNodes {
             return {
                 nodes: nodes.nodes,
                 sshWaitSeconds: NEW_INSTANCE_SSH_WAIT_SECONDS,
+                cleanUpHosts: false,
                 loadBalancer: (nodePort) =>
                     new OsIpv6LoadBalancer("nginx", { ipv6SubnetId: network.ipv6SubnetId, workerAddresses, nodePort, allowedCidrs })
                         .vipAddress,
             };
         }
         case "existing":
-            return { nodes: new ExistingHosts("ck", { hosts: config.hosts, sshUser: config.sshUser }).nodes, sshWaitSeconds: 60 };
+            return {
+                nodes: new ExistingHosts("ck", { hosts: config.hosts, sshUser: config.sshUser }).nodes,
+                sshWaitSeconds: 60,
+                cleanUpHosts: true,
+            };
         default:
-            return { nodes: new SandboxNodes("ck", counts).nodes, sshWaitSeconds: 0 };
+            return { nodes: new SandboxNodes("ck", counts).nodes, sshWaitSeconds: 0, cleanUpHosts: true };
     }
 }
 
@@ -144,6 +157,10 @@ export async function program(): Promise<Record<string, unknown>> {
         apiOverIpv6: ipv6Api,
         nodes: cloud.nodes,
         sshWaitSeconds: cloud.sshWaitSeconds,
+        sshPath: cloud.cleanUpHosts ? config.sshPath : "",
+        workerIngress: config.workerIngress,
+        removeGraceMinutes: config.removeGraceMinutes,
+        upgradeDrain: config.upgradeDrain,
         enlistConcurrency: config.enlistConcurrency,
         pollSeconds: config.pollSeconds,
         timeoutMinutes: config.deployTimeoutMinutes,

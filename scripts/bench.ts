@@ -1,8 +1,8 @@
 // npm run bench: times the sandbox on the real engine (the Pulumi CLI in the project folder, as
-// users run it) at two sizes, 3 nodes and 31 (30 workers), with the same simulated delays per
-// Juju call: `up` against its critical path, a no-op `up`, a `preview` and adding one worker, and
-// the ratios between the sizes. Writes out/bench.json. The simulator's delays are fixed here so the
-// lower bounds are known.
+// users run it) at two sizes, 1 control plane with 2 workers and with 30 (each plus the
+// load-balancer node), with the same simulated delays per Juju call: `up` against its critical
+// path, a no-op `up`, a `preview` and adding one worker, and the ratios between the sizes. Writes
+// out/bench.json. The simulator's delays are fixed here so the lower bounds are known.
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -136,7 +136,8 @@ async function measure(size: (typeof SIZES)[number], engineMs: number, sandbox: 
     try {
         stack = await openStack(stackName, env);
         const open = stack;
-        const nodes = size.controlPlanes + size.workers;
+        // The load-balancer node (kubeapi-load-balancer alone) is enlisted with the others.
+        const nodes = size.controlPlanes + size.workers + 1;
         const enlistConcurrency = Number(config["ck-dualstack:enlistConcurrency"] ?? 10);
         const waves = Math.ceil(nodes / enlistWidth(enlistConcurrency));
         // The waiter returns only after units stayed settled this long: part of the critical path.

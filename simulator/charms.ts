@@ -47,7 +47,7 @@ export const RETIRED_REGISTRY = "rocks.canonical.com:443/cdk";
 
 /**
  * What a charm pulling images from the retired registry shows: image pulls fail and the unit
- * blocks. Only calico and kubernetes-control-plane have `image-registry` (reference/charms);
+ * blocks. Only calico and kubernetes-control-plane have `image-registry` (tests/fixtures/charms);
  * the worker pulls from what the control plane hands it over kube-control.
  */
 export function registryProblem(charmName: string, options: Record<string, string>): string | undefined {

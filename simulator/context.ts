@@ -42,6 +42,7 @@ const VALUE_FLAGS = new Set([
     "--num-units",
     "--revision",
     "--wait",
+    "--reset",
 ]);
 
 /**
@@ -120,6 +121,15 @@ export function faultUnits(name: string): Map<string, string> {
     return new Map(entries.map((entry) => [entry.split("=")[0], entry.split("=")[1] ?? ""]));
 }
 
+/**
+ * Whether a unit's hook is failing now (CK_JUJU_SIM_UNIT_ERROR; with UNIT_ERROR_SECONDS it recovers
+ * after that long, as Juju retries failed hooks: worker/uniter, `automatically-retry-hooks`).
+ */
+export function inHookError(unit: string, settleAt: number, now: number): boolean {
+    const errorFor = Number(env("UNIT_ERROR_SECONDS", "0")) * 1000;
+    return faultUnits("UNIT_ERROR").has(unit) && (errorFor === 0 || now < settleAt + errorFor);
+}
+
 /** A simulated command: whether it changes the model (for calls.log) and what it does. */
 export interface Command {
     readonly mutating: (args: Args) => boolean;
@@ -137,6 +147,14 @@ export function readStateModel(ref: string | undefined): SimModel {
  */
 export function refuseWithoutPrompt(args: Args, what: string): void {
     if (!flag(args, "--no-prompt")) throw new JujuExit(`ERROR ${what}: aborted`);
+}
+
+/**
+ * `--no-wait` goes with `--force` only: an Init error, so exit 2 (cmd/juju/application/removeapplication.go,
+ * removeunit.go, cmd/juju/machine/remove.go: `errors.NotValidf("--no-wait without --force")`).
+ */
+export function refuseNoWaitWithoutForce(args: Args): void {
+    if (flag(args, "--no-wait") && !flag(args, "--force")) throw new JujuExit("ERROR --no-wait without --force not valid", 2);
 }
 
 /**

@@ -118,12 +118,12 @@ export function nodeFor(name: string, app: string, addresses: string[]) {
                 // The charms label their nodes with the application and charm (layer-kubernetes-node-base LabelMaker).
                 "juju-application": app,
                 "juju-charm": app,
-                // kubernetes-control-plane's `labels` default (reference/charms/kubernetes-control-plane.yaml).
+                // kubernetes-control-plane's `labels` default (tests/fixtures/charms/kubernetes-control-plane.yaml).
                 ...(controlPlane ? { "node-role.kubernetes.io/control-plane": "" } : {}),
             },
         },
         spec: {
-            // kubernetes-control-plane's `register-with-taints` default (reference/charms/kubernetes-control-plane.yaml).
+            // kubernetes-control-plane's `register-with-taints` default (tests/fixtures/charms/kubernetes-control-plane.yaml).
             ...(controlPlane ? { taints: [{ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" }] } : {}),
         },
         status: {

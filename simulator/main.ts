@@ -7,10 +7,13 @@ import { actionCommands } from "./commands/actions";
 import { applicationCommands } from "./commands/applications";
 import { machineCommands } from "./commands/machines";
 import { modelCommands, teardown } from "./commands/models";
+import { scpCommands } from "./commands/scp";
 import { statusCommands } from "./commands/status";
 import { unitCommands } from "./commands/units";
 import { Command, JujuExit, VERSION, env, err, flag, modelKey, out, parseArgs } from "./context";
 import { bumpCounter, logCall, withState } from "./state";
+
+export { sshMain } from "./hosts";
 
 const COMMANDS: Record<string, Command> = {
     version: { mutating: () => false, run: async () => out(env("VERSION", `${VERSION}-genericlinux-amd64`)) },
@@ -20,6 +23,7 @@ const COMMANDS: Record<string, Command> = {
     ...unitCommands,
     ...statusCommands,
     ...actionCommands,
+    ...scpCommands,
 };
 
 /** Fault: the model vanishes under the caller (someone destroyed it by hand). */

@@ -43,12 +43,13 @@ if (!fs.existsSync(path.join(cacheDir, "simulator", "main.js"))) {
 module.paths.unshift(path.join(root, "node_modules"));
 process.env.NODE_PATH = path.join(root, "node_modules");
 require("module").Module._initPaths();
-require(path.join(cacheDir, "simulator", "main.js"))
-    .main(process.argv.slice(2))
-    .then(
-        (code) => process.exit(code),
-        (error) => {
-            process.stderr.write(`ERROR simulator failure: ${error && error.stack ? error.stack : error}\n`);
-            process.exit(1);
-        },
-    );
+// simulator/ssh starts it as the simulated SSH client; simulator/juju as the Juju CLI.
+const simulated = require(path.join(cacheDir, "simulator", "main.js"));
+const ssh = process.argv[2] === "--simulated-ssh";
+(ssh ? simulated.sshMain(process.argv.slice(3)) : simulated.main(process.argv.slice(2))).then(
+    (code) => process.exit(code),
+    (error) => {
+        process.stderr.write(`ERROR simulator failure: ${error && error.stack ? error.stack : error}\n`);
+        process.exit(1);
+    },
+);

@@ -12,6 +12,38 @@ export interface SimUnit {
     /** Set by remove-unit: the unit shows as dying until `removeAt`. */
     life?: "dying";
     removeAt?: number;
+    /** Removed with --force: it goes even while a hook of it fails. */
+    forced?: boolean;
+    /** A hook that sets no status of its own: the unit shows what it showed before until the hook ends (QueuedHook). */
+    hook?: QueuedHook;
+}
+
+/**
+ * A hook Juju queued on a unit whose charm sets no status before the hook ends: `juju config` returns
+ * before the units' config-changed hooks run, and the 1.35 ops charms keep their previous status
+ * (normally active "Ready") until the reconcile ends (charm-lib-contextual-status sets nothing on
+ * entering; reference/charms research §5), etcd likewise during its snap refresh (layer-etcd
+ * etcd.py snap_install logs only). Until `startAt` the hook waits (agent idle), then runs (agent
+ * executing "running <name> hook"), and at `endAt` (the unit's settleAt) its outcome shows.
+ */
+export interface QueuedHook {
+    readonly name: string;
+    readonly startAt: number;
+    readonly endAt: number;
+    /** When the unit's previous hook ended: its status, and its subordinates', stay as of then. */
+    readonly previousSettleAt: number;
+}
+
+/** The hook a unit has queued or running now, if its status still shows what it showed before. */
+export function pendingHook(unit: SimUnit, now: number): QueuedHook | undefined {
+    const hook = unit.hook;
+    // Anything else that extended settleAt (a refresh, an action) shows as itself.
+    return hook && now < hook.endAt && unit.settleAt === hook.endAt ? hook : undefined;
+}
+
+/** When the unit's hooks settled, as its status shows it now (a queued hook changes nothing yet). */
+export function shownSettleAt(unit: SimUnit, now: number): number {
+    return pendingHook(unit, now)?.previousSettleAt ?? unit.settleAt;
 }
 
 export interface SimApplication {
@@ -28,6 +60,8 @@ export interface SimApplication {
     /** Set by remove-application: the application shows as dying until `removeAt`. */
     life?: "dying";
     removeAt?: number;
+    /** Removed with --force: it goes even while hooks of its units fail. */
+    forced?: boolean;
 }
 
 export interface SimMachine {
@@ -35,6 +69,19 @@ export interface SimMachine {
     user: string;
     ipAddresses: string[];
     readyAt: number;
+    /** Set by remove-machine: the machine shows as dying until `removeAt`. */
+    life?: "dying";
+    removeAt?: number;
+}
+
+/**
+ * A host the simulated client can reach over SSH, as Juju's manual provisioning leaves it: the
+ * machine agent's systemd service outlives the machine's removal (juju/juju worker/machiner stops the
+ * agent; /etc/systemd/system/jujud-machine-N.service stays) until /sbin/remove-juju-services runs.
+ */
+export interface SimHost {
+    /** The machine agent's service on the host, e.g. jujud-machine-3; absent on a clean host. */
+    agentService?: string;
 }
 
 /** The real processes behind a deployed control plane. */
@@ -59,8 +106,12 @@ export interface SimModel {
     nextMachine: number;
     applications: Record<string, SimApplication>;
     apiserver?: SimApiServer;
+    /** Opened ports per machine: port ("443/tcp") to the unit that opened it (commands/status.ts reconcilePorts). */
+    openPorts?: Record<string, Record<string, string>>;
     /** Machines whose kubelet registered a Node (kubelets.ts). */
     kubeNodes?: string[];
+    /** The last operation or task id `juju run` handed out: both come from one sequence (commands/actions.ts). */
+    lastTaskId?: number;
 }
 
 /** Every process behind a deployed control plane: etcd, kube-apiserver and the controllers. */
@@ -72,9 +123,19 @@ export function serverPids(server: SimApiServer): number[] {
 /** A machine's host name, as status shows it and its kubelet registers its Node. */
 export const hostnameOf = (machine: string) => `sim-${machine}`;
 
+/**
+ * Where a file of a simulated host lives: `<sim home>/hosts/<address>/<absolute path>` (what the
+ * charms' actions write on a machine, what `juju scp` copies).
+ */
+export function hostFile(address: string, file: string): string {
+    return path.join(simHome(), "hosts", address, path.resolve("/", file));
+}
+
 export interface SimState {
     /** Keyed by `controller:model`. */
     models: Record<string, SimModel>;
+    /** Hosts by address: they outlive models and machines (simulated SSH reaches them). */
+    hosts?: Record<string, SimHost>;
     /** Set by `juju switch`; the first of CK_JUJU_SIM_CONTROLLERS until then. */
     currentController?: string;
 }

@@ -10,8 +10,10 @@ export interface ClusterNodesArgs {
     readonly controlPlaneCount: number;
     /** Worker instances. */
     readonly workerCount: number;
-    /** Instance type. */
+    /** Instance type of control-plane and worker nodes. */
     readonly instanceType: string;
+    /** Instance type of the load-balancer node (kubeapi-load-balancer alone). */
+    readonly balancerInstanceType: string;
     /** AMI; empty for the newest Ubuntu 24.04 LTS from Canonical. */
     readonly imageId: string;
     /** Public key for the login user (validation requires one on aws). */
@@ -22,14 +24,14 @@ export interface ClusterNodesArgs {
     readonly subnetIds: pulumi.Input<string>[];
     /** Group every node gets. */
     readonly clusterSecurityGroupId: pulumi.Input<string>;
-    /** Extra group for the API node: the first worker, which carries kubeapi-load-balancer. */
+    /** Extra group for the API node: the load-balancer node, which carries kubeapi-load-balancer. */
     readonly apiSecurityGroupId: pulumi.Input<string>;
     /** Extra group for workers. */
     readonly workerSecurityGroupId: pulumi.Input<string>;
 }
 
 /**
- * Instances for the control-plane and worker roles, each with an IPv6 address at creation
+ * Instances for the control-plane, worker and load-balancer roles, each with an IPv6 address at creation
  * (no `assign-ipv6-addresses` loop afterwards) and source/dest check off (Calico routes pods).
  *
  * A node's identity is stable over day-2 changes:
@@ -62,16 +64,17 @@ export class ClusterNodes extends pulumi.ComponentResource {
             ).id;
         const keyPair = new aws.ec2.KeyPair(`${name}-key`, { publicKey: args.sshPublicKey }, { parent: this });
         const instances = nodeNames(args.controlPlaneCount, args.workerCount).map((node) => {
-            const { name: nodeName, roles, api } = node;
+            const { name: nodeName, roles } = node;
+            const balancer = roles.includes("load-balancer");
             const instance = new aws.ec2.Instance(
                 `${name}-${nodeName}`,
                 {
                     ami,
-                    instanceType: args.instanceType,
+                    instanceType: balancer ? args.balancerInstanceType : args.instanceType,
                     subnetId: args.subnetIds[zoneSlot(node, args.subnetIds.length)],
                     vpcSecurityGroupIds: [
                         args.clusterSecurityGroupId,
-                        ...(api ? [args.apiSecurityGroupId] : []),
+                        ...(balancer ? [args.apiSecurityGroupId] : []),
                         ...(roles.includes("worker") ? [args.workerSecurityGroupId] : []),
                     ],
                     ipv6AddressCount: 1,

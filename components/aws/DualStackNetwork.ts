@@ -62,7 +62,7 @@ export class DualStackNetwork extends pulumi.ComponentResource {
     public readonly publicSubnetIds: pulumi.Output<string>[];
     /** All traffic between cluster nodes, both families (Calico VXLAN included); SSH from admin ranges. */
     public readonly clusterSecurityGroupId: pulumi.Output<string>;
-    /** The API port the kubeconfig uses, from admin ranges: the first worker (kubeapi-load-balancer) only. */
+    /** The API port the kubeconfig uses, from admin ranges: the load-balancer node (kubeapi-load-balancer) only. */
     public readonly apiSecurityGroupId: pulumi.Output<string>;
     /** NodePorts 30000-32767 from the configured ranges and from the load balancer. */
     public readonly workerSecurityGroupId: pulumi.Output<string>;
@@ -128,11 +128,13 @@ export class DualStackNetwork extends pulumi.ComponentResource {
             { protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"], description: "all egress" },
         ];
         const fromOutside = (nodes: RuleTarget) => args.ingress.filter((rule) => rule.nodes === nodes).map(ruleArgs);
+        // `description` is ForceNew (terraform-provider-aws aws_security_group): a reworded one must not
+        // replace a live group, so it stays as the group was created.
         const group = (suffix: string, description: string, ingress: pulumi.Input<aws.types.input.ec2.SecurityGroupIngress>[]) =>
             new aws.ec2.SecurityGroup(
                 `${name}-${suffix}`,
                 { vpcId: vpc.id, description, ingress, egress, tags: { Name: `${name}-${suffix}` } },
-                { parent: this },
+                { parent: this, ignoreChanges: ["description"] },
             );
         // A group referencing itself admits every address of its members' interfaces, IPv4 and IPv6.
         const internal = clusterInternalRules();
@@ -140,7 +142,7 @@ export class DualStackNetwork extends pulumi.ComponentResource {
             { protocol: "-1", fromPort: 0, toPort: 0, self: true, description: internal.map((r) => r.description).join("; ") },
             ...fromOutside("all"),
         ]);
-        const api = group("api", "ck-dualstack Kubernetes API (kubeapi-load-balancer on the first worker)", fromOutside("api"));
+        const api = group("api", "ck-dualstack Kubernetes API (kubeapi-load-balancer node)", fromOutside("api"));
         let nlb: aws.ec2.SecurityGroup | undefined;
         if (args.loadBalancer) {
             nlb = new aws.ec2.SecurityGroup(

@@ -55,6 +55,11 @@ export const CONFIG_KEYS = {
         description: "Public key installed on new AWS/OpenStack instances for sshUser; required on aws/openstack",
     },
     instanceType: { type: "string", default: "t3.large", description: "AWS instance type (the charms want 2 cores and 8 GiB)" },
+    balancerInstanceType: {
+        type: "string",
+        default: "t3.medium",
+        description: "AWS instance type of the load-balancer node, which runs kubeapi-load-balancer alone (the bundle asks 1 core, 4 GiB)",
+    },
     imageId: { type: "string", default: "", description: "AWS AMI; empty: the newest Ubuntu 24.04 LTS from Canonical" },
     availabilityZones: { type: "integer", default: 2, description: "AWS availability zones to spread subnets over (1 to 6)" },
     privateSubnets: {
@@ -64,6 +69,11 @@ export const CONFIG_KEYS = {
     },
     externalNetwork: { type: "string", default: "public", description: "OpenStack external network for the router gateway" },
     flavor: { type: "string", default: "m1.large", description: "OpenStack flavor for nodes" },
+    balancerFlavor: {
+        type: "string",
+        default: "m1.medium",
+        description: "OpenStack flavor of the load-balancer node, which runs kubeapi-load-balancer alone (the bundle asks 1 core, 4 GiB)",
+    },
     image: { type: "string", default: "ubuntu-24.04", description: "OpenStack image name for nodes" },
     ipv6Mode: { type: "string", default: "slaac", description: "OpenStack IPv6 address and RA mode: slaac or dhcpv6-stateless" },
     ipv6SubnetPool: {
@@ -74,7 +84,18 @@ export const CONFIG_KEYS = {
     hosts: {
         type: "array",
         default: [],
-        description: "cloud=existing: one entry per host, 'name role ipv4 [ipv6 ...]', role control-plane or worker",
+        description:
+            "cloud=existing: one entry per host, 'name role ipv4 [ipv6 ...]', role control-plane, worker or load-balancer (exactly one)",
+    },
+    sshPath: {
+        type: "string",
+        default: "ssh",
+        description: "The SSH client that runs Juju's clean-up (/sbin/remove-juju-services) on an existing host whose machine was removed",
+    },
+    workerIngress: {
+        type: "string",
+        default: "",
+        description: "kubernetes-worker `ingress`: true or false; empty keeps the charm's default (true: nginx ingress on 80 and 443)",
     },
     apiOverIpv6: {
         type: "boolean",
@@ -119,6 +140,16 @@ export const CONFIG_KEYS = {
         type: "integer",
         default: 10,
         description: "How long juju status may keep failing (controller unreachable) before a wait gives up (1 to 600)",
+    },
+    removeGraceMinutes: {
+        type: "integer",
+        default: 10,
+        description: "How long a graceful Juju removal may take before it is forced, naming what is forced (1 to 600)",
+    },
+    upgradeDrain: {
+        type: "boolean",
+        default: true,
+        description: "Cordon and drain each worker's Node before its upgrade action during a channel upgrade (false: upgrade in place)",
     },
     pollSeconds: { type: "integer", default: 10, description: "Seconds between juju status polls (1 to 300)" },
     enlistConcurrency: {

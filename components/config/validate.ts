@@ -35,7 +35,8 @@ export function formatProblem(problem: Problem): string {
 /** kube-apiserver refuses service ranges larger than these. */
 export const MAX_SERVICE_PREFIX: Record<Family, number> = { IPv4: 12, IPv6: 108 };
 
-export const ROLES = ["control-plane", "worker"] as const;
+/** A node's role; `load-balancer` carries kubeapi-load-balancer alone (components/nodes.ts nodeNames says why). */
+export const ROLES = ["control-plane", "worker", "load-balancer"] as const;
 export type Role = (typeof ROLES)[number];
 
 /** A host given in `hosts` for cloud=existing, its addresses in canonical form (formatAddress). */
@@ -118,12 +119,14 @@ export function parseHostEntry(entry: string, problems: Problem[]): HostEntry | 
 }
 
 /**
- * Why one host cannot be both: the 1.35 control-plane charm already runs kubelet on its machine,
- * and kubernetes-worker beside it would run a second one; its ingress (80/443 on the host
- * network) would also collide with kubeapi-load-balancer's 443 where it runs.
+ * Why one host has one role: the 1.35 control-plane charm already runs kubelet on its machine, and
+ * kubernetes-worker beside it would run a second one; kubeapi-load-balancer holds 443 and 6443,
+ * which kube-apiserver (6443) and the worker (which opens 443 with ingress and closes it without)
+ * also claim, and Juju refuses to open or close a port another unit on the machine holds
+ * (juju/juju worker/uniter/runner/context/ports.go).
  */
 export const COMBINED_ROLES_RULE =
-    "a host has one role, control-plane or worker: the 1.35 control-plane charm already runs kubelet, and a worker beside it would clash with it and put its ingress on kubeapi-load-balancer's port 443";
+    "a host has one role, control-plane, worker or load-balancer: the 1.35 control-plane charm already runs kubelet, so a worker beside it would clash with it, and kubeapi-load-balancer holds ports 443 and 6443 that the control plane and the worker also claim (Juju refuses a port another unit on the machine holds)";
 
 /** Bundles whose applications ck-dualstack places and waits for. */
 export const SUPPORTED_BUNDLES = ["charmed-kubernetes"] as const;
@@ -133,9 +136,11 @@ export const SUPPORTED_BUNDLES = ["charmed-kubernetes"] as const;
  * (juju would read `--dry-run` as a flag and deploy a local bundle file from a path).
  */
 function validateJujuTarget(config: StackConfig, problems: Problem[]): void {
-    if (config.jujuPath.trim() === "") problems.push({ key: "jujuPath", value: config.jujuPath, rule: "must name the Juju CLI" });
-    else if (config.jujuPath.startsWith("-"))
-        problems.push({ key: "jujuPath", value: config.jujuPath, rule: "must be a path or a command name, not a flag" });
+    for (const key of ["jujuPath", "sshPath"] as const) {
+        const value = config[key];
+        if (value.trim() === "") problems.push({ key, value, rule: `must name the ${key === "jujuPath" ? "Juju" : "SSH"} client` });
+        else if (value.startsWith("-")) problems.push({ key, value, rule: "must be a path or a command name, not a flag" });
+    }
     if (!(SUPPORTED_BUNDLES as readonly string[]).includes(config.bundle)) {
         problems.push({
             key: "bundle",
@@ -304,6 +309,14 @@ export function validateConfig(config: StackConfig): Problem[] {
     checkRange("jujuOutageMinutes", config.jujuOutageMinutes, 1, 600, problems);
     checkRange("pollSeconds", config.pollSeconds, 1, 300, problems);
     checkRange("enlistConcurrency", config.enlistConcurrency, 1, 100, problems);
+    checkRange("removeGraceMinutes", config.removeGraceMinutes, 1, 600, problems);
+    if (!["", "true", "false"].includes(config.workerIngress)) {
+        problems.push({
+            key: "workerIngress",
+            value: config.workerIngress,
+            rule: "must be true, false or empty (empty keeps the kubernetes-worker charm's default)",
+        });
+    }
 
     const balancers: Record<string, string[]> = { none: [...CLOUDS], nlb: ["aws"], octavia: ["openstack"] };
     if (!(config.loadBalancer in balancers)) {
@@ -334,7 +347,11 @@ export function validateConfig(config: StackConfig): Problem[] {
 
 function validateHosts(config: StackConfig, usesIpv6: boolean, pods: Cidr[], services: Cidr[], problems: Problem[]): void {
     if (config.hosts.length === 0) {
-        problems.push({ key: "hosts", value: "[]", rule: "cloud=existing needs at least one control-plane host and one worker host" });
+        problems.push({
+            key: "hosts",
+            value: "[]",
+            rule: "cloud=existing needs at least one control-plane host, one worker host and one load-balancer host",
+        });
         return;
     }
     const hosts = config.hosts.map((entry) => parseHostEntry(entry, problems)).filter((host): host is HostEntry => host !== undefined);
@@ -356,10 +373,23 @@ function validateHosts(config: StackConfig, usesIpv6: boolean, pods: Cidr[], ser
                 });
         }
     }
+    if (hosts.length !== config.hosts.length) return;
     for (const role of ROLES) {
-        if (hosts.length === config.hosts.length && !hosts.some((host) => host.roles.includes(role))) {
-            problems.push({ key: "hosts", value: config.hosts.join("; "), rule: `no host has the ${role} role` });
+        if (!hosts.some((host) => host.roles.includes(role))) {
+            const why =
+                role === "load-balancer"
+                    ? ": kubeapi-load-balancer needs a host of its own (as Canonical's bundle gives it), e.g. 'lb0 load-balancer 10.0.0.30 2001:db8::30'"
+                    : "";
+            problems.push({ key: "hosts", value: config.hosts.join("; "), rule: `no host has the ${role} role${why}` });
         }
+    }
+    const balancers = hosts.filter((host) => host.roles.includes("load-balancer")).map((host) => host.name);
+    if (balancers.length > 1) {
+        problems.push({
+            key: "hosts",
+            value: balancers.join(", "),
+            rule: "only one host may have the load-balancer role: the bundle runs one kubeapi-load-balancer unit, whose address every kubeconfig and worker uses",
+        });
     }
 }
 

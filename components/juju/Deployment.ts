@@ -21,6 +21,12 @@ export interface DeploymentArgs extends JujuTargetArgs {
     readonly nodes: pulumi.Input<NodeRole[]>;
     /** Applications the bundle deploys, subordinates included. */
     readonly expectedApplications: pulumi.Input<string[]>;
+    /** kubernetes-worker `ingress`: "true", "false", or "" for the charm's default. */
+    readonly workerIngress: pulumi.Input<string>;
+    /** Minutes a graceful removal may take before it is forced. */
+    readonly removeGraceMinutes: pulumi.Input<number>;
+    /** Drain each worker's Node before its upgrade action. */
+    readonly upgradeDrain: pulumi.Input<boolean>;
     /** Seconds between status polls. */
     readonly pollSeconds: pulumi.Input<number>;
     /** Seconds every unit must stay active and idle to count as settled. */
@@ -37,19 +43,22 @@ export interface DeploymentArgs extends JujuTargetArgs {
     readonly downGraceMinutes: pulumi.Input<number>;
 }
 
-/** The bundle deployed with the dual-stack and placement overlays, waited on until settled. */
+/** The bundle deployed with the dual-stack and placement overlays, changed in place on day 2 (the Settled resource waits). */
 export class Deployment extends pulumi.dynamic.Resource {
     public readonly overlay!: pulumi.Output<object>;
     public readonly controlPlaneApp!: pulumi.Output<string>;
-    public readonly unitCount!: pulumi.Output<number>;
+    /** What Juju was last asked to make of the model: Settled waits again when it changes. */
+    public readonly generation!: pulumi.Output<string>;
     public readonly serviceCidr!: pulumi.Output<string>;
     public readonly loadbalancerIps!: pulumi.Output<string>;
+    /** The etcd snapshot the last channel upgrade took first, on the operator's machine. */
+    public readonly etcdSnapshot!: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: DeploymentArgs, opts?: pulumi.CustomResourceOptions) {
         super(
             lazyProvider(providerModule("deployment"), "DeploymentProvider"),
             name,
-            { ...args, overlay: undefined, controlPlaneApp: undefined, unitCount: undefined },
+            { ...args, overlay: undefined, controlPlaneApp: undefined, generation: undefined, etcdSnapshot: undefined },
             opts,
             "juju",
             "Deployment",

@@ -4,6 +4,7 @@ import { Deployment } from "./Deployment";
 import { Kubeconfig } from "./Kubeconfig";
 import { Machine } from "./Machine";
 import { Model } from "./Model";
+import { Settled } from "./Settled";
 
 /** Every application of the charmed-kubernetes bundle, subordinates (calico, containerd) included. */
 export const BUNDLE_APPLICATIONS = [
@@ -37,6 +38,14 @@ export interface JujuClusterArgs {
     readonly nodes: ClusterNode[];
     /** How long enlisting waits for sshd on each node (0: do not wait). */
     readonly sshWaitSeconds: number;
+    /** The SSH client that cleans a host whose machine was removed; empty when hosts go with their machines. */
+    readonly sshPath: string;
+    /** kubernetes-worker `ingress`: "true", "false", or "" for the charm's default. */
+    readonly workerIngress: string;
+    /** Minutes a graceful removal may take before it is forced. */
+    readonly removeGraceMinutes: number;
+    /** Drain each worker's Node before its upgrade action. */
+    readonly upgradeDrain: boolean;
     /** At most this many nodes enlist at once. */
     readonly enlistConcurrency: number;
     /** Seconds between status polls. */
@@ -95,21 +104,33 @@ export class JujuCluster extends pulumi.ComponentResource {
                         sshWaitSeconds: args.sshWaitSeconds,
                         roles: node.roles,
                         enlistConcurrency: args.enlistConcurrency,
+                        sshPath: args.sshPath,
+                        removeGraceMinutes: args.removeGraceMinutes,
+                        pollSeconds: args.pollSeconds,
                     },
                     { parent: this },
                 ),
         );
-        // kubeapi-load-balancer runs on the first worker (placementOverlay); over IPv6, its IPv6
-        // address is what clients and workers reach the API on, through it to every control plane.
-        const balancerNode = args.nodes.find((node) => node.roles.includes("worker"));
+        // kubeapi-load-balancer runs alone on the load-balancer node (placementOverlay); over IPv6, its
+        // IPv6 address is what clients and workers reach the API on, through it to every control plane.
+        const balancerNode = args.nodes.find((node) => node.roles.includes("load-balancer"));
         const apiAddress =
             args.apiOverIpv6 && balancerNode ? pulumi.output(balancerNode.ipv6).apply((ips) => ips[0] ?? "") : pulumi.output("");
+        const settlePolicy = {
+            pollSeconds: args.pollSeconds,
+            idleSeconds: args.idleSeconds,
+            timeoutMinutes: args.timeoutMinutes,
+            blockedGraceMinutes: args.blockedGraceMinutes,
+            errorGraceMinutes: args.errorGraceMinutes,
+            outageMinutes: args.outageMinutes,
+            downGraceMinutes: args.downGraceMinutes,
+        };
+        const target = { jujuPath: args.jujuPath, modelRef: model.modelRef, modelUuid: model.uuid };
         const deployment = new Deployment(
             `${name}-deployment`,
             {
-                jujuPath: args.jujuPath,
-                modelRef: model.modelRef,
-                modelUuid: model.uuid,
+                ...target,
+                ...settlePolicy,
                 bundle: args.bundle,
                 channel: args.channel,
                 podCidr: args.podCidr,
@@ -122,27 +143,26 @@ export class JujuCluster extends pulumi.ComponentResource {
                     ),
                 ),
                 expectedApplications: BUNDLE_APPLICATIONS,
-                pollSeconds: args.pollSeconds,
-                idleSeconds: args.idleSeconds,
-                timeoutMinutes: args.timeoutMinutes,
-                blockedGraceMinutes: args.blockedGraceMinutes,
-                errorGraceMinutes: args.errorGraceMinutes,
-                outageMinutes: args.outageMinutes,
-                downGraceMinutes: args.downGraceMinutes,
+                workerIngress: args.workerIngress,
+                removeGraceMinutes: args.removeGraceMinutes,
+                upgradeDrain: args.upgradeDrain,
             },
             { parent: this, dependsOn: machines },
+        );
+        const settled = new Settled(
+            `${name}-settled`,
+            { ...target, ...settlePolicy, expectedApplications: BUNDLE_APPLICATIONS, generation: deployment.generation },
+            { parent: this, dependsOn: [deployment] },
         );
         const kubeconfig = new Kubeconfig(
             `${name}-kubeconfig`,
             {
-                jujuPath: args.jujuPath,
-                modelRef: model.modelRef,
-                modelUuid: model.uuid,
-                deploymentId: pulumi.interpolate`${deployment.id}|${deployment.serviceCidr}|${deployment.loadbalancerIps}`,
+                ...target,
+                deploymentId: pulumi.interpolate`${deployment.id}|${settled.generation}`,
                 apiAddress,
                 controlPlaneApp: deployment.controlPlaneApp,
             },
-            { parent: this },
+            { parent: this, dependsOn: [settled] },
         );
         this.model = model;
         this.modelRef = model.modelRef;

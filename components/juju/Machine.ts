@@ -15,9 +15,15 @@ export interface MachineArgs extends JujuTargetArgs {
     readonly roles: pulumi.Input<string[]>;
     /** At most this many `add-machine` calls run at once against the controller. */
     readonly enlistConcurrency: pulumi.Input<number>;
+    /** The SSH client that runs Juju's clean-up on the host once its machine is removed; empty: the host goes too. */
+    readonly sshPath: pulumi.Input<string>;
+    /** Minutes a graceful removal may take before it is forced. */
+    readonly removeGraceMinutes: pulumi.Input<number>;
+    /** Seconds between status polls while it is removed. */
+    readonly pollSeconds: pulumi.Input<number>;
 }
 
-/** One host enlisted with `add-machine ssh:` (manual provisioning); removed on delete. */
+/** One host enlisted with `add-machine ssh:` (manual provisioning); removed on delete, and the host cleaned for the next enlisting. */
 export class Machine extends pulumi.dynamic.Resource {
     public readonly machineId!: pulumi.Output<string>;
     public readonly roles!: pulumi.Output<string[]>;

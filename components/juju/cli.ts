@@ -44,7 +44,8 @@ export const MAX_DETAIL_CHARS = 400;
 /**
  * Juju's not-found errors for the things ck-dualstack removes or reads: models, machines,
  * applications and units (juju/juju 3.6: `errors.NotFoundf("model %q")`, apiserver
- * `machine %s not found`, `application %q not found`, `unit %q not found`), and a model the client
+ * `machine %s not found`, `application %q not found`, `unit %q not found`, remove-unit's `unit %q does
+ * not exist`), and a model the client
  * still knows but the controller removed (cmd/modelcmd/base.go: `model %q has been removed from the
  * controller`). A missing controller, charm, action or anything else is not "already gone": it is a
  * real failure.
@@ -55,6 +56,8 @@ const GONE = [
     /\bmachine "?\d+(\/[a-z]+\/\d+)*"? not found\b/i,
     /\bapplication "?[a-z][a-z0-9-]*"? not found\b/i,
     /\bunit "?[a-z][a-z0-9-]*\/\d+"? not found\b/i,
+    // remove-unit of a unit already gone (apiserver/facades/client/application DestroyUnit: `unit %q does not exist`).
+    /\bunit "?[a-z][a-z0-9-]*\/\d+"? does not exist\b/i,
 ];
 
 /** Sorts juju's error text into the failures callers handle differently. */

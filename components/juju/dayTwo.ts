@@ -1,5 +1,5 @@
 // Day-2 planning, pure: which changes a live cluster can take in place, and in which steps.
-// Sources: Canonical's 1.35 upgrade page and the charms, gathered in shared/reference/charms/upgrade.md.
+// Sources: Canonical's 1.35 upgrade page and the charms, gathered in tests/fixtures/charms/upgrade.md.
 
 /** A node as the configuration names it (known at preview, unlike its machine id). */
 export interface NodeRole {
@@ -60,7 +60,9 @@ export function channelChangeProblem(from: string, to: string): string | undefin
 /**
  * Why a change of nodes cannot be made in place, or undefined when it can. Only workers come and
  * go: the control plane carries etcd's quorum and the CA (easyrsa, on the first control-plane
- * node), and the first worker carries kubeapi-load-balancer (placementOverlay).
+ * node), and the load-balancer node carries kubeapi-load-balancer, whose address every client and
+ * worker uses. A stack of an older version, which had no load-balancer node (the balancer was on
+ * the first worker), gains one: the balancer moves onto it in place (balancerMove).
  */
 export function nodeChangeProblem(olds: readonly NodeRole[], news: readonly NodeRole[]): string | undefined {
     const names = (nodes: readonly NodeRole[], role: string) => nodes.filter((n) => n.roles.includes(role)).map((n) => n.name);
@@ -68,11 +70,37 @@ export function nodeChangeProblem(olds: readonly NodeRole[], news: readonly Node
     if (oldCp.join() !== newCp.join()) {
         return `the control-plane nodes would change from ${oldCp.join(", ")} to ${newCp.join(", ")}; they carry etcd's quorum and the CA (easyrsa on ${oldCp[0]}), which ck-dualstack does not move in place. Set ck-dualstack:controlPlaneCount (or the control-plane hosts) back`;
     }
-    const [oldWorkers, newWorkers] = [names(olds, "worker"), names(news, "worker")];
-    if (oldWorkers[0] !== undefined && oldWorkers[0] !== newWorkers[0]) {
-        return `worker ${oldWorkers[0]} carries kubeapi-load-balancer, the API endpoint of every client and worker; it cannot be removed or replaced in place. Keep it in ck-dualstack:hosts (or keep ck-dualstack:workerCount at 1 or more) and remove other workers instead`;
+    const [oldLb, newLb] = [names(olds, "load-balancer"), names(news, "load-balancer")];
+    if (oldLb.length > 0 && oldLb.join() !== newLb.join()) {
+        return `the load-balancer node ${oldLb.join(", ")} carries kubeapi-load-balancer, the API endpoint of every client and worker; it cannot be removed or replaced in place. Keep it in ck-dualstack:hosts`;
     }
     return undefined;
+}
+
+/**
+ * What a preview says of a stack of an older version gaining its load-balancer node (node names
+ * and roles are known at preview; machine ids are not): what moves, and that nothing is redeployed.
+ */
+export function balancerNodeMove(olds: readonly NodeRole[], news: readonly NodeRole[]): string | undefined {
+    const first = (nodes: readonly NodeRole[], role: string) => nodes.find((n) => n.roles.includes(role))?.name;
+    const [from, to] = [first(olds, "worker"), first(news, "load-balancer")];
+    if (first(olds, "load-balancer") !== undefined || from === undefined || to === undefined) return undefined;
+    return `kubeapi-load-balancer moves in place from worker ${from}'s machine to the new load-balancer node ${to} (juju add-unit there, then a graceful remove-unit of the old unit; no application is redeployed, no data moves); kubernetes-worker's ingress then follows workerIngress`;
+}
+
+/**
+ * The move of kubeapi-load-balancer off a worker onto the load-balancer machine, for a stack that
+ * an older version placed on the first worker: undefined when nothing moves.
+ */
+export function balancerMove(
+    olds: readonly PlacedMachineRef[],
+    news: readonly PlacedMachineRef[],
+): { from: string; to: string } | undefined {
+    const balancer = (machines: readonly PlacedMachineRef[]) => machines.find((m) => m.roles.includes("load-balancer"))?.id;
+    if (balancer(olds) !== undefined) return undefined;
+    const to = balancer(news);
+    const from = olds.find((m) => m.roles.includes("worker"))?.id;
+    return to !== undefined && from !== undefined ? { from, to } : undefined;
 }
 
 /** Worker machines to add units to, and worker machines whose units go, between two placements. */

@@ -324,3 +324,111 @@ export async function deleteNode(options: { kubeconfig: string; node: string; lo
     if (response.status < 200 || response.status >= 300) throw apiError(connection, `deleting node ${options.node}`, response);
     options.log(`drain: node ${options.node} deleted`);
 }
+
+/**
+ * The annotation ck-dualstack puts on a node it cordons for a channel upgrade, with why: only a node
+ * carrying it is uncordoned afterwards, so a node an operator cordoned stays cordoned, and a re-run of
+ * an interrupted upgrade still uncordons what the earlier run cordoned.
+ */
+export const UPGRADE_CORDON_ANNOTATION = "ck-dualstack/cordoned-for";
+
+type NodeDoc = {
+    metadata?: { annotations?: Record<string, string> };
+    spec?: { unschedulable?: boolean };
+    status?: { conditions?: { type?: string; status?: string; reason?: string; message?: string }[] };
+};
+
+/**
+ * Cordons a node as `kubectl cordon` does (cordon.go: a strategic merge patch of spec.unschedulable,
+ * skipped when already set), noting `why` in UPGRADE_CORDON_ANNOTATION. A node already cordoned is
+ * left as it is, unannotated (someone else cordoned it: uncordonNode leaves it so). Returns false when
+ * the node does not exist.
+ */
+export async function cordonNode(options: {
+    kubeconfig: string;
+    node: string;
+    why: string;
+    log: (line: string) => void;
+}): Promise<boolean> {
+    const { node, log } = options;
+    const connection = connectionFrom(options.kubeconfig, "cordon");
+    const nodePath = `/api/v1/nodes/${pathPart(node)}`;
+    const current = await request(connection, "GET", nodePath);
+    if (current.status === 404) {
+        log(`cordon: node ${node} does not exist`);
+        return false;
+    }
+    if (current.status !== 200) throw apiError(connection, `reading node ${node}`, current);
+    const doc = current.body as NodeDoc;
+    if (doc.spec?.unschedulable === true) {
+        const ours = doc.metadata?.annotations?.[UPGRADE_CORDON_ANNOTATION] !== undefined;
+        log(`cordon: node ${node} already cordoned${ours ? "" : " (not by ck-dualstack: it stays cordoned afterwards)"}`);
+        return true;
+    }
+    const patch = { metadata: { annotations: { [UPGRADE_CORDON_ANNOTATION]: options.why } }, spec: { unschedulable: true } };
+    const patched = await request(connection, "PATCH", nodePath, patch, "application/strategic-merge-patch+json");
+    if (patched.status !== 200) throw apiError(connection, `cordoning node ${node}`, patched);
+    log(`cordon: node ${node} cordoned (${options.why})`);
+    return true;
+}
+
+/**
+ * Uncordons a node that cordonNode cordoned (it carries UPGRADE_CORDON_ANNOTATION), as `kubectl
+ * uncordon` does, and removes the annotation; any other node is left as it is.
+ */
+export async function uncordonNode(options: { kubeconfig: string; node: string; log: (line: string) => void }): Promise<void> {
+    const { node, log } = options;
+    const connection = connectionFrom(options.kubeconfig, "uncordon");
+    const nodePath = `/api/v1/nodes/${pathPart(node)}`;
+    const current = await request(connection, "GET", nodePath);
+    if (current.status === 404) return;
+    if (current.status !== 200) throw apiError(connection, `reading node ${node}`, current);
+    const doc = current.body as NodeDoc;
+    if (doc.metadata?.annotations?.[UPGRADE_CORDON_ANNOTATION] === undefined) return;
+    // A strategic merge patch deletes a map key set to null.
+    const patch = { metadata: { annotations: { [UPGRADE_CORDON_ANNOTATION]: null } }, spec: { unschedulable: false } };
+    const patched = await request(connection, "PATCH", nodePath, patch, "application/strategic-merge-patch+json");
+    if (patched.status !== 200) throw apiError(connection, `uncordoning node ${node}`, patched);
+    log(`uncordon: node ${node} uncordoned`);
+}
+
+/**
+ * Waits until the node's Ready condition is True (the kubelet reports it; a restarted kubelet may
+ * take a while, and the node may briefly be gone while it registers again). Fails after timeoutMs
+ * naming the node and its Ready condition.
+ */
+export async function waitNodeReady(options: {
+    kubeconfig: string;
+    node: string;
+    timeoutMs: number;
+    log: (line: string) => void;
+    intervalMs?: number;
+}): Promise<void> {
+    const { node } = options;
+    const connection = connectionFrom(options.kubeconfig, "node ready");
+    const deadline = Date.now() + options.timeoutMs;
+    let last = "not read yet";
+    for (;;) {
+        let response: Awaited<ReturnType<typeof request>> | undefined;
+        try {
+            response = await request(connection, "GET", `/api/v1/nodes/${pathPart(node)}`);
+        } catch (error) {
+            // The API server itself may restart with the control plane's snaps: look again.
+            last = (error as Error).message;
+        }
+        if (response?.status === 200) {
+            const ready = (response.body as NodeDoc).status?.conditions?.find((c) => c.type === "Ready");
+            if (ready?.status === "True") {
+                options.log(`node ${node} is Ready`);
+                return;
+            }
+            last = ready
+                ? `Ready=${ready.status ?? "?"}${ready.reason ? ` (${ready.reason}${ready.message ? `: ${ready.message}` : ""})` : ""}`
+                : "no Ready condition";
+        } else if (response?.status === 404) last = "the node is not registered";
+        else if (response) last = `HTTP ${response.status}${apiMessage(response.body) ? ` (${apiMessage(response.body)})` : ""}`;
+        if (Date.now() >= deadline)
+            throw new Error(`node ${node} did not become Ready within ${Math.round(options.timeoutMs / 1000)}s: ${last}`);
+        await sleep(Math.min(options.intervalMs ?? 2000, Math.max(1, deadline - Date.now())));
+    }
+}

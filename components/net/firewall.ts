@@ -3,8 +3,8 @@ import { Family } from "./cidr";
 /**
  * Which nodes (or which cloud load balancer) a rule is opened on:
  * - `all`: every node (SSH for enlisting);
- * - `api`: the node clients reach the API on: the first worker, which carries
- *   kubeapi-load-balancer (components/plan/overlay.ts places it there);
+ * - `api`: the node clients reach the API on: the load-balancer node, which carries
+ *   kubeapi-load-balancer alone (components/plan/overlay.ts places it there);
  * - `worker`: every worker (NodePorts);
  * - `load-balancer`: the cloud load balancer in front of the workers (AWS NLB security group,
  *   Octavia listener `allowed_cidrs`).

@@ -7,8 +7,10 @@ export interface ClusterNodesArgs {
     readonly controlPlaneCount: number;
     /** Worker instances. */
     readonly workerCount: number;
-    /** Flavor name. */
+    /** Flavor of control-plane and worker nodes. */
     readonly flavor: string;
+    /** Flavor of the load-balancer node (kubeapi-load-balancer alone). */
+    readonly balancerFlavor: string;
     /** Image name. */
     readonly image: string;
     /** Public key for the login user (validation requires one on openstack). */
@@ -48,7 +50,8 @@ export class ClusterNodes extends pulumi.ComponentResource {
     constructor(name: string, args: ClusterNodesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ck-dualstack:openstack:ClusterNodes", name, {}, opts);
         const keypair = new openstack.compute.Keypair(`${name}-key`, { publicKey: args.sshPublicKey }, { parent: this });
-        this.nodes = nodeNames(args.controlPlaneCount, args.workerCount).map(({ name: nodeName, roles, api }) => {
+        this.nodes = nodeNames(args.controlPlaneCount, args.workerCount).map(({ name: nodeName, roles }) => {
+            const balancer = roles.includes("load-balancer");
             const port = new openstack.networking.Port(
                 `${name}-${nodeName}`,
                 {
@@ -57,7 +60,7 @@ export class ClusterNodes extends pulumi.ComponentResource {
                     fixedIps: [{ subnetId: args.ipv4SubnetId }, { subnetId: args.ipv6SubnetId }],
                     securityGroupIds: [
                         args.securityGroupIds.cluster,
-                        ...(api ? [args.securityGroupIds.api] : []),
+                        ...(balancer ? [args.securityGroupIds.api] : []),
                         ...(roles.includes("worker") ? [args.securityGroupIds.worker] : []),
                     ],
                 },
@@ -66,7 +69,7 @@ export class ClusterNodes extends pulumi.ComponentResource {
             const instance = new openstack.compute.Instance(
                 `${name}-${nodeName}`,
                 {
-                    flavorName: args.flavor,
+                    flavorName: balancer ? args.balancerFlavor : args.flavor,
                     imageName: args.image,
                     keyPair: keypair.name,
                     networks: [{ port: port.id }],

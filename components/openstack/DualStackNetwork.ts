@@ -158,7 +158,7 @@ export class DualStackNetwork extends pulumi.ComponentResource {
         }
         this.securityGroupIds = {
             cluster: group("cluster", "ck-dualstack cluster nodes", "all", true).id,
-            api: group("api", "ck-dualstack Kubernetes API (kubeapi-load-balancer on the first worker)", "api", false).id,
+            api: group("api", "ck-dualstack Kubernetes API (kubeapi-load-balancer node)", "api", false).id,
             worker: workers.id,
         };
         this.networkId = network.id;

@@ -20,21 +20,23 @@ export interface OverlayOptions {
      * reach the API on those addresses (its IPv6 address, for an API reached over IPv6).
      */
     readonly loadbalancerIps?: string;
+    /** kubernetes-worker `ingress` as the operator set it; undefined keeps the charm's default. */
+    readonly workerIngress?: boolean;
 }
 
 type Applications = Record<string, { options: Record<string, string | boolean> }>;
 
 /**
  * The dual-stack overlay in the seed's shape: calico `cidr` and control-plane `service-cidr`,
- * plus what this placement needs. Only options the charms have (reference/charms/), since Juju
+ * plus what this placement needs. Only options the charms have (tests/fixtures/charms/), since Juju
  * refuses a bundle that sets an option a charm does not have:
  * - `image-registry` exists on calico and kubernetes-control-plane only (the worker takes its
  *   registry from the control plane over `kube-control`);
  * - the API is reached through kubeapi-load-balancer, so every control-plane unit serves: an API
  *   reached over IPv6 sets the balancer's own `loadbalancer-ips` (the address it hands clients on
  *   443 and workers on 6443), never the control plane's, whose first address would bypass it;
- * - the worker's nginx ingress is off: the balancer shares the first worker's host network and
- *   listens on 443, where the ingress would too.
+ * - the worker's `ingress` is left to the charm's default unless the operator sets it: the
+ *   balancer has a machine of its own, so the worker's 80 and 443 clash with nothing.
  */
 export function dualStackOverlay(options: OverlayOptions): { description: string; applications: Applications } {
     const calico: Record<string, string> = { cidr: options.families.podCidrs.join(",") };
@@ -46,8 +48,8 @@ export function dualStackOverlay(options: OverlayOptions): { description: string
     const applications: Applications = {
         calico: { options: calico },
         "kubernetes-control-plane": { options: controlPlane },
-        "kubernetes-worker": { options: { ingress: false } },
     };
+    if (options.workerIngress !== undefined) applications["kubernetes-worker"] = { options: { ingress: options.workerIngress } };
     if (options.loadbalancerIps) applications["kubeapi-load-balancer"] = { options: { "loadbalancer-ips": options.loadbalancerIps } };
     return { description: `ck-dualstack overlay: Charmed Kubernetes ${options.families.mode}.`, applications };
 }
@@ -60,19 +62,22 @@ export interface PlacedMachine {
 
 /**
  * Maps the bundle's applications onto enlisted machines (deployed with --map-machines=existing):
- * control plane, etcd and easyrsa on control-plane machines; workers on worker machines, the
- * first of which also carries kubeapi-load-balancer. The 1.35 balancer listens on 443 and 6443
- * (charm-kubeapi-load-balancer src/charm.py: one server per requested port; the control plane
- * asks for 443 and 6443), so it cannot share a host with kube-apiserver's 6443.
+ * control plane, etcd and easyrsa on control-plane machines; workers on worker machines;
+ * kubeapi-load-balancer alone on the load-balancer machine, as Canonical's bundle gives it a
+ * machine of its own. It listens on 443 and 6443 (charm-kubeapi-load-balancer src/charm.py: one
+ * server per port the control plane asks for), kube-apiserver holds 6443 and the worker opens 443
+ * with ingress and closes it without, on every reconcile; Juju refuses to open or close a port
+ * another unit on the machine holds (juju/juju worker/uniter/runner/context/ports.go), so a shared
+ * machine never settles.
  */
 export function placementOverlay(machines: readonly PlacedMachine[]): {
     machines: Record<string, Record<string, never>>;
     applications: Record<string, { num_units: number; to: string[] }>;
 } {
-    const controlPlane = machines.filter((m) => m.roles.includes("control-plane")).map((m) => m.id);
-    const workers = machines.filter((m) => m.roles.includes("worker")).map((m) => m.id);
-    if (controlPlane.length === 0 || workers.length === 0) {
-        throw new Error("placement needs at least one control-plane and one worker machine");
+    const withRole = (role: string) => machines.filter((m) => m.roles.includes(role)).map((m) => m.id);
+    const [controlPlane, workers, balancers] = [withRole("control-plane"), withRole("worker"), withRole("load-balancer")];
+    if (controlPlane.length === 0 || workers.length === 0 || balancers.length !== 1) {
+        throw new Error("placement needs at least one control-plane machine, one worker machine and exactly one load-balancer machine");
     }
     // etcd needs an odd member count for quorum; extra control-plane nodes beyond it go without.
     const etcd = controlPlane.slice(0, controlPlane.length % 2 === 0 ? controlPlane.length - 1 : controlPlane.length);
@@ -83,7 +88,7 @@ export function placementOverlay(machines: readonly PlacedMachine[]): {
             "kubernetes-control-plane": on(controlPlane),
             etcd: on(etcd),
             easyrsa: on([controlPlane[0]]),
-            "kubeapi-load-balancer": on([workers[0]]),
+            "kubeapi-load-balancer": on(balancers),
             "kubernetes-worker": on(workers),
         },
     };

@@ -17,11 +17,16 @@ export function workloadOptions({ config, families }: ValidConfig): WorkloadOpti
     };
 }
 
-/** kubeapi-load-balancer's IPv6 address (the first worker's, placementOverlay), where config alone tells it. */
+/** kubeapi-load-balancer's IPv6 address (the load-balancer host's, placementOverlay), where config alone tells it. */
 function knownApiIpv6(valid: ValidConfig): string | undefined {
     if (valid.config.cloud !== "existing") return undefined;
-    const host = valid.config.hosts.map((entry) => parseHostEntry(entry, [])).find((h) => h?.roles.includes("worker"));
+    const host = valid.config.hosts.map((entry) => parseHostEntry(entry, [])).find((h) => h?.roles.includes("load-balancer"));
     return host?.ipv6[0];
+}
+
+/** `workerIngress` as the overlay takes it: empty keeps the charm's default. */
+export function workerIngressOf(setting: string): boolean | undefined {
+    return setting === "" ? undefined : setting === "true";
 }
 
 /** The files `npm run plan` writes: what an operator reviews before deploying. */
@@ -33,12 +38,17 @@ export function renderPlan(valid: ValidConfig, stack: string): Record<string, st
         `# Deploy by hand: juju deploy ${valid.config.bundle} --channel ${valid.config.channel} --overlay overlay.yaml`,
         ...(ipv6Api && !known
             ? [
-                  "# kubeapi-load-balancer's loadbalancer-ips is set at deploy time to the IPv6 address of the first worker,",
-                  "# which carries it; that address is known once nodes exist.",
+                  "# kubeapi-load-balancer's loadbalancer-ips is set at deploy time to the IPv6 address of the load-balancer",
+                  "# node, which carries it; that address is known once nodes exist.",
               ]
             : []),
     ].join("\n");
-    const overlay = dualStackOverlay({ families: valid.families, channel: valid.config.channel, loadbalancerIps: known });
+    const overlay = dualStackOverlay({
+        families: valid.families,
+        channel: valid.config.channel,
+        loadbalancerIps: known,
+        workerIngress: workerIngressOf(valid.config.workerIngress),
+    });
     return {
         "overlay.yaml": `${header}\n${yaml.dump(overlay, { lineWidth: -1 })}`,
         "workload.yaml": workloadManifests(workloadOptions(valid))

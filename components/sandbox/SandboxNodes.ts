@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { Role } from "../config/validate";
 import { ClusterNode, nodeNames } from "../nodes";
 
 export interface SandboxNodesArgs {
@@ -19,10 +20,13 @@ export class SandboxNodes extends pulumi.ComponentResource {
 
     constructor(name: string, args: SandboxNodesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ck-dualstack:sandbox:SandboxNodes", name, {}, opts);
-        this.nodes = nodeNames(args.controlPlaneCount, args.workerCount).map(({ name: nodeName, roles }, i) => ({
+        // One loopback /24 per role (127.0.1.x control plane, 127.0.2.x workers, 127.0.3.x the
+        // load-balancer node), each node at 10 + its index in its role.
+        const subnet: Record<Role, number> = { "control-plane": 1, worker: 2, "load-balancer": 3 };
+        this.nodes = nodeNames(args.controlPlaneCount, args.workerCount).map(({ name: nodeName, roles, index }) => ({
             name: nodeName,
             roles,
-            ipv4: `127.0.${roles.includes("worker") ? 2 : 1}.${10 + (roles.includes("worker") ? i - args.controlPlaneCount : i)}`,
+            ipv4: `127.0.${subnet[roles[0]]}.${10 + index}`,
             ipv6: ["::1"],
             sshUser: args.sshUser,
         }));

@@ -14,12 +14,14 @@ import {
     modelKey,
     out,
     readStateModel,
+    inHookError,
+    refuseNoWaitWithoutForce,
     refuseWithoutPrompt,
     reportRemovals,
     seconds,
     sleep,
 } from "../context";
-import { SimApplication, SimModel, withState } from "../state";
+import { SimApplication, SimModel, SimUnit, shownSettleAt, withState } from "../state";
 import { teardown } from "./models";
 
 type Overlay = {
@@ -33,34 +35,64 @@ export const balancerIps = (model: SimModel) => model.applications["kubeapi-load
 const revision = () => Number(env("CHARM_REVISION", "1"));
 
 /**
- * Ends removals whose time has come: a dying application goes, with the machines left hosting no
- * principal unit, manual ones included (apiserver/facades/client/application DestroyApplication
- * schedules machine removal for machines whose last principal unit is removed; design.md).
+ * Ends removals whose time has come: a dying unit or application goes, and so do the machines left
+ * hosting no principal unit, manual ones included (apiserver/facades/client/application
+ * DestroyApplication schedules machine removal for machines whose last principal unit is removed;
+ * state/unit.go: the last principal leaving a machine makes the machine dying). A unit whose hook
+ * is failing does not run its stop hooks, so a graceful removal waits for it; `--force` ignores
+ * "operational errors (e.g. hook failures)" (remove-application's help, cmd/juju/application/
+ * removeapplication.go). A removed manual machine's host keeps its agent (state.ts SimHost).
  */
 export function reap(model: SimModel, now = Date.now()): void {
     const vacated = new Set<string>();
+    const due = (thing: { life?: string; removeAt?: number }) => thing.life === "dying" && (thing.removeAt ?? 0) <= now;
+    const stuck = (name: string, unit: SimUnit, forced?: boolean) => !forced && !unit.forced && inHookError(name, unit.settleAt, now);
     for (const [name, app] of Object.entries(model.applications)) {
-        // A removed unit goes, and so does its machine when no principal unit is left on it
-        // (state/unit.go: the last principal leaving a machine makes the machine dying).
         for (const [unitName, unit] of Object.entries(app.units)) {
-            if (unit.life !== "dying" || (unit.removeAt ?? 0) > now) continue;
+            if (!(due(unit) || due(app)) || stuck(unitName, unit, app.forced)) continue;
             delete app.units[unitName];
             vacated.add(unit.machine);
         }
-        if (app.life !== "dying" || (app.removeAt ?? 0) > now) continue;
-        for (const unit of Object.values(app.units)) vacated.add(unit.machine);
+        if (!due(app) || Object.keys(app.units).length > 0) continue;
         if (name === "kubernetes-control-plane") teardown(model);
         delete model.applications[name];
     }
-    for (const id of vacated) {
-        const hosting = Object.values(model.applications).some((other) => Object.values(other.units).some((unit) => unit.machine === id));
-        if (!hosting) delete model.machines[id];
+    const hosting = (id: string) => Object.values(model.applications).some((app) => Object.values(app.units).some((u) => u.machine === id));
+    for (const [id, machine] of Object.entries(model.machines)) {
+        if ((vacated.has(id) || due(machine)) && !hosting(id)) delete model.machines[id];
     }
 }
 
-/** The `channel` option of the control plane and workers: the Kubernetes snaps' channel. */
+/**
+ * After `juju config <app> channel=...`: `juju config` returns before the units' config-changed hooks
+ * run, and until a unit's hook ends it shows what it showed before (state.ts QueuedHook): the control
+ * plane and workers show the upgrade gate only at the end of their reconcile (charm-lib-kubernetes-snaps
+ * install(), SNAPS:674-677, after `snap info` of every snap), etcd shows nothing of its snap refresh
+ * (layer-etcd etcd.py snap_install). Each unit is gated on its own (reference/charms/upgrade.md §2):
+ * unit i waits for CONFIG_SECONDS/2 plus i quarter seconds, then runs its hook for CONFIG_SECONDS/2.
+ */
+function queueChannelHooks(app: SimApplication): void {
+    const now = Date.now();
+    const half = seconds("CONFIG_SECONDS", 1) / 2;
+    const names = Object.keys(app.units).sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+    names.forEach((name, i) => {
+        const unit = app.units[name];
+        const previousSettleAt = shownSettleAt(unit, now);
+        const startAt = Math.max(unit.settleAt, now + half + i * 250);
+        unit.settleAt = startAt + half;
+        unit.hook = { name: "config-changed", startAt, endAt: unit.settleAt, previousSettleAt };
+    });
+}
+
+/**
+ * The `channel` option of the control plane and workers: the Kubernetes snaps' channel, gated by the
+ * upgrade action (charm-lib-kubernetes-snaps). etcd's `channel` is its own snap's, refreshed in
+ * config-changed without a gate (layer-etcd etcd.py snap_install), so it is none of this.
+ */
 export function snapChannelOf(app: SimApplication): string | undefined {
-    return "channel" in charmOf(app.charm).options ? optionValue(app.charm, app.options, "channel") : undefined;
+    return ["kubernetes-control-plane", "kubernetes-worker"].includes(app.charm)
+        ? optionValue(app.charm, app.options, "channel")
+        : undefined;
 }
 
 /** Every option the bundle and the overlays set, per application (overlays win, in order). */
@@ -243,7 +275,7 @@ export const applicationCommands: Record<string, Command> = {
         },
     },
     config: {
-        mutating: (args) => args.positional.some((p) => p.includes("=")),
+        mutating: (args) => args.positional.some((p) => p.includes("=")) || flag(args, "--reset") !== undefined,
         run: async (args) => {
             const ref = flag(args, "-m", "--model");
             const [appName, ...rest] = args.positional;
@@ -253,6 +285,16 @@ export const applicationCommands: Record<string, Command> = {
                 // apiserver/facades/client/application: `application %q not found`.
                 if (!app) throw new JujuExit(`ERROR application "${appName}" not found (not found)`);
                 const settings = rest.filter((p) => p.includes("="));
+                // cmd/juju/config: `--reset key[,key...]` sets options back to the charm's defaults.
+                const reset = (args.flags["--reset"] ?? []).flatMap((keys) => keys.split(",")).filter(Boolean);
+                const unknown = reset.find((key) => !(key in charmOf(app.charm).options));
+                if (unknown) throw new JujuExit(`ERROR unknown option "${unknown}"`);
+                for (const key of reset) delete app.options[key];
+                if (settings.length === 0 && reset.length > 0) {
+                    for (const unit of Object.values(app.units))
+                        unit.settleAt = Math.max(unit.settleAt, Date.now() + seconds("CONFIG_SECONDS", 1));
+                    return;
+                }
                 if (settings.length === 0) {
                     if (rest[0]) {
                         if (!(rest[0] in charmOf(app.charm).options))
@@ -274,10 +316,13 @@ export const applicationCommands: Record<string, Command> = {
                 const pairs = settings.map((kv) => [kv.split("=")[0], kv.slice(kv.indexOf("=") + 1)] as const);
                 const problems = pairs.map(([k, v]) => optionProblem(app.charm, k, v, true)).filter((p): p is string => p !== undefined);
                 if (problems.length > 0) throw new JujuExit(`ERROR ${problems.join("; ")}`);
+                const channelChanged = pairs.some(([k, v]) => k === "channel" && optionValue(app.charm, app.options, k) !== v);
                 for (const [k, v] of pairs) app.options[k] = v;
                 // The charm's config-changed hook runs on every unit.
-                for (const unit of Object.values(app.units))
-                    unit.settleAt = Math.max(unit.settleAt, Date.now() + seconds("CONFIG_SECONDS", 1));
+                if (channelChanged) queueChannelHooks(app);
+                else
+                    for (const unit of Object.values(app.units))
+                        unit.settleAt = Math.max(unit.settleAt, Date.now() + seconds("CONFIG_SECONDS", 1));
                 // kube-apiserver restarts when its range or the address it is reached on changes.
                 const server = model.apiserver;
                 const serviceCidr = model.applications["kubernetes-control-plane"]?.options["service-cidr"] ?? server?.serviceCidr ?? "";
@@ -293,6 +338,8 @@ export const applicationCommands: Record<string, Command> = {
         run: async (args) => {
             const ref = flag(args, "-m", "--model");
             refuseWithoutPrompt(args, "application removal");
+            refuseNoWaitWithoutForce(args);
+            const forced = flag(args, "--force") !== undefined;
             // Removal is not instant: applications show as dying for REMOVE_SECONDS (real removals take minutes).
             const removeAt = Date.now() + seconds("REMOVE_SECONDS", 2);
             const lines = await withState((state) => {
@@ -307,7 +354,8 @@ export const applicationCommands: Record<string, Command> = {
                     }
                     live.life = "dying";
                     // --force --no-wait skips waiting for clean-up, but the clean-up itself still runs (state cleanups).
-                    live.removeAt = removeAt;
+                    live.removeAt = Math.min(live.removeAt ?? removeAt, removeAt);
+                    live.forced ||= forced;
                     said.push(`will remove application ${app}`, ...Object.keys(live.units).map((unit) => `- will remove unit ${unit}`));
                 }
                 return said;

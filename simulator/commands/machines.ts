@@ -1,5 +1,18 @@
 // Machines: add-machine ssh: (manual provisioning) and remove-machine.
-import { Command, JujuExit, env, err, flag, getModel, readStateModel, refuseWithoutPrompt, seconds, sleep } from "../context";
+import {
+    Command,
+    JujuExit,
+    env,
+    err,
+    flag,
+    getModel,
+    readStateModel,
+    refuseNoWaitWithoutForce,
+    refuseWithoutPrompt,
+    reportRemovals,
+    seconds,
+    sleep,
+} from "../context";
 import { withState } from "../state";
 
 export const machineCommands: Record<string, Command> = {
@@ -9,14 +22,17 @@ export const machineCommands: Record<string, Command> = {
             const ref = flag(args, "-m", "--model");
             const target = /^ssh:(?:([^@]+)@)?(.+)$/.exec(args.positional[0] ?? "");
             if (!target) throw new JujuExit("ERROR the simulator only enlists existing hosts: add-machine ssh:[user@]host");
-            // environs/manual/sshprovisioner: a host that already runs a machine agent is refused.
-            if (Object.values(readStateModel(ref).machines).some((m) => m.address === target[2])) {
-                throw new JujuExit("ERROR machine is already provisioned");
-            }
+            readStateModel(ref);
             await sleep(seconds("MACHINE_SECONDS", 1));
             const id = await withState((state) => {
                 const model = getModel(state, ref);
+                // environs/manual/sshprovisioner.go checkProvisioned: a host whose systemd service list
+                // holds jujud-machine is refused (environs/manual/provisioner.go ErrProvisioned), whichever
+                // model or controller enlisted it, until /sbin/remove-juju-services ran on it.
+                const hosts = (state.hosts ??= {});
+                if (hosts[target[2]]?.agentService) throw new JujuExit("ERROR machine is already provisioned");
                 const id = String(model.nextMachine++);
+                hosts[target[2]] = { agentService: `jujud-machine-${id}` };
                 model.machines[id] = {
                     address: target[2],
                     user: target[1] ?? "ubuntu",
@@ -32,27 +48,37 @@ export const machineCommands: Record<string, Command> = {
         mutating: () => true,
         run: async (args) => {
             refuseWithoutPrompt(args, "machine removal");
-            await withState((state) => {
+            refuseNoWaitWithoutForce(args);
+            const force = flag(args, "--force") !== undefined;
+            const removeAt = Date.now() + (force ? 0 : seconds("REMOVE_SECONDS", 2));
+            const lines = await withState((state) => {
                 const model = getModel(state, flag(args, "-m", "--model"));
-                for (const id of args.positional) {
-                    // apiserver/facades/client/machinemanager: an unknown machine is "machine N not found".
-                    if (!model.machines[id]) throw new JujuExit(`ERROR removing machine failed: machine ${id} not found`);
-                    const hosted = Object.entries(model.applications).flatMap(([, app]) =>
+                return args.positional.map((id) => {
+                    const machine = model.machines[id];
+                    // apiserver/facades/client/machinemanager: an unknown machine is "machine N not found",
+                    // printed by cmd/juju/machine/remove.go as `removing machine failed: ...`.
+                    if (!machine) return `ERROR removing machine failed: machine ${id} not found`;
+                    const hosted = Object.values(model.applications).flatMap((app) =>
                         Object.entries(app.units)
                             .filter(([, u]) => u.machine === id)
                             .map(([name]) => name),
                     );
-                    // Without --force, a machine that hosts units is refused (machinemanager DestroyMachineWithParams).
-                    if (hosted.length > 0 && !flag(args, "--force")) {
-                        throw new JujuExit(`ERROR removing machine ${id} failed: machine ${id} has unit "${hosted[0]}" assigned`);
-                    }
-                    delete model.machines[id];
+                    // Without --force, a machine that hosts units is refused (state/errors/machine.go, via
+                    // cmd/juju/machine/remove.go: `removing machine failed: machine 1 has unit "etcd/0" assigned`).
+                    if (hosted.length > 0 && !force) return `ERROR removing machine failed: machine ${id} has unit "${hosted[0]}" assigned`;
+                    // The machine agent stops itself once the machine is dying (worker/machiner); the
+                    // machine leaves the model when that is done (REMOVE_SECONDS), at once when forced.
+                    machine.life = "dying";
+                    machine.removeAt = Math.min(machine.removeAt ?? removeAt, removeAt);
                     for (const app of Object.values(model.applications)) {
-                        for (const [unit, u] of Object.entries(app.units)) if (u.machine === id) delete app.units[unit];
+                        for (const unit of Object.values(app.units)) {
+                            if (unit.machine === id) Object.assign(unit, { life: "dying", removeAt, forced: true });
+                        }
                     }
-                }
+                    return `will remove machine ${id}`;
+                });
             });
-            err(`removing machine ${args.positional.join(", ")}`);
+            reportRemovals(lines);
         },
     },
 };

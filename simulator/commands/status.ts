@@ -4,9 +4,9 @@
 // Juju writes compact JSON: juju/cmd output.go FormatJson is json.Marshal plus a newline.
 import { optionValue, registryProblem } from "../charms";
 import { apiServerReady } from "../cluster";
-import { Command, JujuExit, VERSION, env, faultUnits, flag, modelKey, out } from "../context";
+import { Command, JujuExit, VERSION, env, faultUnits, flag, inHookError, modelKey, out } from "../context";
 import { syncKubernetes } from "../kubelets";
-import { SimApplication, SimModel, SimUnit, hostnameOf, readState, withState } from "../state";
+import { QueuedHook, SimApplication, SimModel, SimUnit, hostnameOf, pendingHook, readState, shownSettleAt, withState } from "../state";
 import { reap, snapChannelOf } from "./applications";
 
 const pad = (n: number) => String(n).padStart(2, "0");
@@ -48,6 +48,7 @@ function unitStatus(
     apiReady: boolean,
     machine?: string,
     snapChannel?: string,
+    portConflict?: PortConflict,
 ) {
     const status = (workload: string, message: string, agent: string, agentMessage = "") => ({
         "workload-status": { current: workload, ...(message ? { message } : {}), since: since(settleAt) },
@@ -67,8 +68,7 @@ function unitStatus(
         };
     }
     const errorUnits = faultUnits("UNIT_ERROR");
-    const errorFor = Number(env("UNIT_ERROR_SECONDS", "0")) * 1000;
-    if (errorUnits.has(unit) && (errorFor === 0 || now < settleAt + errorFor)) {
+    if (inHookError(unit, settleAt, now)) {
         // Juju retries the failed hook (retrystrategy: 5 s doubling to 5 min); during a retry the unit
         // shows executing, not error.
         if (Math.floor((now - settleAt) / 1000) % 5 === 4) {
@@ -91,10 +91,24 @@ function unitStatus(
         (registryProblem(application.charm, application.options) ??
             (app === "kubernetes-worker" ? controlPlaneRegistry(model) : undefined));
     if (registry) return status("blocked", registry, "idle");
+    if (portConflict) return status(portConflict.workload, portConflict.message, "idle");
     if (app === "kubernetes-control-plane" && !apiReady) return status("waiting", "Waiting for kube-apiserver to start", "idle");
     // The 1.35 ops charms settle on active "Ready" (charm-lib-contextual-status, reference/charms/upgrade.md
     // §2); "Kubernetes worker running." was the old reactive charms' message.
     return status("active", "Ready", "idle");
+}
+
+/**
+ * A unit's status while a hook it queued has not ended (state.ts QueuedHook): what it showed before,
+ * its agent `executing` "running <hook> hook" once the hook started (Juju's agent status while a hook
+ * runs), its `since` then. The workload status stays: the ops charms set none before the hook ends.
+ */
+function whileHookPending(before: UnitDoc, hook: QueuedHook, now: number): UnitDoc {
+    if (now < hook.startAt) return before;
+    return {
+        ...before,
+        "juju-status": { current: "executing", message: `running ${hook.name} hook`, since: since(hook.startAt), version: VERSION },
+    };
 }
 
 /** The upgrade gate's literal message (ops charms, with a full stop). */
@@ -257,39 +271,122 @@ function bindingsOf(app: SimApplication): Record<string, string> | undefined {
 }
 
 /**
- * The ports a unit's charm has opened (status.go processUnit: the unit's opened port ranges,
- * "<port>/<protocol>"), once its hooks settled without failing:
- * - kubernetes-worker: 80 and 443 while `ingress` is on (charm.py _configure_nginx_ingress_controller
- *   open_port/close_port, worker @13f83e10ae27);
- * - kubernetes-control-plane: 6443 (charm.py manage_ports, APISERVER_PORT, @74b6883d8acd);
- * - kubeapi-load-balancer: one per server it runs (charm.py _manage_ports), i.e. per port the
- *   control plane requests: 443 (loadbalancer-external) and 6443 (loadbalancer-internal);
+ * The ports a principal unit's charm opens and closes on every reconcile, for its config and
+ * relations (subordinates here open none):
+ * - kubernetes-worker: opens 80 and 443 with `ingress` on, closes both with it off
+ *   (src/charm.py _configure_nginx_ingress_controller, worker @13f83e10ae27 and main @b702c963);
+ * - kubernetes-control-plane: opens 6443 (src/charm.py manage_ports, APISERVER_PORT, @74b6883d8acd);
+ * - kubeapi-load-balancer: one per port the control plane requests over lb-consumers, 443
+ *   (loadbalancer-external) and 6443 (loadbalancer-internal) (src/charm.py _manage_ports, @8655d67d3f9a);
  * - etcd: its `port` option, default 2379 (reactive/etcd.py open_port(bag.port), @84033234a04f).
  * easyrsa, calico and containerd open none.
  */
-function openPorts(app: SimApplication, model: SimModel): string[] {
+function portClaims(app: SimApplication, model: SimModel): { open: string[]; close: string[] } {
     switch (app.charm) {
         case "kubernetes-worker":
-            return optionValue(app.charm, app.options, "ingress") === "true" ? ["80/tcp", "443/tcp"] : [];
+            return optionValue(app.charm, app.options, "ingress") === "true"
+                ? { open: ["80/tcp", "443/tcp"], close: [] }
+                : { open: [], close: ["80/tcp", "443/tcp"] };
         case "kubernetes-control-plane":
-            return ["6443/tcp"];
+            return { open: ["6443/tcp"], close: [] };
         case "kubeapi-load-balancer":
-            return model.applications["kubernetes-control-plane"] ? ["443/tcp", "6443/tcp"] : [];
+            return model.applications["kubernetes-control-plane"] ? { open: ["443/tcp", "6443/tcp"], close: [] } : { open: [], close: [] };
         case "etcd":
-            return [`${optionValue(app.charm, app.options, "port")}/tcp`];
+            return { open: [`${optionValue(app.charm, app.options, "port")}/tcp`], close: [] };
         default:
-            return [];
+            return { open: [], close: [] };
     }
+}
+
+/** What a charm shows when Juju refuses one of its port changes. */
+interface PortConflict {
+    readonly workload: string;
+    readonly message: string;
+}
+
+/**
+ * The status each ops charm queues when its open_port/close_port hook tool fails (ops ModelError,
+ * caught by charm-lib-contextual-status on_error, which turns it into a ReconcilerError: no hook
+ * error, and the reconcile runs again on every hook): worker `@status.on_error(WaitingStatus("Waiting
+ * to configure ingress controller"))` (src/charm.py L192), kubeapi-load-balancer "Waiting to restart
+ * Nginx" (src/charm.py L261), control plane "Waiting to manage port" (src/charm.py L723-726).
+ * etcd is a reactive charm: charmhelpers' open_port runs the hook tool with check_call, so the
+ * hook itself fails.
+ */
+const PORT_CONFLICT_STATUS: Record<string, PortConflict> = {
+    "kubernetes-worker": { workload: "waiting", message: "Waiting to configure ingress controller" },
+    "kubeapi-load-balancer": { workload: "waiting", message: "Waiting to restart Nginx" },
+    "kubernetes-control-plane": { workload: "waiting", message: "Waiting to manage port" },
+};
+
+/** Each settled principal unit's ports on its machine, and the conflict that stops its reconcile. */
+interface UnitPorts {
+    readonly held: string[];
+    readonly conflict?: PortConflict;
+}
+
+/** Every principal unit of the model with its application, in the order their hooks finished (ties by name). */
+function unitsByHookOrder(model: SimModel): { name: string; app: SimApplication; unit: SimUnit }[] {
+    return Object.values(model.applications)
+        .flatMap((app) => Object.entries(app.units).map(([name, unit]) => ({ name, app, unit })))
+        .sort((a, b) => a.unit.settleAt - b.unit.settleAt || byteOrder(a.name, b.name));
+}
+
+/**
+ * Brings the machines' opened ports (kept in the state: Juju records each unit's opened ranges per
+ * machine, state/machine_ports_ops.go) up to what each unit's reconcile does now, in hook order: a
+ * port nobody holds is opened for the unit that claims it, and a unit keeps the ports it opened
+ * until its charm closes them (or it leaves). A unit still installing or in a failing hook changes
+ * nothing; one that is refused keeps what it holds (the reconcile stops at the refusal).
+ */
+function reconcilePorts(model: SimModel, now: number): void {
+    const holders = (model.openPorts ??= {});
+    const units = unitsByHookOrder(model);
+    const live = new Set(units.map((u) => `${u.unit.machine}/${u.name}`));
+    for (const [machine, ports] of Object.entries(holders)) {
+        for (const [port, unit] of Object.entries(ports)) if (!live.has(`${machine}/${unit}`)) delete ports[port];
+    }
+    for (const { name, app, unit } of units) {
+        if (now < unit.settleAt || inHookError(name, unit.settleAt, now) || portConflict(model, name, app, unit)) continue;
+        const ports = (holders[unit.machine] ??= {});
+        const claims = portClaims(app, model);
+        for (const port of claims.open) ports[port] ??= name;
+        for (const [port, holder] of Object.entries(ports)) if (holder === name && !claims.open.includes(port)) delete ports[port];
+    }
+}
+
+/**
+ * The refusal that stops a unit's reconcile, if any: Juju refuses to open or close a range another
+ * unit on the machine holds (juju/juju worker/uniter/runner/context/ports.go: `cannot open %v (unit
+ * %q): port range conflicts with %v (unit %q)`, `cannot close ...` likewise; closing a range nobody
+ * holds is a no-op). The hook tool's own error goes to the unit's log; the unit shows its charm's
+ * status for it, and the reconcile runs again, and is refused again, on every hook.
+ */
+function portConflict(model: SimModel, name: string, app: SimApplication, unit: SimUnit): PortConflict | undefined {
+    const ports = model.openPorts?.[unit.machine] ?? {};
+    const claims = portClaims(app, model);
+    const refused = [...claims.open, ...claims.close].some((port) => ports[port] !== undefined && ports[port] !== name);
+    return refused ? (PORT_CONFLICT_STATUS[app.charm] ?? { workload: "error", message: 'hook failed: "update-status"' }) : undefined;
+}
+
+/** What status shows of each principal unit's ports: those it holds, and its refusal. */
+function machinePorts(model: SimModel): Map<string, UnitPorts> {
+    const result = new Map<string, UnitPorts>();
+    for (const { name, app, unit } of unitsByHookOrder(model)) {
+        const ports = model.openPorts?.[unit.machine] ?? {};
+        const held = Object.keys(ports).filter((port) => ports[port] === name);
+        result.set(name, { held, conflict: portConflict(model, name, app, unit) });
+    }
+    return result;
 }
 
 type UnitDoc = ReturnType<typeof unitStatus>;
 
 /** `open-ports` when the charm has opened any: not while installing, nor after a failed hook. */
-function portsField(unit: UnitDoc, app: SimApplication, model: SimModel): { "open-ports"?: string[] } {
+function portsField(unit: UnitDoc, ports: UnitPorts | undefined): { "open-ports"?: string[] } {
     const current = unit["workload-status"].current;
-    if (current === "maintenance" || current === "error") return {};
-    const ports = openPorts(app, model);
-    return ports.length > 0 ? { "open-ports": ports } : {};
+    if (current === "maintenance" || current === "error" || !ports || ports.held.length === 0) return {};
+    return { "open-ports": ports.held };
 }
 
 /**
@@ -339,6 +436,7 @@ function renderStatus(name: string, controller: string, model: SimModel, apiRead
         };
     }
     const applications: Record<string, object> = {};
+    const ports = machinePorts(model);
     const subordinateCounters: Record<string, number> = {};
     const subordinatesOf = (principal: string) =>
         Object.entries(model.applications).filter(([, app]) => app.subordinateTo?.includes(principal));
@@ -373,7 +471,7 @@ function renderStatus(name: string, controller: string, model: SimModel, apiRead
         }
         const units: Record<string, object> = {};
         for (const [unitName, unit] of Object.entries(app.units)) {
-            units[unitName] = principalUnit(unitName, appName, app, unit);
+            units[unitName] = principalUnit(unitName, appName, unit);
         }
         const statuses = Object.values(units) as { "workload-status": { current: string; message?: string } }[];
         const worst = statuses.find((u) => u["workload-status"].current !== "active")?.["workload-status"] ?? { current: "active" };
@@ -387,24 +485,36 @@ function renderStatus(name: string, controller: string, model: SimModel, apiRead
     }
     // Unit keys in formatted.go's order: workload-status, juju-status, leader, machine (principals
     // only), open-ports, public-address, subordinates (each without machine, under its principal).
-    function principalUnit(unitName: string, appName: string, app: SimApplication, unit: SimUnit): object {
+    function principalUnit(unitName: string, appName: string, unit: SimUnit): object {
         const subordinates: Record<string, object> = {};
-        for (const [subName, sub] of subordinatesOf(appName)) {
+        // Subordinates (calico, containerd) open no port.
+        // A hook the principal has queued changes nothing its subordinates show.
+        const settledAt = shownSettleAt(unit, now);
+        for (const [subName] of subordinatesOf(appName)) {
             const n = (subordinateCounters[subName] = (subordinateCounters[subName] ?? -1) + 1);
-            const status = unitStatus(`${subName}/${n}`, subName, unit.settleAt, now, model, apiReady, unit.machine);
+            const status = unitStatus(`${subName}/${n}`, subName, settledAt, now, model, apiReady, unit.machine);
             subordinates[`${subName}/${n}`] = {
                 ...status,
                 ...(n === 0 ? { leader: true } : {}),
-                ...portsField(status, sub, model),
                 "public-address": model.machines[unit.machine]?.address,
             };
         }
-        const status = unitStatus(unitName, appName, unit.settleAt, now, model, apiReady, unit.machine, unit.snapChannel);
+        const unitPorts = ports.get(unitName);
+        const hook = pendingHook(unit, now);
+        const status = hook
+            ? // Before its queued hook ends the unit shows what it showed before: it has not seen the new
+              // option values yet (no upgrade gate), and its agent runs the hook from `startAt`.
+              whileHookPending(
+                  unitStatus(unitName, appName, hook.previousSettleAt, now, model, apiReady, unit.machine, undefined, unitPorts?.conflict),
+                  hook,
+                  now,
+              )
+            : unitStatus(unitName, appName, unit.settleAt, now, model, apiReady, unit.machine, unit.snapChannel, unitPorts?.conflict);
         return {
             ...status,
             ...(unit.leader ? { leader: true } : {}),
             machine: unit.machine,
-            ...portsField(status, app, model),
+            ...portsField(status, unitPorts),
             "public-address": model.machines[unit.machine]?.address,
             ...(Object.keys(subordinates).length > 0 ? { subordinates } : {}),
         };
@@ -441,6 +551,7 @@ export const statusCommands: Record<string, Command> = {
                 const live = state.models[key];
                 if (live) {
                     reap(live);
+                    reconcilePorts(live, Date.now());
                     apiReady = live.apiserver ? await apiServerReady(live.apiserver) : false;
                     if (apiReady) await syncKubernetes(live, downMachines());
                 }

@@ -1,5 +1,5 @@
 // Units: add-unit (onto an existing machine) and remove-unit.
-import { Command, JujuExit, flag, getModel, refuseWithoutPrompt, reportRemovals, seconds } from "../context";
+import { Command, JujuExit, flag, getModel, refuseNoWaitWithoutForce, refuseWithoutPrompt, reportRemovals, seconds } from "../context";
 import { withState } from "../state";
 import { snapChannelOf } from "./applications";
 
@@ -42,6 +42,8 @@ export const unitCommands: Record<string, Command> = {
         run: async (args) => {
             const ref = flag(args, "-m", "--model");
             refuseWithoutPrompt(args, "unit removal");
+            refuseNoWaitWithoutForce(args);
+            const forced = flag(args, "--force") !== undefined;
             // Removal takes time: the unit shows until its stop hooks ran (REMOVE_SECONDS).
             const removeAt = Date.now() + seconds("REMOVE_SECONDS", 2);
             const lines = await withState((state) => {
@@ -51,7 +53,8 @@ export const unitCommands: Record<string, Command> = {
                     // apiserver/facades/client/application DestroyUnit: `unit %q does not exist`.
                     if (!unit) return `ERROR removing unit ${unitName} failed: unit "${unitName}" does not exist`;
                     unit.life = "dying";
-                    unit.removeAt = removeAt;
+                    unit.removeAt = Math.min(unit.removeAt ?? removeAt, removeAt);
+                    unit.forced ||= forced;
                     return `will remove unit ${unitName}`;
                 });
             });

@@ -2,27 +2,42 @@
 // `pulumi up`. Each step asserts which juju commands ran (never a bundle redeploy, a
 // remove-application or a destroy-model) and that the workload's Services keep their ClusterIPs.
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Stack, UpResult } from "@pulumi/pulumi/automation";
 import { UPGRADE_ORDER } from "../../components/juju/dayTwo";
-import { readCalls as calls, readState as simState } from "../../simulator/state";
+import { exportEncrypted } from "../../scripts/lib/sandbox";
+import { hostFile, readCalls as calls, readState as simState } from "../../simulator/state";
 import { kubeGet, kubeRequest } from "../support/kube";
 import { e2eSandbox, quiet } from "./harness";
 
-const sandbox = e2eSandbox("daytwo");
+// Where the upgrade's etcd snapshot lands on "the operator's machine".
+const SNAPSHOTS = fs.mkdtempSync(path.join(os.tmpdir(), "ck-daytwo-snapshots-"));
+// A unit's config-changed hook comes 4 s after `juju config` and ends 4 s later (simulator QueuedHook),
+// longer than the sandbox's idle period: an upgrade that only waits for an idle model misses the gate.
+const sandbox = e2eSandbox("daytwo", {}, { CK_JUJU_SIM_CONFIG_SECONDS: "8", CK_DUALSTACK_SNAPSHOT_DIR: SNAPSHOTS });
 let stack: Stack;
 let lastUp: UpResult;
+/** What the last `pulumi up` printed (the providers' progress lines among it). */
+let lastOutput = "";
 let mark = 0;
 
 /** Sets config keys as `pulumi config set` does, then runs `pulumi up`; returns the juju calls it made. */
 async function upWith(config: Record<string, string>): Promise<string[][]> {
     for (const [key, value] of Object.entries(config)) await stack.setConfig(`ck-dualstack:${key}`, { value });
     mark = calls().length;
-    lastUp = await stack.up(quiet);
+    lastOutput = "";
+    lastUp = await stack.up({ ...quiet, onOutput: (text: string) => void (lastOutput += text) });
     return calls()
         .slice(mark)
         .map((call) => call.args);
 }
+
+/** Where `needle` first appears in the last up's output at or after `from` (-1: nowhere). */
+const said = (needle: string, from = 0) => lastOutput.indexOf(needle, from);
 const mutations = (made: string[][]) =>
     made.filter(
         (args) =>
@@ -54,7 +69,10 @@ before(async () => {
     stack = await sandbox.open();
     lastUp = await stack.up(quiet);
 });
-after(async () => sandbox.cleanUp(stack));
+after(async () => {
+    await sandbox.cleanUp(stack);
+    fs.rmSync(SNAPSHOTS, { recursive: true, force: true });
+});
 
 describe("day-2 operations in place", () => {
     it("adds a worker with add-unit on its new machine, touching nothing else", async () => {
@@ -72,12 +90,28 @@ describe("day-2 operations in place", () => {
         assert.equal(Object.keys(model().applications["kubernetes-worker"].units).length, 3);
     });
 
-    it("upgrades 1.35 to 1.36 in Canonical's order: refresh each application, then the channel and the upgrade action per unit", async () => {
+    it("upgrades 1.35 to 1.36 as Canonical documents it: etcd snapshot, refreshes in order, each unit's gate then its action, workers drained one at a time", async () => {
         const before = clusterIps();
         const changed = mutations(await upWith({ channel: "1.36/stable" }));
         assert.ok(!changed.some((args) => TEARDOWN.includes(args[0])), JSON.stringify(changed));
+
+        // The etcd snapshot before anything else, copied to this machine, its path in the Deployment's outputs.
+        assert.deepEqual(changed[0].slice(-2), ["etcd/leader", "snapshot"], JSON.stringify(changed));
+        assert.equal(changed[1][0], "scp");
+        const deployment = exportEncrypted(stack).resources?.find((r) => typeof r.outputs?.etcdSnapshot === "string");
+        const local = deployment?.outputs?.etcdSnapshot as string;
+        assert.ok(local?.startsWith(SNAPSHOTS) && fs.existsSync(local), `etcdSnapshot output: ${local}`);
+        const remote = changed[1][changed[1].length - 2].replace(/^etcd\/0:/, "");
+        const etcdHost = model().machines[model().applications.etcd.units["etcd/0"].machine].address;
+        const digest = (file: string) => createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+        assert.equal(digest(local), digest(hostFile(etcdHost, remote)), "the local copy is the unit's snapshot");
+        assert.ok(said(`etcd snapshot saved: ${local}`) >= 0);
+
+        // The refreshes in Canonical's order; 1.36's etcd channel is not known, so etcd's option stays.
         const refreshed = changed.filter((args) => args[0] === "refresh").map((args) => args[args.length - 1]);
         assert.deepEqual(refreshed, [...UPGRADE_ORDER]);
+        assert.ok(!changed.some((args) => args[0] === "config" && args.includes("etcd")));
+        assert.ok(said("etcd's channel option stays 3.4/stable") >= 0);
         const cp = changed.findIndex(
             (args) => args[0] === "config" && args.includes("kubernetes-control-plane") && args.includes("channel=1.36/stable"),
         );
@@ -85,9 +119,49 @@ describe("day-2 operations in place", () => {
             (args) => args[0] === "config" && args.includes("kubernetes-worker") && args.includes("channel=1.36/stable"),
         );
         const upgrades = changed.filter((args) => args[0] === "run" && args.includes("upgrade")).map((args) => args[args.length - 2]);
-        assert.ok(cp > 0 && worker > cp, "control plane before workers");
+        assert.ok(
+            cp > changed.findIndex((args) => args[0] === "refresh" && args.includes("kubeapi-load-balancer")),
+            "control plane after the balancer",
+        );
+        assert.ok(
+            worker > changed.findIndex((args) => args[0] === "run" && args.includes("kubernetes-control-plane/0")),
+            "workers after the control plane",
+        );
         assert.deepEqual(upgrades, ["kubernetes-control-plane/0", "kubernetes-worker/0", "kubernetes-worker/1", "kubernetes-worker/2"]);
+
+        // Each unit's gate, then its action; each worker cordoned and drained before it, Ready and
+        // uncordoned after it, before the next worker is touched.
+        let previous = 0;
+        for (const unit of upgrades) {
+            const gate = said(`${unit} shows the upgrade gate`);
+            const action = said(`juju run ${unit} upgrade`);
+            assert.ok(gate >= 0 && gate < action, `${unit}: its gate, then its action`);
+            if (unit.startsWith("kubernetes-worker")) {
+                const node = `sim-${model().applications["kubernetes-worker"].units[unit].machine}`;
+                const cordoned = said(`cordon: node ${node} cordoned`, previous);
+                const drained = said(`drain: node ${node} drained`, previous);
+                const ready = said(`node ${node} is Ready`, action);
+                const uncordoned = said(`uncordon: node ${node} uncordoned`, action);
+                assert.ok(
+                    previous <= cordoned && cordoned < drained && drained < action,
+                    `${unit}: cordoned and drained before its action`,
+                );
+                assert.ok(action < ready && ready < uncordoned, `${unit}: Ready, then uncordoned, after its action`);
+                previous = uncordoned;
+            }
+        }
+        const kubeconfig = lastUp.outputs.kubeconfig.value as string;
+        const nodes = await kubeGet<{ items: { metadata: { name: string }; spec: { unschedulable?: boolean } }[] }>(
+            kubeconfig,
+            "/api/v1/nodes",
+        );
+        assert.deepEqual(
+            nodes.body.items.filter((node) => node.spec.unschedulable).map((node) => node.metadata.name),
+            [],
+            "every node schedulable again",
+        );
         for (const app of Object.values(model().applications)) assert.equal(app.channel, "1.36/stable");
+        for (const unit of Object.values(model().applications["kubernetes-worker"].units)) assert.equal(unit.snapChannel, "1.36/stable");
         assert.deepEqual(clusterIps(), before);
     });
 

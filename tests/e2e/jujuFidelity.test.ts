@@ -7,11 +7,15 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { DeploymentInputs, DeploymentProvider } from "../../components/juju/providers/deployment";
+import { getKubeconfig } from "../../components/juju/providers/common";
 import { KubeconfigProvider } from "../../components/juju/providers/kubeconfig";
 import { ModelOutputs, ModelProvider } from "../../components/juju/providers/model";
 import { MachineProvider } from "../../components/juju/providers/machine";
+import { SettledProvider } from "../../components/juju/providers/settled";
 import { BUNDLE_APPLICATIONS } from "../../components/juju/JujuCluster";
-import { readState as simState } from "../../simulator/state";
+import { readCalls as simCalls, readState as simState } from "../../simulator/state";
+import { dualStackOverlay } from "../../components/plan/overlay";
+import { planFamilies } from "../../components/plan/families";
 import { TWO_NODE_DEPLOYMENT } from "../support/deployment";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -40,20 +44,30 @@ function overlayFile(name: string, doc: object): string {
     return file;
 }
 
-/** A model on the sim controller with a control-plane machine and a worker machine. */
+let hostBlock = 0;
+
+/**
+ * A model on the sim controller with a control-plane machine (0), a worker machine (1) and the
+ * load-balancer machine (2), on hosts of their own: a host enlisted once is refused by every model
+ * until Juju's clean-up ran on it.
+ */
 function modelWithMachines(name: string): void {
+    hostBlock++;
     assert.equal(juju("add-model", "--no-switch", "-c", "sim", "--", name).code, 0);
-    assert.equal(juju("add-machine", "-m", `sim:${name}`, "--", "ssh:ubuntu@127.0.1.10").code, 0);
-    assert.equal(juju("add-machine", "-m", `sim:${name}`, "--", "ssh:ubuntu@127.0.2.10").code, 0);
+    for (const host of [10, 20, 30]) {
+        const added = juju("add-machine", "-m", `sim:${name}`, "--", `ssh:ubuntu@127.1.${hostBlock}.${host}`);
+        assert.equal(added.code, 0, added.stderr);
+    }
 }
 
+/** The program's placement (components/plan/overlay.ts): kubeapi-load-balancer alone on machine 2. */
 const PLACEMENT = {
-    machines: { "0": {}, "1": {} },
+    machines: { "0": {}, "1": {}, "2": {} },
     applications: {
         "kubernetes-control-plane": { num_units: 1, to: ["0"] },
         etcd: { num_units: 1, to: ["0"] },
         easyrsa: { num_units: 1, to: ["0"] },
-        "kubeapi-load-balancer": { num_units: 1, to: ["1"] },
+        "kubeapi-load-balancer": { num_units: 1, to: ["2"] },
         "kubernetes-worker": { num_units: 1, to: ["1"] },
     },
 };
@@ -125,9 +139,11 @@ describe("the Juju layer against the simulator", () => {
         const uuid = JSON.parse(juju("show-model", "sim:down", "--format=json").stdout).down["model-uuid"] as string;
         process.env.CK_JUJU_SIM_MACHINE_DOWN = "1";
         const started = Date.now();
+        const inputs = deployment("sim:down", uuid);
+        await new DeploymentProvider().create(inputs);
         await assert.rejects(
-            new DeploymentProvider().create(deployment("sim:down", uuid)),
-            /machine 1 \(127\.0\.2\.10\) is down: agent is not communicating with the server/,
+            new SettledProvider().create({ ...inputs, generation: "g" }),
+            /machine 1 \(127\.1\.\d+\.20\) is down: agent is not communicating with the server/,
         );
         assert.ok(Date.now() - started < 30_000, "failed long before the 2-minute timeout");
     });
@@ -137,8 +153,10 @@ describe("the Juju layer against the simulator", () => {
         const uuid = JSON.parse(juju("show-model", "sim:recovers", "--format=json").stdout).recovers["model-uuid"] as string;
         process.env.CK_JUJU_SIM_UNIT_ERROR = 'etcd/0=hook failed: "install"';
         process.env.CK_JUJU_SIM_UNIT_ERROR_SECONDS = "6";
-        const result = await new DeploymentProvider().create(deployment("sim:recovers", uuid));
-        assert.equal(result.outs.unitCount, 9, "5 principals and 4 subordinates");
+        const inputs = deployment("sim:recovers", uuid);
+        await new DeploymentProvider().create(inputs);
+        const settled = await new SettledProvider().create({ ...inputs, generation: "g" });
+        assert.equal(settled.outs.unitCount, 9, "5 principals and 4 subordinates");
     });
 
     it("fetches the kubeconfig from the control-plane leader with the runner's argument order", async () => {
@@ -154,6 +172,20 @@ describe("the Juju layer against the simulator", () => {
         const result = await new KubeconfigProvider().create(inputs);
         assert.match(result.outs.server, /^https:\/\/127\.0\.0\.1:\d+$/);
         assert.match(result.outs.kubeconfig, /token: /);
+    });
+
+    it("runs actions as Juju 3.6 does: one the charm lacks schedules no task (exit 0); a missing control plane is named", async () => {
+        const pause = juju("run", "-m", "sim:recovers", "--format=json", "--", "kubernetes-worker/0", "pause");
+        assert.deepEqual([pause.code, pause.stdout], [0, ""]);
+        assert.match(
+            pause.stderr,
+            /^\nOperation \d+ failed to schedule any tasks:\naction "pause" not defined on unit "kubernetes-worker\/0"\n$/,
+        );
+        // The 1.24 rename: a cluster that has no kubernetes-master gets Juju's own reason, not a parse error.
+        await assert.rejects(
+            getKubeconfig({ jujuPath: JUJU, modelRef: "sim:recovers" }, "kubernetes-master"),
+            /juju run kubernetes-master\/leader get-kubeconfig: operation \d+ scheduled no task: could not determine leader for "kubernetes-master"/,
+        );
     });
 
     it("redeploying the bundle resets options changed with juju config, and refuses to switch channels without --force", () => {
@@ -226,7 +258,170 @@ describe("the Juju layer against the simulator", () => {
         assert.equal(second.outs.machineId, first.outs.machineId);
         assert.equal(Object.keys(simState().models["sim:adopt"].machines).length, 1);
     });
+
+    it("kubeapi-load-balancer on a worker's machine never settles: the worker cannot close 443, which the balancer holds", async () => {
+        modelWithMachines("colocated");
+        const uuid = JSON.parse(juju("show-model", "sim:colocated", "--format=json").stdout).colocated["model-uuid"] as string;
+        // The placement of earlier versions: the balancer on the first worker, its ingress off.
+        const colocated = overlayFile("colocated.yaml", {
+            ...PLACEMENT,
+            applications: { ...PLACEMENT.applications, "kubeapi-load-balancer": { num_units: 1, to: ["1"] } },
+        });
+        const ingressOff = overlayFile("ingress-off.yaml", oldOptions());
+        const run = juju(
+            "deploy",
+            "-m",
+            "sim:colocated",
+            "--overlay",
+            ingressOff,
+            "--overlay",
+            colocated,
+            "--map-machines=existing",
+            "--",
+            "charmed-kubernetes",
+        );
+        assert.equal(run.code, 0, run.stderr);
+        const inputs = { ...deployment("sim:colocated", uuid), timeoutMinutes: 0.25, generation: "g" };
+        await assert.rejects(
+            new SettledProvider().create(inputs),
+            /timed out .*still pending: .*kubernetes-worker\/0 \(waiting\/idle: Waiting to configure ingress controller\)/,
+        );
+        const status = JSON.parse(juju("status", "-m", "sim:colocated", "--format=json").stdout);
+        assert.deepEqual(status.applications["kubeapi-load-balancer"].units["kubeapi-load-balancer/0"]["open-ports"], [
+            "443/tcp",
+            "6443/tcp",
+        ]);
+        assert.equal(status.applications["kubernetes-worker"].units["kubernetes-worker/0"]["open-ports"], undefined);
+        // With ingress on, the worker's open of 443 is refused instead, and it still never settles.
+        assert.equal(juju("config", "-m", "sim:colocated", "--", "kubernetes-worker", "ingress=true").code, 0);
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        const on = JSON.parse(juju("status", "-m", "sim:colocated", "--format=json").stdout);
+        assert.equal(
+            on.applications["kubernetes-worker"].units["kubernetes-worker/0"]["workload-status"].message,
+            "Waiting to configure ingress controller",
+        );
+    });
+
+    it("moves the balancer of a stack an earlier version placed on the first worker onto its own machine, in place", async () => {
+        modelWithMachines("move");
+        const uuid = JSON.parse(juju("show-model", "sim:move", "--format=json").stdout).move["model-uuid"] as string;
+        // What an earlier version deployed: the balancer on worker machine 1, the worker's ingress off.
+        const old = overlayFile("old.yaml", {
+            machines: { "0": {}, "1": {} },
+            applications: { ...PLACEMENT.applications, "kubeapi-load-balancer": { num_units: 1, to: ["1"] } },
+        });
+        const ingressOff = overlayFile("old-options.yaml", oldOptions());
+        const run = juju(
+            "deploy",
+            "-m",
+            "sim:move",
+            "--overlay",
+            ingressOff,
+            "--overlay",
+            old,
+            "--map-machines=existing",
+            "--",
+            "charmed-kubernetes",
+        );
+        assert.equal(run.code, 0, run.stderr);
+        const news = deployment("sim:move", uuid);
+        const olds = {
+            ...news,
+            machines: news.machines.filter((m) => !m.roles.includes("load-balancer")),
+            nodes: [
+                { name: "cp-0", roles: ["control-plane"] },
+                { name: "worker-0", roles: ["worker"] },
+            ],
+            workerIngress: undefined,
+            overlay: {},
+            controlPlaneApp: "kubernetes-control-plane",
+            generation: "old",
+        };
+        const withNodes = {
+            ...news,
+            workerIngress: "",
+            nodes: [...olds.nodes, { name: "lb-0", roles: ["load-balancer"] }],
+        };
+        const before = simCalls().length;
+        const provider = new DeploymentProvider();
+        assert.equal((await provider.diff("id", olds, withNodes)).changes, true);
+        await provider.update("id", olds, withNodes);
+        const mutations = simCalls()
+            .slice(before)
+            .filter((c) => c.mutating)
+            .map((c) => c.args);
+        assert.deepEqual(
+            mutations.map((args) => `${args[0]} ${args[args.length - 1]}`),
+            ["add-unit kubeapi-load-balancer", "config kubernetes-worker", "remove-unit kubeapi-load-balancer/0"],
+            "a unit added on the new machine, the old one removed, the worker's ingress back to the charm's default: nothing redeployed",
+        );
+        assert.deepEqual(mutations[1].slice(3, 5), ["--reset", "ingress"]);
+        assert.ok(!mutations[2].includes("--force"), "the old unit is removed gracefully");
+        const settled = await new SettledProvider().create({ ...withNodes, generation: "g" });
+        assert.equal(settled.outs.unitCount, 9);
+        const status = JSON.parse(juju("status", "-m", "sim:move", "--format=json").stdout);
+        const balancers = status.applications["kubeapi-load-balancer"].units as Record<string, { machine: string }>;
+        assert.deepEqual(
+            Object.values(balancers).map((u) => u.machine),
+            ["2"],
+            "alone on its own machine",
+        );
+        assert.ok(status.applications.etcd.units["etcd/0"], "etcd stayed where it was, with its data");
+    });
+
+    it("a removed machine's host is refused until Juju's clean-up ran on it; the Machine provider runs it over SSH", async () => {
+        assert.equal(juju("add-model", "--no-switch", "-c", "sim", "--", "reenlist").code, 0);
+        const host = "127.1.200.10";
+        assert.equal(juju("add-machine", "-m", "sim:reenlist", "--", `ssh:ubuntu@${host}`).code, 0);
+        assert.equal(juju("remove-machine", "-m", "sim:reenlist", "--no-prompt", "--", "0").code, 0);
+        await new Promise((resolve) => setTimeout(resolve, 1200));
+        const again = juju("add-machine", "-m", "sim:reenlist", "--", `ssh:ubuntu@${host}`);
+        assert.deepEqual([again.code, again.stderr.trim()], [1, "ERROR machine is already provisioned"]);
+        // So does another model (the agent is on the host, whichever model enlisted it).
+        assert.equal(juju("add-model", "--no-switch", "-c", "sim", "--", "reenlist-2").code, 0);
+        assert.equal(juju("add-machine", "-m", "sim:reenlist-2", "--", `ssh:ubuntu@${host}`).code, 1);
+        const ssh = spawnSync(
+            path.join(ROOT, "simulator", "ssh"),
+            ["-o", "BatchMode=yes", "--", `ubuntu@${host}`, "sudo /sbin/remove-juju-services"],
+            {
+                encoding: "utf8",
+            },
+        );
+        assert.equal(ssh.status, 0, ssh.stderr);
+        assert.equal(juju("add-machine", "-m", "sim:reenlist", "--", `ssh:ubuntu@${host}`).code, 0);
+
+        // The provider: delete cleans the host, so the same host enlists again.
+        const inputs = {
+            jujuPath: JUJU,
+            modelRef: "sim:reenlist-2",
+            modelUuid: JSON.parse(juju("show-model", "sim:reenlist-2", "--format=json").stdout)["reenlist-2"]["model-uuid"] as string,
+            name: "w9",
+            address: "127.1.200.20",
+            sshUser: "ubuntu",
+            roles: ["worker"],
+            sshPath: "simulator/ssh",
+            pollSeconds: 0.2,
+            removeGraceMinutes: 1,
+        };
+        const first = await new MachineProvider().create(inputs);
+        await new MachineProvider().delete(first.id, { ...inputs, machineId: first.outs.machineId });
+        const second = await new MachineProvider().create(inputs);
+        assert.notEqual(second.outs.machineId, first.outs.machineId, "a new machine on the cleaned host");
+        const noCleanup = { ...inputs, address: "127.1.200.30", sshPath: "" };
+        const enlisted = await new MachineProvider().create(noCleanup);
+        await new MachineProvider().delete(enlisted.id, { ...noCleanup, machineId: enlisted.outs.machineId });
+        await assert.rejects(
+            new MachineProvider().create(noCleanup),
+            /127\.1\.200\.30 still runs the Juju agent of an earlier enlistment.*ssh ubuntu@127\.1\.200\.30 sudo \/sbin\/remove-juju-services/,
+        );
+    });
 });
+
+/** The dual-stack overlay of earlier versions: the program's, with the worker's ingress off. */
+function oldOptions(): object {
+    const families = planFamilies(TWO_NODE_DEPLOYMENT.podCidr, TWO_NODE_DEPLOYMENT.serviceCidr);
+    return dualStackOverlay({ families, channel: TWO_NODE_DEPLOYMENT.channel, workerIngress: false });
+}
 
 function deployment(modelRef: string, modelUuid: string): DeploymentInputs {
     return {

@@ -84,6 +84,27 @@ describe("sandbox end to end", () => {
     it("brings the sandbox up: nginx rolls out on the workers with dual-stack pods, and its Services have endpoints per family", async () => {
         lastUp = await stack.up(quiet);
         assert.equal(lastUp.summary.result, "succeeded");
+        // kubeapi-load-balancer alone on its machine, every unit active (issue 18): on a worker's machine
+        // the two charms' claims on 443 would keep one of them waiting forever.
+        const status = JSON.parse(
+            spawnSync(JUJU, ["status", "-m", "sim:ck-dualstack", "--format=json"], { env: { ...process.env, ...ENV }, encoding: "utf8" })
+                .stdout,
+        ) as { applications: Record<string, { units?: Record<string, { machine: string; "workload-status": { current: string } }> }> };
+        const units = Object.entries(status.applications).flatMap(([app, doc]) =>
+            Object.entries(doc.units ?? {}).map(([name, u]) => ({ app, name, ...u })),
+        );
+        const balancerMachines = units.filter((u) => u.app === "kubeapi-load-balancer").map((u) => u.machine);
+        assert.equal(balancerMachines.length, 1);
+        assert.deepEqual(
+            units.filter((u) => u.machine === balancerMachines[0]).map((u) => u.app),
+            ["kubeapi-load-balancer"],
+            "no other principal unit shares the balancer's machine",
+        );
+        assert.deepEqual(
+            units.filter((u) => u["workload-status"].current !== "active").map((u) => u.name),
+            [],
+            "every unit is active",
+        );
         const deployment = await kubeGet<{ spec: { replicas: number } }>(
             kubeconfig(),
             "/apis/apps/v1/namespaces/default/deployments/nginxdualstack",
@@ -260,7 +281,7 @@ describe("sandbox end to end", () => {
         assert.equal(resumed.summary.result, "succeeded");
         const since = calls().slice(mark);
         assert.deepEqual(Object.keys(simState().models), ["sim:ck-dualstack"], "one model, adopted or kept, never a second");
-        assert.equal(Object.keys(simState().models["sim:ck-dualstack"].machines).length, 3, "each node was enlisted once");
+        assert.equal(Object.keys(simState().models["sim:ck-dualstack"].machines).length, 4, "each node (lb-0 included) was enlisted once");
         assert.equal(since.filter((c) => c.args[0] === "deploy").length, 1, "the bundle was not deployed twice");
     });
 });

@@ -1,6 +1,9 @@
 import type { DeploymentInputs } from "../../components/juju/providers/deployment";
 
-/** The cluster both the provider tests and the simulator tests deploy: one control plane, one worker, the seed's ranges. */
+/**
+ * The cluster both the provider tests and the simulator tests deploy: one control plane, one worker
+ * and the load-balancer machine (kubeapi-load-balancer alone), the seed's ranges.
+ */
 export const TWO_NODE_DEPLOYMENT = {
     bundle: "charmed-kubernetes",
     channel: "1.35/stable",
@@ -10,5 +13,6 @@ export const TWO_NODE_DEPLOYMENT = {
     machines: [
         { id: "0", roles: ["control-plane"] },
         { id: "1", roles: ["worker"] },
+        { id: "2", roles: ["load-balancer"] },
     ],
 } satisfies Partial<DeploymentInputs>;

@@ -112,7 +112,7 @@ class FakeCloud {
                 // ("Public IPv4 addresses", EC2 user guide); the state keeps it until a refresh.
                 return {
                     ...inputs,
-                    privateIp: this.atCreation(known(subnet.cidrBlock) ? hostIn(subnet.cidrBlock, 10 + n) : ""),
+                    privateIp: this.atCreation(known(subnet.cidrBlock) ? hostIn(subnet.cidrBlock, 10 + (n % 240)) : ""),
                     publicIp: this.atCreation(publicIp ? `198.51.100.${n}` : ""),
                     ipv6Addresses: this.atCreation(wantsIpv6 && ipv6Block ? [hostIn(ipv6Block, 0x100 + n)] : []),
                 };
@@ -174,7 +174,7 @@ class FakeCloud {
                 const allFixedIps = fixedIps
                     .map((fixed) => {
                         const cidr = this.stateOf(fixed.subnetId)?.cidr;
-                        return fixed.ipAddress ?? (known(cidr) ? hostIn(cidr, 10 + n) : "");
+                        return fixed.ipAddress ?? (known(cidr) ? hostIn(cidr, 10 + (n % 240)) : "");
                     })
                     .filter((address) => address !== "");
                 return {
@@ -235,11 +235,21 @@ class FakeCloud {
             case "pulumi-nodejs:dynamic/juju:Machine":
                 return {
                     ...inputs,
-                    machineId: String(Number(/(\d+)$/.exec(name)?.[1] ?? 0) + (name.includes("worker") ? 10 : 0)),
+                    // cp-i is machine i, worker-i 10 + i, lb-0 20: distinct, as Juju's are.
+                    machineId: String(
+                        Number(/(\d+)$/.exec(name)?.[1] ?? 0) + (name.includes("worker") ? 10 : name.includes("lb-") ? 20 : 0),
+                    ),
                     ipAddresses: [inputs.address],
                 };
             case "pulumi-nodejs:dynamic/juju:Deployment":
-                return { ...inputs, overlay: { applications: {} }, controlPlaneApp: "kubernetes-control-plane", unitCount: 9 };
+                return {
+                    ...inputs,
+                    overlay: { applications: {} },
+                    controlPlaneApp: "kubernetes-control-plane",
+                    generation: "generation-1",
+                };
+            case "pulumi-nodejs:dynamic/juju:Settled":
+                return { ...inputs, unitCount: 9 };
             case "pulumi-nodejs:dynamic/juju:Kubeconfig":
                 return { ...inputs, kubeconfig: "apiVersion: v1\nkind: Config\n", server: "https://127.0.0.1:6443" };
             case "pulumi-nodejs:dynamic/workload:WorkloadAddresses": {

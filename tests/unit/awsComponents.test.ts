@@ -39,6 +39,7 @@ async function build(prefix: string, options: BuildOptions = {}) {
         controlPlaneCount: 2,
         workerCount: 2,
         instanceType: "t3.large",
+        balancerInstanceType: "t3.medium",
         imageId: "",
         sshPublicKey: "ssh-ed25519 AAAA test",
         sshUser: "ubuntu",
@@ -115,7 +116,7 @@ describe("AWS dual-stack network and nodes", () => {
     it("launches every instance with a public IPv4, an IPv6 address, a key pair and source/dest check off", async () => {
         const { of, nodes } = await build("c");
         const instances = of("aws:ec2/instance:Instance");
-        assert.equal(instances.length, 4);
+        assert.equal(instances.length, 5);
         for (const instance of instances) {
             assert.ok((instance.inputs.ipv6AddressCount as number) >= 1, instance.name);
             assert.equal(instance.inputs.sourceDestCheck, false, instance.name);
@@ -128,8 +129,10 @@ describe("AWS dual-stack network and nodes", () => {
         assert.ok(cidrContains(parseCidr(EIP_IPV4) as Cidr, parseCidr(`${ipv4}/32`) as Cidr), `an Elastic IP: ${ipv4}`);
         assert.deepEqual(
             nodes.nodes.map((n) => n.roles[0]),
-            ["control-plane", "control-plane", "worker", "worker"],
+            ["control-plane", "control-plane", "worker", "worker", "load-balancer"],
         );
+        const typeOf = (node: string) => instances.find((i) => String(i.name).endsWith(`-${node}`))?.inputs.instanceType;
+        assert.deepEqual([typeOf("worker-0"), typeOf("lb-0")], ["t3.large", "t3.medium"], "the balancer's node has its own, smaller type");
     });
 
     it("opens nothing to the outside by default", async () => {
@@ -168,16 +171,16 @@ describe("AWS dual-stack network and nodes", () => {
         }
     });
 
-    it("opens the port the kubeconfig uses (443 on kubeapi-load-balancer, in either family) on the first worker only (defect 8)", async () => {
+    it("opens the port the kubeconfig uses (443 on kubeapi-load-balancer, in either family) on the load-balancer node only (defect 8)", async () => {
         const viaLoadBalancer = await build("f", { adminCidrs: ["203.0.113.7/32"] });
         assert.deepEqual(
             viaLoadBalancer.ingress("api").map((r) => [r.fromPort, r.toPort, r.cidrBlocks]),
             [[443, 443, ["203.0.113.7/32"]]],
         );
         const apiGroup = await valueOf(viaLoadBalancer.network.apiSecurityGroupId);
-        assert.ok(viaLoadBalancer.groupsOf("worker-0").includes(apiGroup), "worker-0 carries kubeapi-load-balancer");
+        assert.ok(viaLoadBalancer.groupsOf("lb-0").includes(apiGroup), "lb-0 carries kubeapi-load-balancer");
         assert.ok(!viaLoadBalancer.groupsOf("cp-0").includes(apiGroup), "kube-apiserver's 6443 is not opened to the outside");
-        assert.ok(!viaLoadBalancer.groupsOf("worker-1").includes(apiGroup));
+        for (const worker of ["worker-0", "worker-1"]) assert.ok(!viaLoadBalancer.groupsOf(worker).includes(apiGroup), worker);
         const overIpv6 = await build("g", { adminCidrs: ["2001:db8:1::/48"] });
         assert.deepEqual(
             overIpv6.ingress("api").map((r) => [r.fromPort, r.toPort, r.ipv6CidrBlocks]),
@@ -270,6 +273,7 @@ async function placement(prefix: string, controlPlaneCount: number, workerCount:
         controlPlaneCount,
         workerCount,
         instanceType: "t3.large",
+        balancerInstanceType: "t3.medium",
         imageId: "ami-given",
         sshPublicKey: "ssh-ed25519 AAAA test",
         sshUser: "ubuntu",
@@ -305,7 +309,7 @@ describe("AWS node identity over day-2 count changes (issue 14, stable node iden
             const after = await placement(`w3z${zones}`, 2, 3, zones);
             assert.deepEqual(
                 [...after.keys()].sort(),
-                ["cp-0", "cp-1", "worker-0", "worker-1", "worker-2"],
+                ["cp-0", "cp-1", "lb-0", "worker-0", "worker-1", "worker-2"],
                 "instances are named <stack>-<node>",
             );
             for (const [node, subnet] of before) assert.equal(after.get(node), subnet, `${zones} zones: ${node} would be replaced`);

@@ -31,6 +31,7 @@ describe("AWS nodes in a preview", () => {
             controlPlaneCount: 1,
             workerCount: 2,
             instanceType: "t3.large",
+            balancerInstanceType: "t3.medium",
             imageId: "ami-given",
             sshPublicKey: "ssh-ed25519 AAAA test",
             sshUser: "ubuntu",

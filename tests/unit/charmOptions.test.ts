@@ -66,7 +66,19 @@ describe("overlay options against the charms' own schemas", () => {
         });
         assert.equal(overlay.applications.calico.options["image-registry"], "ghcr.io/canonical/cdk");
         assert.equal(overlay.applications["kubernetes-control-plane"].options["image-registry"], "ghcr.io/canonical/cdk");
-        assert.equal("image-registry" in overlay.applications["kubernetes-worker"].options, false);
+        assert.equal(
+            overlay.applications["kubernetes-worker"],
+            undefined,
+            "nothing set on the worker: no image-registry, ingress as the charm defaults",
+        );
+    });
+
+    it("sets the worker's ingress only when the operator did, as a boolean the charm's schema takes", () => {
+        const families = planFamilies("192.168.0.0/16,fd00:c00b:1::/112", "10.152.183.0/24,fd00:c00b:2::/112");
+        for (const workerIngress of [true, false]) {
+            const overlay = dualStackOverlay({ families, channel: "1.35/stable", workerIngress });
+            assert.deepEqual(overlay.applications["kubernetes-worker"].options, { ingress: workerIngress });
+        }
     });
 
     it("puts an IPv6 API on kubeapi-load-balancer's loadbalancer-ips, never the control plane's (which would bypass it)", () => {

@@ -1,11 +1,19 @@
 // What a live cluster can take in place (pure planning; the providers and the simulator carry it out).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { UPGRADE_ORDER, channelChangeProblem, nodeChangeProblem, workerChanges } from "../../components/juju/dayTwo";
+import {
+    UPGRADE_ORDER,
+    balancerMove,
+    balancerNodeMove,
+    channelChangeProblem,
+    nodeChangeProblem,
+    workerChanges,
+} from "../../components/juju/dayTwo";
 
-const nodes = (cp: number, workers: number) => [
+const nodes = (cp: number, workers: number, balancer = "lb-0") => [
     ...Array.from({ length: cp }, (_, i) => ({ name: `cp-${i}`, roles: ["control-plane"] })),
     ...Array.from({ length: workers }, (_, i) => ({ name: `worker-${i}`, roles: ["worker"] })),
+    ...(balancer ? [{ name: balancer, roles: ["load-balancer"] }] : []),
 ];
 
 describe("day-2 planning", () => {
@@ -23,15 +31,38 @@ describe("day-2 planning", () => {
         assert.deepEqual(UPGRADE_ORDER.slice(0, 4), ["containerd", "etcd", "easyrsa", "calico"]);
     });
 
-    it("lets workers come and go, except the first (kubeapi-load-balancer), and keeps the control plane", () => {
+    it("lets any worker come and go, and keeps the control plane and the load-balancer node", () => {
         assert.equal(nodeChangeProblem(nodes(1, 2), nodes(1, 3)), undefined);
         assert.equal(nodeChangeProblem(nodes(1, 3), nodes(1, 2)), undefined);
+        const withoutFirst = nodes(1, 3).filter((n) => n.name !== "worker-0");
+        assert.equal(nodeChangeProblem(nodes(1, 3), withoutFirst), undefined, "the first worker no longer carries the balancer");
         assert.match(
             nodeChangeProblem(nodes(1, 2), nodes(3, 2)) ?? "",
             /control-plane nodes would change from cp-0 to cp-0, cp-1, cp-2.*easyrsa on cp-0/,
         );
-        const withoutFirst = nodes(1, 3).filter((n) => n.name !== "worker-0");
-        assert.match(nodeChangeProblem(nodes(1, 3), withoutFirst) ?? "", /worker worker-0 carries kubeapi-load-balancer/);
+        assert.match(nodeChangeProblem(nodes(1, 2), nodes(1, 2, "lb-1")) ?? "", /load-balancer node lb-0 carries kubeapi-load-balancer/);
+        assert.equal(
+            nodeChangeProblem(nodes(1, 2, ""), nodes(1, 2)),
+            undefined,
+            "a stack of an older version gains its load-balancer node",
+        );
+    });
+
+    it("moves the balancer off the first worker only for a stack that had no load-balancer machine", () => {
+        const cp = { id: "0", roles: ["control-plane"] };
+        const [w1, w2, lb] = [
+            { id: "1", roles: ["worker"] },
+            { id: "2", roles: ["worker"] },
+            { id: "3", roles: ["load-balancer"] },
+        ];
+        assert.deepEqual(balancerMove([cp, w1, w2], [cp, w1, w2, lb]), { from: "1", to: "3" });
+        assert.equal(balancerMove([cp, w1, w2, lb], [cp, w1, lb]), undefined);
+        // What the preview says, from the node names it knows.
+        assert.match(
+            balancerNodeMove(nodes(1, 2, ""), nodes(1, 2)) ?? "",
+            /moves in place from worker worker-0's machine to the new load-balancer node lb-0/,
+        );
+        assert.equal(balancerNodeMove(nodes(1, 2), nodes(1, 3)), undefined);
     });
 
     it("finds the worker machines to add units to and to remove", () => {

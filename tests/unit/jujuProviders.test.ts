@@ -14,10 +14,11 @@ import {
     runJujuJson,
 } from "../../components/juju/cli";
 import { kubeconfigServer } from "../../components/juju/kubeconfigText";
-import { DeploymentInputs, DeploymentOutputs, DeploymentProvider } from "../../components/juju/providers/deployment";
+import { DeploymentInputs, DeploymentOutputs, DeploymentProvider, generationOf } from "../../components/juju/providers/deployment";
 import { KubeconfigProvider } from "../../components/juju/providers/kubeconfig";
 import { MachineProvider } from "../../components/juju/providers/machine";
 import { ModelProvider, OWNER_KEY } from "../../components/juju/providers/model";
+import { SettledProvider } from "../../components/juju/providers/settled";
 import { alive } from "../../simulator/state";
 import { TWO_NODE_DEPLOYMENT } from "../support/deployment";
 import { FakeJuju, statusDoc } from "../support/fakeJuju";
@@ -253,7 +254,7 @@ describe("Model provider", () => {
             ...deploymentInputs(f.path),
             overlay: {},
             controlPlaneApp: "kubernetes-control-plane",
-            unitCount: 1,
+            generation: "g1",
         });
         assert.ok(!f.calls().some((c) => c[0] === "remove-application"));
     });
@@ -316,6 +317,8 @@ describe("Machine provider", () => {
         address: "10.0.0.20",
         sshUser: "ubuntu",
         roles: ["worker"],
+        pollSeconds: 0.01,
+        removeGraceMinutes: 0.01,
     });
 
     it("enlists a host with add-machine ssh:, after checking it talks to this stack's model", async () => {
@@ -358,7 +361,11 @@ describe("Machine provider", () => {
     });
 
     it("removes a machine left without units, without --force", async () => {
-        const f = fake({ models: [listed("uuid-1")], status: [{ stdout: statusDoc({}, { "4": "10.0.0.20" }) }], "remove-machine": [{}] });
+        const f = fake({
+            models: [listed("uuid-1")],
+            status: [{ stdout: statusDoc({}, { "4": "10.0.0.20" }) }, { stdout: statusDoc({}) }],
+            "remove-machine": [{}],
+        });
         await new MachineProvider().delete("ck/4", { ...inputs(f.path), machineId: "4" });
         assert.deepEqual(
             f.calls().find((c) => c[0] === "remove-machine"),
@@ -372,7 +379,7 @@ describe("Machine provider", () => {
         assert.ok(!gone.calls().some((c) => c[0] === "remove-machine"));
         const raced = fake({
             models: [listed("uuid-1")],
-            status: [{ stdout: statusDoc({}, { "4": "10.0.0.20" }) }],
+            status: [{ stdout: statusDoc({}, { "4": "10.0.0.20" }) }, { stdout: statusDoc({}) }],
             "remove-machine": [{ stderr: "ERROR removing machine failed: machine 4 not found\n", code: 1 }],
         });
         await new MachineProvider().delete("ck/4", { ...inputs(raced.path), machineId: "4" });
@@ -435,14 +442,19 @@ describe("Deployment provider", () => {
         ...inputs(jujuPath),
         overlay: {},
         controlPlaneApp: "kubernetes-control-plane",
-        unitCount: 6,
+        generation: generationOf(inputs(jujuPath)),
     });
 
-    it("deploys with both overlays onto existing machines, the bundle after --, and waits until settled", async () => {
+    it("deploys with both overlays onto existing machines, the bundle after --, and leaves the wait to Settled", async () => {
         const pendingDoc = statusDoc({ "kubernetes-control-plane/0": { workload: "maintenance", agent: "executing" } });
         const f = fake({ ...VERSION, status: [{ stdout: statusDoc({}) }, { stdout: pendingDoc }, { stdout: settledDoc }], deploy: [{}] });
         const result = await new DeploymentProvider().create(inputs(f.path));
         assert.equal(result.outs.controlPlaneApp, "kubernetes-control-plane");
+        assert.equal(
+            f.calls().filter((c) => c[0] === "status").length,
+            2,
+            "one status before the deploy, one for the applications it made",
+        );
         const deploy = f.calls().find((c) => c[0] === "deploy")!;
         assert.deepEqual(
             deploy.filter((a) => !a.startsWith("/")),
@@ -477,7 +489,7 @@ describe("Deployment provider", () => {
         });
         const f = fake({ ...VERSION, status: [{ stdout: statusDoc({}) }, { stdout: broken }], deploy: [{}] });
         await assert.rejects(
-            new DeploymentProvider().create(inputs(f.path)),
+            new SettledProvider().create({ ...inputs(f.path), generation: "g1" }),
             /calico\/1 \(error\/idle: hook failed: "cni-relation-changed"\) is still in error/,
         );
     });
@@ -485,14 +497,17 @@ describe("Deployment provider", () => {
     it("fails when a unit stays blocked past the grace period", async () => {
         const blocked = statusDoc({ "kubernetes-worker/0": { workload: "blocked", message: "image pull failed" } });
         const f = fake({ ...VERSION, status: [{ stdout: statusDoc({}) }, { stdout: blocked }], deploy: [{}] });
-        await assert.rejects(new DeploymentProvider().create(inputs(f.path)), /kubernetes-worker\/0 has been blocked .*image pull failed/);
+        await assert.rejects(
+            new SettledProvider().create({ ...inputs(f.path), generation: "g1" }),
+            /kubernetes-worker\/0 has been blocked .*image pull failed/,
+        );
     });
 
     it("times out naming what was pending", async () => {
         const slow = statusDoc({ "etcd/0": { workload: "waiting", message: "Waiting for peers" } });
         const f = fake({ ...VERSION, status: [{ stdout: statusDoc({}) }, { stdout: slow }], deploy: [{}] });
         await assert.rejects(
-            new DeploymentProvider().create({ ...inputs(f.path), timeoutMinutes: 0.01 }),
+            new SettledProvider().create({ ...inputs(f.path), generation: "g1", timeoutMinutes: 0.01 }),
             /timed out .*still pending: .*etcd\/0 \(waiting\/idle: Waiting for peers\)/,
         );
     });
@@ -512,7 +527,7 @@ describe("Deployment provider", () => {
             ],
             deploy: [{}],
         });
-        assert.equal((await new DeploymentProvider().create({ ...inputs(f.path), outageMinutes: 1 })).outs.unitCount, 6);
+        assert.equal((await new SettledProvider().create({ ...inputs(f.path), generation: "g1", outageMinutes: 1 })).outs.unitCount, 6);
     });
 
     it("does not deploy again when an interrupted run already deployed the bundle", async () => {
@@ -607,11 +622,34 @@ describe("Deployment provider", () => {
         assert.equal((read.props as DeploymentOutputs).podCidr, "10.9.0.0/16,fd00:c00b:1::/112");
     });
 
-    it("removes the applications on delete", async () => {
-        const f = fake({ status: [{ stdout: settledDoc }], "remove-application": [{}] });
+    it("removes the applications on delete gracefully, without --force, and waits until they are gone", async () => {
+        const f = fake({ status: [{ stdout: settledDoc }, { stdout: settledDoc }, { stdout: statusDoc({}) }], "remove-application": [{}] });
         await new DeploymentProvider().delete("id", outputs(f.path));
-        const removal = f.calls().find((c) => c[0] === "remove-application")!;
-        assert.deepEqual(removal.slice(0, 8), [
+        const removals = f.calls().filter((c) => c[0] === "remove-application");
+        assert.equal(removals.length, 1, "one graceful removal, nothing forced");
+        assert.deepEqual(removals[0].slice(0, 6), ["remove-application", "-m", "lxd:ck", "--destroy-storage", "--no-prompt", "--"]);
+        assert.deepEqual(removals[0].slice(6).sort(), ["calico", "containerd", "kubernetes-control-plane", "kubernetes-worker"]);
+        assert.equal(f.calls().filter((c) => c[0] === "status").length, 3, "polled until the applications were gone");
+    });
+
+    it("forces only what is still there after the grace, naming the unit that held it", async () => {
+        const stuck = statusDoc({ "kubernetes-worker/0": { workload: "error", message: 'hook failed: "stop"' } });
+        const f = fake({
+            status: [{ stdout: settledDoc }, { stdout: stuck }, { stdout: statusDoc({}) }],
+            "remove-application": [{}],
+        });
+        const said: string[] = [];
+        const log = console.log;
+        console.log = (line: string) => said.push(line);
+        try {
+            await new DeploymentProvider().delete("id", { ...outputs(f.path), removeGraceMinutes: 0.0005 });
+        } finally {
+            console.log = log;
+        }
+        const removals = f.calls().filter((c) => c[0] === "remove-application");
+        assert.equal(removals.length, 2);
+        assert.ok(!removals[0].includes("--force"), "the first removal is graceful");
+        assert.deepEqual(removals[1].slice(0, 8), [
             "remove-application",
             "-m",
             "lxd:ck",
@@ -621,7 +659,15 @@ describe("Deployment provider", () => {
             "--no-prompt",
             "--",
         ]);
-        assert.deepEqual(removal.slice(8).sort(), ["calico", "containerd", "kubernetes-control-plane", "kubernetes-worker"]);
+        assert.deepEqual(removals[1].slice(8), ["kubernetes-worker"], "only what was left is forced");
+        assert.ok(
+            said.some((line) =>
+                /forcing the removal of application kubernetes-worker .*kubernetes-worker\/0 \(error\/idle: hook failed: "stop"\)/.test(
+                    line,
+                ),
+            ),
+            said.join("\n"),
+        );
     });
 
     it("succeeds on delete when the model is already gone, removing nothing", async () => {
@@ -654,8 +700,17 @@ describe("Kubeconfig provider", () => {
         const f = fake({ run: [action("kubernetes-control-plane", kubeconfigAt("https://10.0.0.10:443"))] });
         const result = await new KubeconfigProvider().create(inputs(f.path));
         assert.equal(result.outs.server, "https://10.0.0.10:443");
-        // --format before `--`: after it, juju would take it for an action parameter.
-        assert.deepEqual(f.calls()[0], ["run", "-m", "lxd:ck", "--format=json", "--", "kubernetes-control-plane/leader", "get-kubeconfig"]);
+        // --wait and --format before `--`: after it, juju would take them for action parameters.
+        assert.deepEqual(f.calls()[0], [
+            "run",
+            "-m",
+            "lxd:ck",
+            "--wait=5m",
+            "--format=json",
+            "--",
+            "kubernetes-control-plane/leader",
+            "get-kubeconfig",
+        ]);
     });
 
     it("works with the legacy kubernetes-master name and an API on the balancer's IPv6 address", async () => {
@@ -687,11 +742,48 @@ describe("Kubeconfig provider", () => {
         );
     });
 
-    it("never quotes failing action output", async () => {
-        const output = JSON.stringify({
-            "kubernetes-control-plane/0": { results: { kubeconfig: "token: s3cr3t-t0ken" }, status: "failed" },
+    // Juju 3.6 (cmd/juju/action/common.go): a charm's event.fail is status "failed", return code 0, exit 0.
+    it("fails naming the unit and the charm's message when get-kubeconfig fails (juju run exits 0), quoting no results", async () => {
+        const failed = JSON.stringify({
+            "kubernetes-control-plane/0": {
+                id: "2",
+                message: "Failed to retrieve kubeconfig: RetryError[<Future at 0x7f state=finished raised CalledProcessError>]",
+                results: { kubeconfig: "token: s3cr3t-t0ken", "return-code": 0 },
+                status: "failed",
+                unit: "kubernetes-control-plane/0",
+            },
         });
-        const said = fake({ run: [{ stdout: output, stderr: "ERROR the following task failed:\n", code: 1 }] });
+        const f = fake({
+            run: [{ stdout: failed, stderr: "Running operation 1 with 1 task\n  - task 2 on unit-kubernetes-control-plane-0\n\n" }],
+        });
+        await assert.rejects(new KubeconfigProvider().create(inputs(f.path)), (e: Error) => {
+            assert.match(e.message, /get-kubeconfig on kubernetes-control-plane\/0: failed: Failed to retrieve kubeconfig: RetryError/);
+            assert.doesNotMatch(e.message, /s3cr3t/);
+            return true;
+        });
+    });
+
+    it("says when Juju scheduled no task (exit 0, nothing on stdout)", async () => {
+        const f = fake({
+            run: [{ stderr: '\nOperation 1 failed to schedule any tasks:\ncould not determine leader for "kubernetes-control-plane"\n' }],
+        });
+        await assert.rejects(
+            new KubeconfigProvider().create(inputs(f.path)),
+            /juju run kubernetes-control-plane\/leader get-kubeconfig: operation 1 scheduled no task: could not determine leader for "kubernetes-control-plane"/,
+        );
+    });
+
+    it("never quotes the output of an action whose process failed (return code 1, exit 1)", async () => {
+        const output = JSON.stringify({
+            "kubernetes-control-plane/0": {
+                id: "2",
+                message: "exit status 1",
+                results: { stdout: "token: s3cr3t-t0ken", "return-code": 1 },
+                status: "failed",
+            },
+        });
+        const stderr = "ERROR the following task failed:\n - id \"2\" with return code 1\n\nuse 'juju show-task' to inspect the failure\n";
+        const said = fake({ run: [{ stdout: output, stderr, code: 1 }] });
         await assert.rejects(new KubeconfigProvider().create(inputs(said.path)), (e: Error) => {
             assert.doesNotMatch(e.message, /s3cr3t/);
             assert.match(e.message, /the following task failed/);

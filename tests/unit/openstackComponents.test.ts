@@ -35,6 +35,7 @@ async function build(prefix: string, options: BuildOptions = {}) {
         controlPlaneCount: 1,
         workerCount: 2,
         flavor: "m1.large",
+        balancerFlavor: "m1.medium",
         image: "ubuntu-24.04",
         sshPublicKey: "ssh-ed25519 AAAA test",
         sshUser: "ubuntu",
@@ -113,7 +114,7 @@ describe("OpenStack dual-stack network and nodes", () => {
         );
     });
 
-    it("opens the API port on the first worker's port only, where kubeapi-load-balancer runs (defect 8)", async () => {
+    it("opens the API port on the load-balancer node's port only, where kubeapi-load-balancer runs (defect 8)", async () => {
         const { of, named, network } = await build("k", { adminCidrs: ["203.0.113.7/32"] });
         const api = await valueOf(network.securityGroupIds.api);
         const apiRules = of("openstack:networking/secGroupRule:SecGroupRule").filter((r) => r.inputs.securityGroupId === api);
@@ -122,8 +123,10 @@ describe("OpenStack dual-stack network and nodes", () => {
             [[443, 443, "203.0.113.7/32"]],
         );
         const groups = (node: string) => named("openstack:networking/port:Port", `k-${node}`).inputs.securityGroupIds as string[];
-        assert.ok(groups("worker-0").includes(api));
-        assert.ok(!groups("cp-0").includes(api));
+        assert.ok(groups("lb-0").includes(api));
+        for (const node of ["cp-0", "worker-0"]) assert.ok(!groups(node).includes(api), node);
+        const flavor = (node: string) => named("openstack:compute/instance:Instance", `k-${node}`).inputs.flavorName;
+        assert.deepEqual([flavor("worker-0"), flavor("lb-0")], ["m1.large", "m1.medium"], "the balancer's node has its own flavor");
     });
 });
 
@@ -131,7 +134,7 @@ describe("OpenStack ports, floating IPs and order (defects 2, 3, 4)", () => {
     it("boots each instance on its own port, with security groups on the port, not the instance", async () => {
         const { of, named } = await build("r");
         const ports = of("openstack:networking/port:Port");
-        assert.equal(ports.length, 3);
+        assert.equal(ports.length, 4);
         for (const port of ports) {
             assert.deepEqual(
                 (port.inputs.fixedIps as { subnetId: string }[]).map((f) => f.subnetId),
@@ -148,7 +151,7 @@ describe("OpenStack ports, floating IPs and order (defects 2, 3, 4)", () => {
     it("associates each floating IP with the node's port, not the empty networks[].port the provider returns (defect 2)", async () => {
         const { of } = await build("s");
         const associations = of("openstack:networking/floatingIpAssociate:FloatingIpAssociate");
-        assert.equal(associations.length, 3);
+        assert.equal(associations.length, 4);
         for (const association of associations) {
             assert.equal(association.inputs.portId, `${association.name.replace(/-fip$/, "")}-id`, association.name);
         }

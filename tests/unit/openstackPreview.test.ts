@@ -16,10 +16,10 @@ describe("the openstack stack in a preview", () => {
         await program();
         await settle();
         const count = (type: string) => byType(type).length;
-        assert.equal(count("openstack:networking/port:Port"), 3);
-        assert.equal(count("openstack:compute/instance:Instance"), 3);
-        assert.equal(count("openstack:networking/floatingIpAssociate:FloatingIpAssociate"), 3);
-        assert.equal(count("pulumi-nodejs:dynamic/juju:Machine"), 3);
+        assert.equal(count("openstack:networking/port:Port"), 4);
+        assert.equal(count("openstack:compute/instance:Instance"), 4);
+        assert.equal(count("openstack:networking/floatingIpAssociate:FloatingIpAssociate"), 4);
+        assert.equal(count("pulumi-nodejs:dynamic/juju:Machine"), 4);
         assert.equal(count("pulumi-nodejs:dynamic/juju:Deployment"), 1);
         assert.equal(count("openstack:loadbalancer/members:Members"), 1);
     });

@@ -30,7 +30,11 @@ const OPERATOR = {
 /** Existing hosts (no stack file is committed for them): the dev stack's ranges on two hosts. */
 const EXISTING = {
     cloud: "existing",
-    hosts: JSON.stringify(["cp0 control-plane 10.0.0.10 2001:db8::10", "w0 worker 10.0.0.20 2001:db8::20"]),
+    hosts: JSON.stringify([
+        "cp0 control-plane 10.0.0.10 2001:db8::10",
+        "w0 worker 10.0.0.20 2001:db8::20",
+        "lb0 load-balancer 10.0.0.30 2001:db8::30",
+    ]),
 };
 
 function stackConfig(stack: string): Record<string, string> {
@@ -64,7 +68,7 @@ describe("offline plan", () => {
         // (calico and the control plane; the worker takes it over kube-control and has no such option).
         assert.equal(overlay.applications.calico.options["image-registry"], "ghcr.io/canonical/cdk");
         assert.equal(overlay.applications["kubernetes-control-plane"].options["image-registry"], "ghcr.io/canonical/cdk");
-        assert.equal(overlay.applications["kubernetes-worker"].options["image-registry"], undefined);
+        assert.equal(overlay.applications["kubernetes-worker"], undefined, "the worker keeps its charm's registry source and ingress");
     });
 
     it("puts IPv6 first for the IPv6-preferred openstack stack and says loadbalancer-ips comes at deploy time", () => {
@@ -128,15 +132,25 @@ describe("offline plan", () => {
             { id: "0", roles: ["control-plane"] },
             { id: "1", roles: ["control-plane"] },
             { id: "2", roles: ["worker"] },
+            { id: "3", roles: ["load-balancer"] },
         ]);
         assert.deepEqual(placement.applications["kubernetes-control-plane"].to, ["0", "1"]);
         assert.deepEqual(placement.applications.etcd.to, ["0"]);
         assert.deepEqual(placement.applications["kubernetes-worker"], { num_units: 1, to: ["2"] });
-        // kubeapi-load-balancer listens on 443 and 6443: never beside kube-apiserver's 6443.
-        assert.deepEqual(placement.applications["kubeapi-load-balancer"].to, ["2"]);
+        // kubeapi-load-balancer holds 443 and 6443: alone on its machine, beside neither kube-apiserver's
+        // 6443 nor the worker's 443 (which it opens with ingress and closes without).
+        assert.deepEqual(placement.applications["kubeapi-load-balancer"], { num_units: 1, to: ["3"] });
         assert.deepEqual(placement.applications.easyrsa.to, ["0"]);
-        assert.deepEqual(Object.keys(placement.machines), ["0", "1", "2"]);
+        assert.deepEqual(Object.keys(placement.machines), ["0", "1", "2", "3"]);
         assert.throws(() => placementOverlay([{ id: "0", roles: ["worker"] }]), /control-plane/);
+        assert.throws(
+            () =>
+                placementOverlay([
+                    { id: "0", roles: ["control-plane"] },
+                    { id: "1", roles: ["worker"] },
+                ]),
+            /exactly one load-balancer machine/,
+        );
     });
 
     it("declares every config key in Pulumi.yaml with the same type, default and description", () => {

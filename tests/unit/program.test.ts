@@ -66,8 +66,9 @@ describe("the program (sandbox, IPv6-preferred, under mocks)", () => {
         await settle();
         const types = registered.map((r) => r.type);
         assert.equal(types.filter((t) => t === "pulumi-nodejs:dynamic/juju:Model").length, 1);
-        assert.equal(types.filter((t) => t === "pulumi-nodejs:dynamic/juju:Machine").length, 3);
+        assert.equal(types.filter((t) => t === "pulumi-nodejs:dynamic/juju:Machine").length, 4, "cp-0, worker-0, worker-1 and lb-0");
         assert.equal(types.filter((t) => t === "pulumi-nodejs:dynamic/juju:Deployment").length, 1);
+        assert.equal(types.filter((t) => t === "pulumi-nodejs:dynamic/juju:Settled").length, 1);
         assert.equal(types.filter((t) => t === "pulumi-nodejs:dynamic/juju:Kubeconfig").length, 1);
     });
 
@@ -137,8 +138,9 @@ describe("the program (sandbox, IPv6-preferred, under mocks)", () => {
             { id: "0", roles: ["control-plane"] },
             { id: "10", roles: ["worker"] },
             { id: "11", roles: ["worker"] },
+            { id: "20", roles: ["load-balancer"] },
         ]);
-        // services prefer IPv6, so the API is reached on the control plane's IPv6 address
+        // services prefer IPv6, so the API is reached on the load-balancer node's IPv6 address
         assert.equal(deployment.loadbalancerIps, "::1");
         const kubeconfig = registered.find((r) => r.type === "pulumi-nodejs:dynamic/juju:Kubeconfig")!.inputs;
         assert.equal(kubeconfig.apiAddress, "::1");

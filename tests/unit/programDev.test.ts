@@ -33,9 +33,9 @@ describe("the dev stack (AWS) under mocks", () => {
         const count = (type: string) => byType(type).length;
         assert.equal(count("aws:ec2/vpc:Vpc"), 1);
         assert.equal(count("aws:ec2/subnet:Subnet"), 2);
-        assert.equal(count("aws:ec2/instance:Instance"), 3);
+        assert.equal(count("aws:ec2/instance:Instance"), 4);
         assert.equal(count("aws:ec2/keyPair:KeyPair"), 1);
-        assert.equal(count("pulumi-nodejs:dynamic/juju:Machine"), 3);
+        assert.equal(count("pulumi-nodejs:dynamic/juju:Machine"), 4);
         assert.equal(count("kubernetes:core/v1:Service"), 2);
         const nlb = byType("aws:lb/loadBalancer:LoadBalancer")[0].inputs;
         assert.deepEqual([nlb.loadBalancerType, nlb.ipAddressType], ["network", "dualstack"]);
@@ -61,7 +61,7 @@ describe("the dev stack (AWS) under mocks", () => {
             (group("ck-api").inputs.ingress as Rule[]).map((r) => r.fromPort),
             [443, 443],
         );
-        const balancer = byType("aws:ec2/instance:Instance").find((r) => r.name === "ck-worker-0")!;
+        const balancer = byType("aws:ec2/instance:Instance").find((r) => r.name === "ck-lb-0")!;
         assert.ok((balancer.inputs.vpcSecurityGroupIds as string[]).includes("ck-api-id"));
         const cp = byType("aws:ec2/instance:Instance").find((r) => r.name === "ck-cp-0")!;
         assert.ok(!(cp.inputs.vpcSecurityGroupIds as string[]).includes("ck-api-id"));
@@ -70,7 +70,7 @@ describe("the dev stack (AWS) under mocks", () => {
     it("enlists each instance with Juju on its Elastic IP, once associated, and deploys the seed's ranges", () => {
         const machines = byType("pulumi-nodejs:dynamic/juju:Machine");
         const eips = byType("aws:ec2/eip:Eip");
-        assert.equal(eips.length, 3, "one per node");
+        assert.equal(eips.length, 4, "one per node, lb-0 included");
         for (const machine of machines) {
             const node = machine.inputs.name as string;
             const eip = eips.find((r) => r.name === `ck-${node}-eip`)!;

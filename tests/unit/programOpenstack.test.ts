@@ -18,9 +18,9 @@ describe("the openstack stack under mocks", () => {
         await settle();
         const count = (type: string) => byType(type).length;
         assert.equal(count("openstack:networking/subnet:Subnet"), 2);
-        assert.equal(count("openstack:networking/port:Port"), 3);
-        assert.equal(count("openstack:compute/instance:Instance"), 3);
-        assert.equal(count("openstack:networking/floatingIp:FloatingIp"), 3);
+        assert.equal(count("openstack:networking/port:Port"), 4);
+        assert.equal(count("openstack:compute/instance:Instance"), 4);
+        assert.equal(count("openstack:networking/floatingIp:FloatingIp"), 4);
         assert.equal(count("openstack:loadbalancer/loadBalancer:LoadBalancer"), 1);
         const v6 = byType("openstack:networking/subnet:Subnet")[1].inputs;
         assert.ok(v6.subnetpoolId, "the /64 comes from the default pool");

@@ -91,7 +91,8 @@ before(async () => {
             workers[n - 1] = await enlist(`127.0.2.${n}`, `fd42:63bf:36e0:2d9b:216:3eff:fe01:${n.toString(16)}`);
     };
     await Promise.all([enlistNext(), enlistNext(), enlistNext(), enlistNext()]);
-    machineIds = [controlPlane, ...workers];
+    const balancer = await enlist("127.0.3.10", "fd42:63bf:36e0:2d9b:216:3eff:fe02:1");
+    machineIds = [controlPlane, ...workers, balancer];
     // The program's overlays (components/plan/overlay.ts), less the control plane's service-cidr: with it
     // the simulator starts a real etcd and kube-apiserver, which this test does not need.
     const options = dualStackOverlay({
@@ -102,6 +103,7 @@ before(async () => {
     const placement = placementOverlay([
         { id: controlPlane, roles: ["control-plane"] },
         ...workers.map((id) => ({ id, roles: ["worker"] })),
+        { id: balancer, roles: ["load-balancer"] },
     ]);
     const files = [path.join(WORK, "options.yaml"), path.join(WORK, "placement.yaml")];
     fs.writeFileSync(files[0], JSON.stringify(options)); // JSON is YAML
@@ -134,8 +136,8 @@ describe(`the simulator's juju status at ${WORKERS} workers against the real 3.6
     const captureApp = (name: string) => capture.applications[name];
     const capturePrincipal = () => (captureApp("ubuntu").units as Record<string, Doc>)["ubuntu/1"];
     const captureSubordinate = () => (capturePrincipal().subordinates as Record<string, Doc>)["nrpe/1"];
-    /** Charms that open ports with this overlay (the worker's ingress is off). */
-    const OPENS_PORTS = new Set(["etcd", "kubeapi-load-balancer", "kubernetes-control-plane"]);
+    /** Charms that open ports with this overlay (the worker's ingress is on, the charm's default). */
+    const OPENS_PORTS = new Set(["etcd", "kubeapi-load-balancer", "kubernetes-control-plane", "kubernetes-worker"]);
 
     it("has every enlisted machine, each with exactly the capture's machine keys, down to its NIC", () => {
         assert.deepEqual(Object.keys(status.machines).sort(), [...machineIds].sort());
@@ -172,12 +174,14 @@ describe(`the simulator's juju status at ${WORKERS} workers against the real 3.6
                 }
             }
         }
-        // A worker per machine but the control plane's; easyrsa, etcd, balancer; calico and containerd on every kubelet.
+        // A worker per worker machine; the control plane, easyrsa and etcd on its machine; the balancer on
+        // its own; calico and containerd on every kubelet.
         assert.equal(principals, WORKERS + 4);
         assert.equal(subordinates, 2 * (WORKERS + 1));
-        // The ports the charms open (status.ts openPorts); the workers' ingress is off, so theirs stay shut.
+        // The ports the charms open (status.ts portClaims); the workers' ingress is on, the charm's default.
         const portsOf = (unit: string) => (status.applications[unit.split("/")[0]].units as Record<string, Doc>)[unit]["open-ports"];
         assert.deepEqual(portsOf("kubeapi-load-balancer/0"), ["443/tcp", "6443/tcp"]);
+        assert.deepEqual(portsOf("kubernetes-worker/0"), ["80/tcp", "443/tcp"]);
         assert.deepEqual(portsOf("kubernetes-control-plane/0"), ["6443/tcp"]);
         assert.deepEqual(portsOf("etcd/0"), ["2379/tcp"]);
     });

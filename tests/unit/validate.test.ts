@@ -29,7 +29,11 @@ function expectProblem(raw: Record<string, string>, key: string, pattern: RegExp
 
 const EXISTING = {
     cloud: "existing",
-    hosts: JSON.stringify(["cp0 control-plane 10.0.0.10 2001:db8::10", "w0 worker 10.0.0.20 2001:db8::20"]),
+    hosts: JSON.stringify([
+        "cp0 control-plane 10.0.0.10 2001:db8::10",
+        "w0 worker 10.0.0.20 2001:db8::20",
+        "lb0 load-balancer 10.0.0.30 2001:db8::30",
+    ]),
 };
 
 describe("config validation", () => {

@@ -50,7 +50,7 @@ describe("juju names and host roles", () => {
         });
         assert.ok(
             found.some((line) =>
-                /^ck-dualstack:hosts = "cp0 control-plane\+worker .*": a host has one role, control-plane or worker: the 1\.35 control-plane charm already runs kubelet/.test(
+                /^ck-dualstack:hosts = "cp0 control-plane\+worker .*": a host has one role, control-plane, worker or load-balancer: the 1\.35 control-plane charm already runs kubelet/.test(
                     line,
                 ),
             ),

@@ -1,5 +1,5 @@
 import * as path from "path";
-import { JujuError, JujuOptions, objectWith, runJujuJson } from "../cli";
+import { JujuError, JujuOptions, objectWith, runJuju, runJujuJson } from "../cli";
 import { JujuStatus } from "../status";
 
 /** Inputs every Juju resource carries. */
@@ -15,9 +15,14 @@ export interface JujuTarget {
 /** The project folder: this file is components/juju/providers/common.ts (or its .js) in it. */
 const PROJECT_ROOT = path.resolve(__dirname, "..", "..", "..");
 
-/** A jujuPath with a slash is relative to the project folder (absolute stays); a bare name is looked up on PATH. */
+/** A tool path with a slash is relative to the project folder (absolute stays); a bare name is looked up on PATH. */
+export function toolPath(configured: string): string {
+    return configured.includes("/") ? path.resolve(PROJECT_ROOT, configured) : configured;
+}
+
+/** How to run the configured Juju CLI (toolPath). */
 export function jujuOptions(target: { jujuPath: string }): JujuOptions {
-    return { jujuPath: target.jujuPath.includes("/") ? path.resolve(PROJECT_ROOT, target.jujuPath) : target.jujuPath };
+    return { jujuPath: toolPath(target.jujuPath) };
 }
 
 /**
@@ -130,25 +135,105 @@ export async function verifyModel(target: JujuTarget): Promise<void> {
     }
 }
 
-type ActionResults = Record<string, { results?: { kubeconfig?: unknown }; status?: unknown }>;
+/** One task of `juju run`, as the Juju 3.6 client prints it in JSON (cmd/juju/action/common.go formatActionResult). */
+export interface ActionTask {
+    /** The unit that ran it (the key of the JSON object). */
+    readonly unit: string;
+    readonly id?: string;
+    /** "completed", or "failed" when the charm called event.fail (action-fail). */
+    readonly status: string;
+    /** The charm's failure message. */
+    readonly message?: string;
+    /** What the charm set (dotted keys nested), with Juju's `return-code`. */
+    readonly results: Record<string, unknown>;
+}
+
+const capped = (text: string, max = 300) => (text.length > max ? `${text.slice(0, max)}…` : text);
 
 /**
- * The cluster's kubeconfig from `juju run <app>/leader get-kubeconfig` (result key `kubeconfig`).
- * Action output holds credentials: errors quote none of it.
+ * Runs one action on one unit (`<app>/leader` allowed) and returns its task as Juju 3.6 reports it
+ * (cmd/juju/action/common.go processOperationResults, waitForTasks):
+ * - a task that cannot be scheduled (an action the charm does not define, a unit that does not exist,
+ *   no leader) is only said on stderr, "Operation N failed to schedule any tasks:" and the reason,
+ *   with exit 0 and nothing on stdout: an error here, naming the unit, the action and Juju's reason;
+ * - a charm's `event.fail` is status "failed" with its message and return code 0, and juju exits 0:
+ *   returned as it is, for the caller to judge (`status`, `message`);
+ * - a return code of 1 or more (the action's process failed) prints the JSON, then "ERROR the
+ *   following task failed", exit 1: runJuju's error.
+ * `sensitive`: the results hold secrets; errors quote none of them.
  */
-export async function getKubeconfig(target: JujuTarget, controlPlaneApp: string): Promise<string> {
-    const results = await runJujuJson<ActionResults>({ ...jujuOptions(target), sensitive: true }, [
+export async function runAction(
+    target: JujuTarget,
+    receiver: string,
+    action: string,
+    options: { params?: string[]; sensitive?: boolean; waitMinutes?: number } = {},
+): Promise<ActionTask> {
+    const wait = options.waitMinutes ?? 5;
+    const { stdout, stderr } = await runJuju({ ...jujuOptions(target), sensitive: options.sensitive, timeoutMs: (wait + 5) * 60_000 }, [
         "run",
         "-m",
         target.modelRef,
+        `--wait=${wait}m`,
+        "--format=json",
         "--",
-        `${controlPlaneApp}/leader`,
-        "get-kubeconfig",
+        receiver,
+        action,
+        ...(options.params ?? []),
     ]);
-    const kubeconfig = Object.values(results).find((entry) => typeof entry?.results?.kubeconfig === "string")?.results?.kubeconfig;
-    if (typeof kubeconfig !== "string") {
-        const first = Object.values(results)[0];
-        throw new Error(`${controlPlaneApp}/leader get-kubeconfig returned no kubeconfig (status ${String(first?.status ?? "unknown")})`);
+    if (stdout.trim() === "") {
+        const refused = /Operation (\S+) failed to schedule any tasks:\n([\s\S]*)/.exec(stderr);
+        const why = refused
+            ? `operation ${refused[1]} scheduled no task: ${capped(refused[2].trim().split("\n").join("; "))}`
+            : "it printed no result";
+        throw new JujuError("other", "run", `juju run ${receiver} ${action}: ${why}`);
     }
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(stdout);
+    } catch {
+        throw new JujuError(
+            "malformed",
+            "run",
+            `juju run ${receiver} ${action}: output was not JSON${options.sensitive ? "" : `: ${capped(stdout, 200)}`}`,
+        );
+    }
+    const entries = typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? Object.entries(parsed) : [];
+    const [unit, task] = (entries[0] ?? []) as [string | undefined, Record<string, unknown> | undefined];
+    if (!unit || typeof task !== "object" || task === null || typeof task.status !== "string") {
+        throw new JujuError("malformed", "run", `juju run ${receiver} ${action}: no task in its output`);
+    }
+    const results = typeof task.results === "object" && task.results !== null ? (task.results as Record<string, unknown>) : {};
+    return {
+        unit,
+        id: typeof task.id === "string" ? task.id : undefined,
+        status: task.status,
+        message: typeof task.message === "string" ? task.message : undefined,
+        results,
+    };
+}
+
+/** A task's failure, for an error: the unit, the status and the charm's message (capped; never its results). */
+export function describeTask(task: ActionTask): string {
+    return `${task.unit}: ${task.status}${task.message ? `: ${capped(task.message)}` : ""}`;
+}
+
+/**
+ * The cluster's kubeconfig from `juju run <app>/leader get-kubeconfig` (result key `kubeconfig`).
+ * Action output holds credentials: errors quote none of it. A failed action (the charm's event.fail,
+ * e.g. "Failed to retrieve kubeconfig: ..." while the unit has not written it yet) is an error naming
+ * the unit and the charm's message.
+ */
+export async function getKubeconfig(target: JujuTarget, controlPlaneApp: string): Promise<string> {
+    const task = await runAction(target, `${controlPlaneApp}/leader`, "get-kubeconfig", { sensitive: true });
+    if (task.status !== "completed") {
+        throw new Error(`get-kubeconfig on ${describeTask(task)} (the control plane may still be settling; try again once it is active)`);
+    }
+    const kubeconfig = task.results.kubeconfig;
+    if (typeof kubeconfig !== "string") throw new Error(`get-kubeconfig on ${task.unit} completed but returned no kubeconfig`);
     return kubeconfig;
+}
+
+/** An application's option as it is now (`juju config <app> <key>`). */
+export async function liveOption(target: JujuTarget, app: string, key: string): Promise<string> {
+    return (await runJuju(jujuOptions(target), ["config", "-m", target.modelRef, "--", app, key])).stdout.trim();
 }

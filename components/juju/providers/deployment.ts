@@ -6,13 +6,17 @@ import type * as pulumi from "@pulumi/pulumi";
 import { serviceCidrChangeProblem } from "../../net/serviceRange";
 import { planFamilies } from "../../plan/families";
 import { PlacedMachine, dualStackOverlay, placementOverlay } from "../../plan/overlay";
-import { ensureSupportedJuju, runJuju, runJujuJson } from "../cli";
-import { NodeRole, SNAP_UPGRADED, UPGRADE_GATE, UPGRADE_ORDER, channelChangeProblem, nodeChangeProblem, workerChanges } from "../dayTwo";
-import { controlPlaneApplication } from "../status";
-import { waitForSettled } from "../waiter";
-import { JujuTarget, getKubeconfig, ignoringGone, isGone, jujuOptions, jujuStatus, progress, verifyModel } from "./common";
+import { createHash } from "crypto";
+import { ensureSupportedJuju, runJuju } from "../cli";
+import { NodeRole, balancerMove, balancerNodeMove, channelChangeProblem, nodeChangeProblem, workerChanges } from "../dayTwo";
+import { removeGracefully } from "../removal";
+import { SettlePolicy, waitUnderPolicy } from "../settle";
+import { JujuStatus, controlPlaneApplication } from "../status";
+import { upgradeChannel } from "../upgrade";
+import { workerIngressOf } from "../../plan/render";
+import { JujuTarget, getKubeconfig, ignoringGone, isGone, jujuOptions, jujuStatus, liveOption, progress, verifyModel } from "./common";
 
-export interface DeploymentInputs extends JujuTarget {
+export interface DeploymentInputs extends JujuTarget, SettlePolicy {
     readonly bundle: string;
     readonly channel: string;
     /** Calico `cidr`. */
@@ -27,17 +31,12 @@ export interface DeploymentInputs extends JujuTarget {
     readonly nodes?: NodeRole[];
     /** Applications the bundle deploys, subordinates included. */
     readonly expectedApplications: string[];
-    readonly pollSeconds: number;
-    /** How long every unit must stay active and idle to count as settled. */
-    readonly idleSeconds: number;
-    readonly timeoutMinutes: number;
-    readonly blockedGraceMinutes: number;
-    /** How long a unit may stay in error while Juju retries its hooks. */
-    readonly errorGraceMinutes: number;
-    /** How long `juju status` may keep failing transiently during a wait. */
-    readonly outageMinutes: number;
-    /** How long a machine may stay down or an agent lost during a wait. */
-    readonly downGraceMinutes: number;
+    /** kubernetes-worker `ingress`: "true", "false", or "" for the charm's default (absent in stacks of older versions, whose overlay set false). */
+    readonly workerIngress?: string;
+    /** Minutes a graceful removal may take before it is forced. */
+    readonly removeGraceMinutes?: number;
+    /** Drain each worker's Node before its upgrade action. */
+    readonly upgradeDrain?: boolean;
 }
 
 export interface DeploymentOutputs extends DeploymentInputs {
@@ -51,7 +50,30 @@ export interface DeploymentOutputs extends DeploymentInputs {
     /** The dual-stack overlay that was deployed. */
     readonly overlay: object;
     readonly controlPlaneApp: string;
-    readonly unitCount: number;
+    /**
+     * What Juju was last asked to make of the model (a digest of the inputs that reach Juju): the
+     * Settled resource waits again whenever it changes.
+     */
+    readonly generation: string;
+    /** The etcd snapshot the last channel upgrade took first, on this machine (upgrade.ts). */
+    readonly etcdSnapshot?: string;
+}
+
+/** The ingress the worker was deployed with: stacks of older versions set it off in their overlay. */
+const ingressOf = (inputs: Partial<DeploymentInputs>) => inputs.workerIngress ?? "false";
+
+/** What Juju is asked to make of the model: the Settled resource waits again whenever this changes. */
+export function generationOf(inputs: DeploymentInputs): string {
+    const applied = [
+        inputs.bundle,
+        inputs.channel,
+        inputs.podCidr,
+        inputs.serviceCidr,
+        inputs.loadbalancerIps,
+        ingressOf(inputs),
+        inputs.machines,
+    ];
+    return createHash("sha256").update(JSON.stringify(applied)).digest("hex").slice(0, 16);
 }
 
 function overlayOf(inputs: DeploymentInputs) {
@@ -59,6 +81,7 @@ function overlayOf(inputs: DeploymentInputs) {
         families: planFamilies(inputs.podCidr, inputs.serviceCidr),
         channel: inputs.channel,
         loadbalancerIps: inputs.loadbalancerIps || undefined,
+        workerIngress: workerIngressOf(ingressOf(inputs)),
     });
 }
 
@@ -110,32 +133,22 @@ async function deploy(inputs: DeploymentInputs): Promise<void> {
     ]);
 }
 
-async function waitSettled(inputs: DeploymentInputs, acceptBlocked?: (message: string) => boolean): Promise<DeploymentOutputs> {
-    const { view, status: last } = await waitForSettled({
-        acceptBlocked,
+/** Waits until the model settles (between the steps of a day-2 change), blocked units with `acceptBlocked` messages allowed. */
+export function waitSettled(inputs: DeploymentInputs, acceptBlocked?: (message: string) => boolean) {
+    return waitUnderPolicy(inputs, {
         poll: () => jujuStatus(inputs, 1),
         expectedApplications: inputs.expectedApplications,
-        pollMs: inputs.pollSeconds * 1000,
-        idlePeriodMs: inputs.idleSeconds * 1000,
-        timeoutMs: inputs.timeoutMinutes * 60_000,
-        blockedGraceMs: inputs.blockedGraceMinutes * 60_000,
-        errorGraceMs: inputs.errorGraceMinutes * 60_000,
-        outageLimitMs: inputs.outageMinutes * 60_000,
-        downGraceMs: inputs.downGraceMinutes * 60_000,
         log: (line) => progress(`deployment ${inputs.modelRef}`, line),
+        acceptBlocked,
     });
-    const controlPlaneApp = controlPlaneApplication(last) ?? "kubernetes-control-plane";
-    return { ...inputs, overlay: overlayOf(inputs), controlPlaneApp, unitCount: view.units.length };
 }
 
-async function liveOption(inputs: JujuTarget, app: string, key: string): Promise<string> {
-    return (await runJuju(jujuOptions(inputs), ["config", "-m", inputs.modelRef, "--", app, key])).stdout.trim();
-}
-
-/** One `juju config <application> key=value ...` call. */
+/** One `juju config <application> [--reset key] key=value ...` call. */
 interface ConfigChange {
     readonly application: string;
     readonly settings: string[];
+    /** Options set back to the charm's default. */
+    readonly reset?: string[];
 }
 
 /** The `juju config` calls that take a deployed cluster from `olds` to `news`, in place. */
@@ -143,6 +156,15 @@ function jujuChanges(olds: DeploymentOutputs, news: DeploymentInputs): ConfigCha
     const changes: ConfigChange[] = [];
     if (olds.loadbalancerIps !== news.loadbalancerIps) {
         changes.push({ application: "kubeapi-load-balancer", settings: [`loadbalancer-ips=${news.loadbalancerIps}`] });
+    }
+    if (ingressOf(olds) !== ingressOf(news)) {
+        // Empty: back to the charm's default (`juju config --reset`).
+        const ingress = ingressOf(news);
+        changes.push(
+            ingress === ""
+                ? { application: "kubernetes-worker", settings: [], reset: ["ingress"] }
+                : { application: "kubernetes-worker", settings: [`ingress=${ingress}`] },
+        );
     }
     return changes;
 }
@@ -182,52 +204,10 @@ export function deploymentChangeProblems(olds: Partial<DeploymentOutputs>, news:
 
 const say = (inputs: DeploymentInputs, line: string) => progress(`deployment ${inputs.modelRef}`, line);
 
-/**
- * A channel upgrade in Canonical's documented order (upgrade.md §1): `juju refresh --channel` of
- * each application, waiting for it to settle; for the control plane and the workers, then their
- * `channel` option (units block with the upgrade gate) and the `upgrade` action on each unit, one
- * at a time. Steps already done (an interrupted run) are skipped, so a re-run converges.
- */
-async function upgradeChannel(news: DeploymentInputs, controlPlaneApp: string): Promise<void> {
-    const juju = jujuOptions(news);
-    const gate = (message: string) => message === UPGRADE_GATE;
-    for (const step of UPGRADE_ORDER) {
-        const app = step === "kubernetes-control-plane" ? controlPlaneApp : step;
-        const live = (await jujuStatus(news)).applications?.[app];
-        if (!live) continue;
-        if (live["charm-channel"] !== news.channel) {
-            say(news, `upgrading: juju refresh ${app} --channel ${news.channel}`);
-            await runJuju({ ...juju, timeoutMs: 30 * 60_000 }, ["refresh", "-m", news.modelRef, "--channel", news.channel, "--", app]);
-            await waitSettled(news, gate);
-        }
-        if (!(SNAP_UPGRADED as readonly string[]).includes(step)) continue;
-        if ((await liveOption(news, app, "channel")) !== news.channel) {
-            say(news, `upgrading: juju config ${app} channel=${news.channel} (units wait for the upgrade action)`);
-            await runJuju(juju, ["config", "-m", news.modelRef, "--", app, `channel=${news.channel}`]);
-            // Until config-changed has run, the units do not show the gate yet.
-            await waitSettled(news, gate);
-        }
-        const units = Object.keys((await jujuStatus(news)).applications?.[app]?.units ?? {}).sort((a, b) =>
-            a.localeCompare(b, undefined, { numeric: true }),
-        );
-        for (const unit of units) {
-            const now = (await jujuStatus(news)).applications?.[app]?.units?.[unit];
-            if (now?.["workload-status"]?.current !== "blocked" || now["workload-status"].message !== UPGRADE_GATE) continue;
-            say(news, `upgrading: juju run ${unit} upgrade`);
-            // A failed action still exits 0 (the charm calls event.fail; juju run fails only on a return
-            // code), so the result itself says whether the unit was upgraded.
-            type Results = Record<string, { status?: unknown; message?: unknown }>;
-            const run = ["run", "-m", news.modelRef, "--wait=10m", "--", unit, "upgrade"];
-            const result = Object.values(await runJujuJson<Results>({ ...juju, timeoutMs: 15 * 60_000 }, run))[0];
-            if (result?.status !== "completed") {
-                throw new Error(
-                    `the upgrade action on ${unit} did not complete (${String(result?.status ?? "no result")}: ${String(result?.message ?? "no message").slice(0, 300)}); the unit stays blocked until it does`,
-                );
-            }
-            await waitSettled(news, gate);
-        }
-    }
-}
+/** How long a graceful removal may take before it is forced (stacks of older versions: 10 min). */
+const removeGraceMs = (inputs: Partial<DeploymentInputs>) => (inputs.removeGraceMinutes ?? 10) * 60_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Removes the worker on `machine` gracefully: drain its node through the Kubernetes API (the 1.35
@@ -249,20 +229,73 @@ async function removeWorker(news: DeploymentInputs, machine: string, controlPlan
         say(news, `draining node ${node} (${unit}) before removing it`);
         await drainNode({ kubeconfig, node, timeoutMs: DRAIN_TIMEOUT_MS, log: (line) => say(news, line) });
     }
-    say(news, `juju remove-unit ${unit}`);
-    await runJuju(jujuOptions(news), ["remove-unit", "-m", news.modelRef, "--no-prompt", "--", unit]);
-    const deadline = Date.now() + news.timeoutMinutes * 60_000;
-    while ((await jujuStatus(news)).applications?.["kubernetes-worker"]?.units?.[unit]) {
-        if (Date.now() > deadline) throw new Error(`${unit} was still being removed after ${news.timeoutMinutes} min`);
-        await new Promise((resolve) => setTimeout(resolve, news.pollSeconds * 1000));
-    }
+    await removeGracefully(news, {
+        kind: "unit",
+        names: [unit],
+        graceMs: removeGraceMs(news),
+        pollMs: news.pollSeconds * 1000,
+        say: (line) => say(news, line),
+    });
     if (node && kubeconfig) await deleteNode({ kubeconfig, node, log: (line) => say(news, line) });
 }
+
+/**
+ * Moving kubeapi-load-balancer off a worker (where stacks of older versions placed it, and where it
+ * never settles: the two charms claim 443) onto the load-balancer machine, first step: a unit is
+ * added there and waited for. Then the options are set (the balancer's `loadbalancer-ips` while the
+ * old unit, the application's leader, still answers the control plane: only the leader answers
+ * lb-consumers requests, loadbalancer-interface provides.py), and the old unit is removed
+ * (removeOldBalancer). The balancer keeps no data (its certificate comes from easyrsa, its servers
+ * from the control plane's requests), so nothing is lost.
+ */
+async function addBalancerUnit(news: DeploymentInputs, from: string, to: string): Promise<void> {
+    const unitOn = (status: JujuStatus) => balancerUnitOn(status, to);
+    if (!unitOn(await jujuStatus(news))) {
+        say(news, `juju add-unit ${BALANCER} --to ${to} (moving it off worker machine ${from}, to a machine of its own)`);
+        await runJuju(jujuOptions(news), ["add-unit", "-m", news.modelRef, "--to", to, "--", BALANCER]);
+    }
+    const deadline = Date.now() + news.timeoutMinutes * 60_000;
+    for (;;) {
+        const status = await jujuStatus(news);
+        const unit = unitOn(status);
+        const current = unit ? status.applications?.[BALANCER]?.units?.[unit] : undefined;
+        if (current?.["workload-status"]?.current === "active" && current["juju-status"]?.current === "idle") return;
+        if (Date.now() > deadline) {
+            throw new Error(
+                `the new ${BALANCER} unit on machine ${to} did not become active within ${news.timeoutMinutes} min; the old one on ${from} still serves`,
+            );
+        }
+        await sleep(news.pollSeconds * 1000);
+    }
+}
+
+/** The last step of the move: the old balancer unit on the worker goes, gracefully. */
+async function removeOldBalancer(news: DeploymentInputs, from: string): Promise<void> {
+    const old = balancerUnitOn(await jujuStatus(news), from);
+    if (!old) return;
+    await removeGracefully(news, {
+        kind: "unit",
+        names: [old],
+        graceMs: removeGraceMs(news),
+        pollMs: news.pollSeconds * 1000,
+        say: (line) => say(news, line),
+    });
+}
+
+const BALANCER = "kubeapi-load-balancer";
+
+const balancerUnitOn = (status: JujuStatus, machine: string) =>
+    Object.entries(status.applications?.[BALANCER]?.units ?? {}).find(([, u]) => u.machine === machine)?.[0];
 
 /** How long a drain may take before the removal fails (PodDisruptionBudgets may hold it). */
 const DRAIN_TIMEOUT_MS = 10 * 60_000;
 
-/** Deploys the bundle with the generated overlays and waits until the model has settled. */
+/**
+ * Deploys the bundle with the generated overlays and changes it in place on day 2. Waiting for the
+ * model to settle is the Settled resource's: from the moment `juju deploy` succeeds the stack owns
+ * what it deployed, so a failed wait is followed by a wait, not a second deploy, and a destroy
+ * removes the applications.
+ */
 export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
     async check(olds: Partial<DeploymentOutputs>, news: DeploymentInputs): Promise<pulumi.dynamic.CheckResult> {
         const failures = deploymentChangeProblems(olds, news);
@@ -273,14 +306,18 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
         await ensureSupportedJuju(jujuOptions(inputs));
         const present = Object.keys((await jujuStatus(inputs)).applications ?? {});
         if (inputs.expectedApplications.every((app) => present.includes(app))) {
-            progress(
-                `deployment ${inputs.modelRef}`,
-                "the bundle's applications are already deployed (earlier, interrupted run); waiting for them",
-            );
+            say(inputs, "the bundle's applications are already deployed (earlier, interrupted run); taking them over");
         } else {
             await deploy(inputs);
         }
-        const outs = { ...(await waitSettled(inputs)), charmServiceCidr: inputs.serviceCidr };
+        const controlPlaneApp = controlPlaneApplication(await jujuStatus(inputs)) ?? "kubernetes-control-plane";
+        const outs: DeploymentOutputs = {
+            ...inputs,
+            overlay: overlayOf(inputs),
+            controlPlaneApp,
+            generation: generationOf(inputs),
+            charmServiceCidr: inputs.serviceCidr,
+        };
         return { id: `${inputs.modelRef}/${inputs.bundle}`, outs };
     }
 
@@ -306,55 +343,73 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
             jujuChanges(olds, news).length > 0 ||
             placementChanged(olds, news) ||
             (["jujuPath", "modelRef", "modelUuid", "channel", "serviceCidr"] as const).some((key) => olds[key] !== news[key]) ||
-            JSON.stringify(olds.nodes) !== JSON.stringify(news.nodes);
+            JSON.stringify(olds.nodes) !== JSON.stringify(news.nodes) ||
+            olds.generation !== generationOf(news);
+        const moving = olds.nodes && news.nodes ? balancerNodeMove(olds.nodes, news.nodes) : undefined;
+        if (moving) say(news, moving);
         return { changes, replaces: [], deleteBeforeReplace: true };
     }
 
     /**
      * Everything in place, never a redeploy: a channel upgrade in Canonical's order, service range
-     * growth and the balancer's `loadbalancer-ips` with `juju config`, workers added with
-     * `add-unit` and removed after a drain with `remove-unit`.
+     * growth and the balancer's `loadbalancer-ips` with `juju config`, the balancer moved onto its
+     * own machine (stacks of older versions), workers added with `add-unit` and removed after a drain
+     * with `remove-unit`.
      */
     async update(_id: string, olds: DeploymentOutputs, news: DeploymentInputs): Promise<pulumi.dynamic.UpdateResult> {
         const settings = jujuChanges(olds, news);
         const workers = workerChanges(olds.machines, news.machines);
+        const move = balancerMove(olds.machines, news.machines);
         const upgrading = olds.channel !== news.channel;
-        if (settings.length === 0 && workers.added.length === 0 && workers.removed.length === 0 && !upgrading) {
+        const outs = (): DeploymentOutputs => ({
+            ...olds,
+            ...news,
+            overlay: overlayOf(news),
+            generation: generationOf(news),
+            charmServiceCidr: olds.charmServiceCidr ?? olds.serviceCidr,
+        });
+        if (settings.length === 0 && workers.added.length === 0 && workers.removed.length === 0 && !upgrading && !move) {
             // Only how the model or the nodes are referred to, or the service ranges the cluster's
             // ServiceCIDR object serves, changed: record it, touch nothing in Juju.
-            return { outs: { ...olds, ...news, overlay: overlayOf(news), charmServiceCidr: olds.charmServiceCidr ?? olds.serviceCidr } };
+            return { outs: outs() };
         }
         await verifyModel(news);
-        if (upgrading) await upgradeChannel(news, olds.controlPlaneApp);
+        const upgraded = upgrading
+            ? await upgradeChannel(news, olds.controlPlaneApp, (acceptBlocked) => waitSettled(news, acceptBlocked))
+            : undefined;
+        if (move) await addBalancerUnit(news, move.from, move.to);
         for (const change of settings) {
-            progress(`deployment ${news.modelRef}`, `juju config ${change.application} ${change.settings.join(" ")}`);
-            await runJuju(jujuOptions(news), ["config", "-m", news.modelRef, "--", change.application, ...change.settings]);
+            const reset = (change.reset ?? []).flatMap((key) => ["--reset", key]);
+            say(news, `juju config ${change.application} ${[...reset, ...change.settings].join(" ")}`);
+            await runJuju(jujuOptions(news), ["config", "-m", news.modelRef, ...reset, "--", change.application, ...change.settings]);
         }
+        if (move) await removeOldBalancer(news, move.from);
         for (const machine of workers.added) {
-            progress(`deployment ${news.modelRef}`, `juju add-unit kubernetes-worker --to ${machine}`);
+            say(news, `juju add-unit kubernetes-worker --to ${machine}`);
             await runJuju(jujuOptions(news), ["add-unit", "-m", news.modelRef, "--to", machine, "--", "kubernetes-worker"]);
         }
         for (const machine of workers.removed) await removeWorker(news, machine, olds.controlPlaneApp);
-        return { outs: { ...(await waitSettled(news)), charmServiceCidr: olds.charmServiceCidr ?? olds.serviceCidr } };
+        return { outs: { ...outs(), ...(upgraded?.etcdSnapshot ? { etcdSnapshot: upgraded.etcdSnapshot } : {}) } };
     }
 
+    /**
+     * Removes every application gracefully (their stop hooks run); what is still there after
+     * `removeGraceMinutes` is forced, each named with the units that held it.
+     */
     async delete(_id: string, props: DeploymentOutputs): Promise<void> {
         await ignoringGone(async () => {
             await verifyModel(props);
             const apps = Object.keys((await jujuStatus(props)).applications ?? {});
             if (apps.length === 0) return;
-            await runJuju(jujuOptions(props), [
-                "remove-application",
-                "-m",
-                props.modelRef,
-                "--destroy-storage",
-                "--force",
-                "--no-wait",
-                "--no-prompt",
-                "--",
-                ...apps,
-            ]);
-            progress(`deployment ${props.modelRef}`, `removed ${apps.join(", ")}`);
+            const forced = await removeGracefully(props, {
+                kind: "application",
+                names: apps,
+                flags: ["--destroy-storage"],
+                graceMs: removeGraceMs(props),
+                pollMs: props.pollSeconds * 1000,
+                say: (line) => say(props, line),
+            });
+            say(props, `removed ${apps.join(", ")}${forced.length > 0 ? ` (forced: ${forced.join(", ")})` : ""}`);
         });
     }
 }

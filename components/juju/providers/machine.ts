@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { JujuError, ensureSupportedJuju, runJuju } from "../cli";
 import { machineByAddress } from "../status";
-import { JujuTarget, ignoringGone, isGone, jujuOptions, jujuStatus, progress, verifyModel } from "./common";
+import { JujuTarget, ignoringGone, isGone, jujuOptions, jujuStatus, progress, toolPath, verifyModel } from "./common";
 
 export interface MachineInputs extends JujuTarget {
     /** The node's name, for messages. */
@@ -14,15 +14,17 @@ export interface MachineInputs extends JujuTarget {
     readonly roles: string[];
     /** At most this many `add-machine` calls run at once against the controller (default 10). */
     readonly enlistConcurrency?: number;
+    /** The SSH client that cleans the host once its machine is removed; empty (or absent: older stacks) when the host goes too. */
+    readonly sshPath?: string;
+    /** Minutes a graceful removal may take before it is forced (default 10). */
+    readonly removeGraceMinutes?: number;
+    /** Seconds between status polls while it is removed (default 2). */
+    readonly pollSeconds?: number;
 }
 
 export interface MachineOutputs extends MachineInputs {
     readonly machineId: string;
 }
-
-/** How long a machine may keep its (dying) units before its removal is forced. */
-const REMOVE_TIMEOUT_MS = 10 * 60_000;
-const REMOVE_POLL_MS = 2000;
 
 /** Enlists one existing host with `add-machine ssh:` (manual provisioning). */
 export class MachineProvider implements pulumi.dynamic.ResourceProvider {
@@ -60,8 +62,12 @@ export class MachineProvider implements pulumi.dynamic.ResourceProvider {
             // Enlisted by an earlier, interrupted run: adopt that machine.
             if (!(error instanceof JujuError && error.kind === "already-exists")) throw error;
             machineId = machineByAddress(await jujuStatus(inputs), inputs.address);
-            if (machineId === undefined)
-                throw new Error(`${inputs.address} is already provisioned, but no machine of model ${inputs.modelRef} has that address`);
+            if (machineId === undefined) {
+                const { manualCleanup } = await import("../hostCleanup");
+                throw new Error(
+                    `${inputs.address} still runs the Juju agent of an earlier enlistment (no machine of model ${inputs.modelRef} has that address): Juju leaves it on a removed manual machine. Clean the host with \`${manualCleanup(inputs.sshUser, inputs.address)}\`, then run pulumi up again`,
+                );
+            }
             progress(`machine ${inputs.name}`, `adopted machine ${machineId}, already enlisted from ${inputs.address}`);
         }
         const outs: MachineOutputs = { ...inputs, machineId };
@@ -101,48 +107,67 @@ export class MachineProvider implements pulumi.dynamic.ResourceProvider {
         if (olds.modelUuid && news.modelUuid && olds.modelUuid !== news.modelUuid) replaces.push("modelUuid");
         const changes =
             replaces.length > 0 ||
-            (["name", "jujuPath", "modelRef", "modelUuid"] as const).some((key) => olds[key] !== news[key]) ||
+            // How it is removed and its host cleaned is recorded too: delete runs on the stored inputs.
+            (["name", "jujuPath", "modelRef", "modelUuid", "sshPath", "removeGraceMinutes", "pollSeconds"] as const).some(
+                (key) => olds[key] !== news[key],
+            ) ||
             olds.roles.join() !== news.roles.join();
         return { changes, replaces, deleteBeforeReplace: true };
     }
 
-    /** Names, roles and how the model is referred to: recorded only, nothing in Juju changes. */
+    /** Names, roles, how the model is referred to and how the machine is removed: recorded only, nothing in Juju changes. */
     async update(_id: string, olds: MachineOutputs, news: MachineInputs): Promise<pulumi.dynamic.UpdateResult> {
         return { outs: { ...news, machineId: olds.machineId } };
     }
 
     /**
      * Juju removes a machine with its last principal unit (state/unit.go), so after `remove-unit` or
-     * `remove-application` it is usually gone already. What is left is removed without --force, once
-     * its units have gone; --force only after REMOVE_TIMEOUT_MS, saying so (it skips clean-up).
+     * `remove-application` it is usually gone already. What is left waits for its units to go, then is
+     * removed gracefully, forced only after the grace (removal.ts). A host that outlives its machine
+     * (existing hosts, the sandbox's) then gets Juju's clean-up, so it can be enlisted again; when that
+     * cannot run, the exact command is printed.
      */
     async delete(_id: string, props: MachineOutputs): Promise<void> {
         const say = (line: string) => progress(`machine ${props.name}`, line);
-        const remove = (...force: string[]) =>
-            runJuju(jujuOptions(props), ["remove-machine", "-m", props.modelRef, ...force, "--no-prompt", "--", props.machineId]);
+        const graceMs = (props.removeGraceMinutes ?? 10) * 60_000;
+        const pollMs = (props.pollSeconds ?? 2) * 1000;
         await ignoringGone(async () => {
             await verifyModel(props);
-            const deadline = Date.now() + REMOVE_TIMEOUT_MS;
+            const deadline = Date.now() + graceMs;
+            let hosting = false;
             for (;;) {
                 const status = await jujuStatus(props);
-                if (!status.machines?.[props.machineId]) break;
-                const hosting = Object.values(status.applications ?? {}).some((app) =>
+                if (!status.machines?.[props.machineId]) return;
+                hosting = Object.values(status.applications ?? {}).some((app) =>
                     Object.values(app.units ?? {}).some((unit) => unit.machine === props.machineId),
                 );
-                if (!hosting) {
-                    await remove();
-                    break;
-                }
-                if (Date.now() > deadline) {
-                    say(
-                        `machine ${props.machineId} still hosts units after ${REMOVE_TIMEOUT_MS / 60_000} min; forcing its removal (no clean-up on the host)`,
-                    );
-                    await remove("--force");
-                    break;
-                }
-                await new Promise((resolve) => setTimeout(resolve, REMOVE_POLL_MS));
+                // remove-machine refuses a machine with units unless forced (cmd/juju/machine/remove.go:
+                // `machine N has unit "x" assigned`): wait for their removal first.
+                if (!hosting || Date.now() > deadline) break;
+                await new Promise((resolve) => setTimeout(resolve, pollMs));
             }
+            const { removeGracefully } = await import("../removal");
+            await removeGracefully(props, {
+                kind: "machine",
+                names: [props.machineId],
+                graceMs,
+                pollMs,
+                say,
+                forceAtOnce: hosting ? `its units were still there after ${Math.round(graceMs / 60_000)} min` : undefined,
+            });
+            say(`machine ${props.machineId} removed`);
         });
-        say(`machine ${props.machineId} removed`);
+        if (props.sshPath) {
+            const { cleanUpHost, manualCleanup } = await import("../hostCleanup");
+            const failure = await cleanUpHost({ sshPath: toolPath(props.sshPath), user: props.sshUser, host: props.address });
+            if (failure === undefined)
+                say(
+                    `removed Juju's agent from ${props.address} (${manualCleanup(props.sshUser, props.address)}), so Juju enlists it again; the charms' snaps and data stay on it (etcd's under /var/snap/etcd): purge them before it joins another cluster`,
+                );
+            else
+                say(
+                    `could not remove Juju's agent from ${props.address} (${failure}); before enlisting it again, run: ${manualCleanup(props.sshUser, props.address)}`,
+                );
+        }
     }
 }
