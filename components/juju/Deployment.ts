@@ -2,9 +2,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { PlacedMachine } from "../plan/overlay";
 import { NodeRole } from "./dayTwo";
 import { JujuTargetArgs } from "./JujuTargetArgs";
+import { SettlePolicyArgs } from "./settle";
 import { lazyProvider, providerModule } from "./lazyProvider";
 
-export interface DeploymentArgs extends JujuTargetArgs {
+export interface DeploymentArgs extends JujuTargetArgs, SettlePolicyArgs {
     /** Bundle name. */
     readonly bundle: pulumi.Input<string>;
     /** Channel of the bundle and its charms. */
@@ -27,20 +28,6 @@ export interface DeploymentArgs extends JujuTargetArgs {
     readonly removeGraceMinutes: pulumi.Input<number>;
     /** Drain each worker's Node before its upgrade action. */
     readonly upgradeDrain: pulumi.Input<boolean>;
-    /** Seconds between status polls. */
-    readonly pollSeconds: pulumi.Input<number>;
-    /** Seconds every unit must stay active and idle to count as settled. */
-    readonly idleSeconds: pulumi.Input<number>;
-    /** Minutes to wait for the model to settle. */
-    readonly timeoutMinutes: pulumi.Input<number>;
-    /** Minutes a unit may stay blocked. */
-    readonly blockedGraceMinutes: pulumi.Input<number>;
-    /** Minutes a unit may stay in error while Juju retries its hooks. */
-    readonly errorGraceMinutes: pulumi.Input<number>;
-    /** Minutes `juju status` may keep failing transiently during a wait. */
-    readonly outageMinutes: pulumi.Input<number>;
-    /** Minutes a machine may stay down or an agent lost during a wait. */
-    readonly downGraceMinutes: pulumi.Input<number>;
 }
 
 /** The bundle deployed with the dual-stack and placement overlays, changed in place on day 2 (the Settled resource waits). */

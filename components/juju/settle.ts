@@ -1,5 +1,6 @@
 // One settle policy, from the stack config to the waiter: how long to poll, how long units must stay
 // idle, and the graces for units in error or blocked, hosts down and controller outages.
+import type * as pulumi from "@pulumi/pulumi";
 import { JujuStatus, StatusView } from "./status";
 import { waitForSettled } from "./waiter";
 
@@ -20,6 +21,9 @@ export interface SettlePolicy {
     /** Minutes a machine may stay down or an agent lost during a wait. */
     readonly downGraceMinutes: number;
 }
+
+/** The settle policy as resource arguments: the same fields, each of which may be an Output. */
+export type SettlePolicyArgs = { readonly [K in keyof SettlePolicy]: pulumi.Input<SettlePolicy[K]> };
 
 /** The policy's fields, for providers that compare or copy them. */
 export const SETTLE_POLICY_KEYS = [

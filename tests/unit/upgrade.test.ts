@@ -14,6 +14,7 @@ import { UPGRADE_CORDON_ANNOTATION, cordonNode, uncordonNode, waitNodeReady } fr
 import { etcdChannelFor } from "../../components/juju/upgrade";
 import { SimCall, hostFile, readCalls, readState } from "../../simulator/state";
 import { FakeKubeApi, KubeRequest, fakeKubeApi, seedModel, standInProcess } from "../support/simSeed";
+import { BUNDLE_APPLICATIONS } from "../../components/juju/JujuCluster";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const JUJU = path.join(ROOT, "simulator", "juju");
@@ -47,15 +48,7 @@ function inputs(channel: string, upgradeDrain = true): DeploymentInputs {
             { id: "2", roles: ["worker"] },
             { id: "3", roles: ["worker"] },
         ],
-        expectedApplications: [
-            "calico",
-            "containerd",
-            "easyrsa",
-            "etcd",
-            "kubeapi-load-balancer",
-            "kubernetes-control-plane",
-            "kubernetes-worker",
-        ],
+        expectedApplications: BUNDLE_APPLICATIONS,
         workerIngress: "",
         upgradeDrain,
         pollSeconds: 0.2,

@@ -237,3 +237,14 @@ export async function getKubeconfig(target: JujuTarget, controlPlaneApp: string)
 export async function liveOption(target: JujuTarget, app: string, key: string): Promise<string> {
     return (await runJuju(jujuOptions(target), ["config", "-m", target.modelRef, "--", app, key])).stdout.trim();
 }
+
+/** A resource that only lives while its model does: kept on refresh while `juju status` answers, gone with the model. */
+export async function readWhileModelExists<T extends JujuTarget>(id: string, props: T): Promise<{ id?: string; props?: T }> {
+    try {
+        await jujuStatus(props);
+        return { id, props };
+    } catch (error) {
+        if (isGone(error)) return {};
+        throw error;
+    }
+}

@@ -209,6 +209,16 @@ const removeGraceMs = (inputs: Partial<DeploymentInputs>) => (inputs.removeGrace
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** `juju remove-unit` without --force, waited for; forced only after the grace (removal.ts). */
+const removeUnitGracefully = (news: DeploymentInputs, unit: string) =>
+    removeGracefully(news, {
+        kind: "unit",
+        names: [unit],
+        graceMs: removeGraceMs(news),
+        pollMs: news.pollSeconds * 1000,
+        say: (line) => say(news, line),
+    });
+
 /**
  * Removes the worker on `machine` gracefully: drain its node through the Kubernetes API (the 1.35
  * worker charm has no pause action: kubernetes-docs#889), `remove-unit` (Juju then removes the
@@ -229,13 +239,7 @@ async function removeWorker(news: DeploymentInputs, machine: string, controlPlan
         say(news, `draining node ${node} (${unit}) before removing it`);
         await drainNode({ kubeconfig, node, timeoutMs: DRAIN_TIMEOUT_MS, log: (line) => say(news, line) });
     }
-    await removeGracefully(news, {
-        kind: "unit",
-        names: [unit],
-        graceMs: removeGraceMs(news),
-        pollMs: news.pollSeconds * 1000,
-        say: (line) => say(news, line),
-    });
+    await removeUnitGracefully(news, unit);
     if (node && kubeconfig) await deleteNode({ kubeconfig, node, log: (line) => say(news, line) });
 }
 
@@ -272,14 +276,7 @@ async function addBalancerUnit(news: DeploymentInputs, from: string, to: string)
 /** The last step of the move: the old balancer unit on the worker goes, gracefully. */
 async function removeOldBalancer(news: DeploymentInputs, from: string): Promise<void> {
     const old = balancerUnitOn(await jujuStatus(news), from);
-    if (!old) return;
-    await removeGracefully(news, {
-        kind: "unit",
-        names: [old],
-        graceMs: removeGraceMs(news),
-        pollMs: news.pollSeconds * 1000,
-        say: (line) => say(news, line),
-    });
+    if (old) await removeUnitGracefully(news, old);
 }
 
 const BALANCER = "kubeapi-load-balancer";

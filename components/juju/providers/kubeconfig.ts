@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { kubeconfigServer, serverHost } from "../kubeconfigText";
-import { JujuTarget, getKubeconfig, isGone, jujuStatus, progress, verifyModel } from "./common";
+import { JujuTarget, getKubeconfig, progress, readWhileModelExists, verifyModel } from "./common";
 
 export interface KubeconfigInputs extends JujuTarget {
     /** Changes whenever the deployment does, so the kubeconfig is fetched again. */
@@ -38,14 +38,8 @@ export class KubeconfigProvider implements pulumi.dynamic.ResourceProvider {
         return { id: `${inputs.modelRef}/kubeconfig`, outs: await fetchKubeconfig(inputs) };
     }
 
-    async read(id: string, props: KubeconfigOutputs): Promise<pulumi.dynamic.ReadResult> {
-        try {
-            await jujuStatus(props);
-            return { id, props };
-        } catch (error) {
-            if (isGone(error)) return {};
-            throw error;
-        }
+    read(id: string, props: KubeconfigOutputs): Promise<pulumi.dynamic.ReadResult> {
+        return readWhileModelExists(id, props);
     }
 
     async diff(_id: string, olds: KubeconfigOutputs, news: KubeconfigInputs): Promise<pulumi.dynamic.DiffResult> {

@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { SETTLE_POLICY_KEYS, SettlePolicy, waitUnderPolicy } from "../settle";
-import { JujuTarget, isGone, jujuStatus, progress } from "./common";
+import { JujuTarget, jujuStatus, progress, readWhileModelExists } from "./common";
 
 export interface SettledInputs extends JujuTarget, SettlePolicy {
     /** Applications the bundle deploys, subordinates included. */
@@ -29,14 +29,8 @@ export class SettledProvider implements pulumi.dynamic.ResourceProvider {
         return { id: `${inputs.modelRef}/settled`, outs: await settle(inputs) };
     }
 
-    async read(id: string, props: SettledOutputs): Promise<pulumi.dynamic.ReadResult> {
-        try {
-            await jujuStatus(props);
-            return { id, props };
-        } catch (error) {
-            if (isGone(error)) return {};
-            throw error;
-        }
+    read(id: string, props: SettledOutputs): Promise<pulumi.dynamic.ReadResult> {
+        return readWhileModelExists(id, props);
     }
 
     async diff(_id: string, olds: SettledOutputs, news: SettledInputs): Promise<pulumi.dynamic.DiffResult> {
