@@ -9,6 +9,7 @@ import { ExistingHosts } from "./existing/ExistingHosts";
 import { JujuCluster } from "./juju/JujuCluster";
 import { ingressRules } from "./net/firewall";
 import { ServiceRange } from "./cluster/ServiceRange";
+import { providerKubeconfig } from "./cluster/kubeCredential";
 import { ClusterNode } from "./nodes";
 import * as osCluster from "./openstack/ClusterNodes";
 import * as osNetwork from "./openstack/DualStackNetwork";
@@ -170,15 +171,22 @@ export async function program(): Promise<Record<string, unknown>> {
         outageMinutes: config.jujuOutageMinutes,
         downGraceMinutes: config.downGraceMinutes,
     });
-    // Built from the kubeconfig Juju returned, never the ambient one; destroy still completes
-    // when the cluster is already gone.
-    const provider = new k8s.Provider("ck-k8s", { kubeconfig: cluster.kubeconfig, deleteUnreachable: true });
+    // Built from the kubeconfig Juju returned, never the ambient one, with its credentials replaced by
+    // an exec plugin that asks Juju for them: the provider copies its kubeconfig to a temp file it
+    // never removes, so that copy must hold no token or key (cluster/kubeCredential.ts). An
+    // unreachable cluster is an error, never "deleted": what must go with the cluster is
+    // `deletedWith` its Juju model, so destroy completes when the cluster is already gone.
+    const provider = new k8s.Provider("ck-k8s", {
+        kubeconfig: pulumi
+            .all([cluster.kubeconfig, cluster.modelRef])
+            .apply(([kubeconfig, modelRef]) => providerKubeconfig(kubeconfig, { jujuPath: config.jujuPath, modelRef })),
+    });
     // Before the workload: Services may take addresses from a range that only this object adds.
     const serviceRange = new ServiceRange("ck", { cidrs: families.serviceCidrs }, { provider, deletedWith: cluster.model });
     const nginx = new NginxDualStack(
         "nginx",
         { options: workloadOptions(valid), kubeconfig: cluster.kubeconfig },
-        { provider, dependsOn: [serviceRange] },
+        { provider, dependsOn: [serviceRange], deletedWith: cluster.model },
     );
     const nodeAddresses = pulumi.all(
         cloud.nodes.map((node) =>

@@ -48,17 +48,20 @@ export class NginxDualStack extends pulumi.ComponentResource {
 
     constructor(name: string, args: NginxDualStackArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ck-dualstack:workload:NginxDualStack", name, {}, opts);
+        // A component's `deletedWith` is not inherited: each child carries it, so that on destroy these go
+        // with the cluster (its Juju model) instead of through an API that may already be gone.
+        const deletedWith = opts?.deletedWith;
         const deploymentSpec = nginxDeploymentSpec(args.options);
         const deployment = new k8s.apps.v1.Deployment(
             `${name}-deployment`,
             { metadata: deploymentSpec.metadata, spec: deploymentSpec.spec },
-            { parent: this },
+            { parent: this, deletedWith },
         );
         const ipv6Spec = ipv6ServiceSpec();
         const ipv6Service = new k8s.core.v1.Service(
             `${name}-ipv6`,
             { metadata: ipv6Spec.metadata, spec: ipv6Spec.spec },
-            { parent: this, dependsOn: deployment },
+            { parent: this, dependsOn: deployment, deletedWith },
         );
         const dualSpec = dualStackServiceSpec(args.options);
         const dualService =
@@ -66,7 +69,7 @@ export class NginxDualStack extends pulumi.ComponentResource {
             new k8s.core.v1.Service(
                 `${name}-dualstack`,
                 { metadata: dualSpec.metadata, spec: dualSpec.spec },
-                { parent: this, dependsOn: deployment },
+                { parent: this, dependsOn: deployment, deletedWith },
             );
         const services = dualService ? [ipv6Service, dualService] : [ipv6Service];
         const addresses = new WorkloadAddresses(
@@ -81,7 +84,7 @@ export class NginxDualStack extends pulumi.ComponentResource {
                     .all([deployment.metadata.uid, deployment.metadata.generation])
                     .apply(([uid, generation]) => `${uid ?? ""}/${generation ?? 0}`),
             },
-            { parent: this, dependsOn: [deployment, ...services] },
+            { parent: this, dependsOn: [deployment, ...services], deletedWith },
         );
         this.deploymentName = deployment.metadata.name;
         this.ipv6Service = endpointsOf(ipv6Service);

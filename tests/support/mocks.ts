@@ -21,6 +21,8 @@ export interface Registered {
     readonly dependencies: string[];
     /** The resource option replaceOnChanges, as the engine was told it. */
     readonly replaceOnChanges: string[];
+    /** The name of the resource given as `deletedWith`, or "". */
+    readonly deletedWith: string;
 }
 
 /** The /56 Amazon gives the VPC. */
@@ -330,6 +332,7 @@ interface RegisterRequest {
     getName(): string;
     getDependenciesList(): string[];
     getReplaceonchangesList(): string[];
+    getDeletedwith(): string;
 }
 interface Monitor {
     registerResource(req: RegisterRequest, callback: (...args: unknown[]) => void): void;
@@ -344,6 +347,7 @@ export function installMocks(config: Record<string, string>, stack = "test", opt
     const cloud = new FakeCloud(options.preview ?? false);
     const dependencies = new Map<string, string[]>();
     const replaceOnChanges = new Map<string, string[]>();
+    const deletedWith = new Map<string, string>();
     pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [k.includes(":") ? k : `ck-dualstack:${k}`, v])));
     pulumi.runtime.setMocks(
         {
@@ -357,6 +361,7 @@ export function installMocks(config: Record<string, string>, stack = "test", opt
                     inputs: args.inputs,
                     dependencies: dependencies.get(`${args.type}::${args.name}`) ?? [],
                     replaceOnChanges: replaceOnChanges.get(`${args.type}::${args.name}`) ?? [],
+                    deletedWith: deletedWith.get(`${args.type}::${args.name}`) ?? "",
                 });
                 return { id, state };
             },
@@ -375,6 +380,8 @@ export function installMocks(config: Record<string, string>, stack = "test", opt
             req.getDependenciesList().map((urn) => urn.slice(urn.lastIndexOf("::") + 2)),
         );
         replaceOnChanges.set(`${req.getType()}::${req.getName()}`, req.getReplaceonchangesList());
+        const deletedWithUrn = req.getDeletedwith();
+        deletedWith.set(`${req.getType()}::${req.getName()}`, deletedWithUrn.slice(deletedWithUrn.lastIndexOf("::") + 2));
         register(req, callback);
     };
     return registered;

@@ -151,14 +151,27 @@ describe("the program (sandbox, IPv6-preferred, under mocks)", () => {
         assert.equal(machine.jujuPath, "simulator/juju");
     });
 
-    it("points the Kubernetes provider at Juju's kubeconfig and survives an unreachable cluster on destroy", () => {
+    it("points the Kubernetes provider at Juju's cluster without its credentials, and lets the Kubernetes objects go with the model (issue 22)", () => {
         const provider = registered.find((r) => r.type === "pulumi:providers:kubernetes")!.inputs;
-        // the kubeconfig reaches the provider as a secret
+        // Juju's kubeconfig (the mock's has no user) minus credentials, still a secret
         assert.deepEqual(provider.kubeconfig, {
             "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
-            value: "apiVersion: v1\nkind: Config\n",
+            value: "apiVersion: v1\nkind: Config\nusers: []\n",
         });
-        assert.equal(provider.deleteUnreachable, "true");
+        // an unreachable cluster is not "deleted": no deleteUnreachable
+        assert.equal(provider.deleteUnreachable, undefined);
+        const model = registered.find((r) => r.type === "pulumi-nodejs:dynamic/juju:Model")!.name;
+        const onCluster = registered.filter(
+            (r) => r.type.startsWith("kubernetes:") || r.type === "pulumi-nodejs:dynamic/workload:WorkloadAddresses",
+        );
+        assert.deepEqual(onCluster.map((r) => r.name).sort(), [
+            "ck-service-cidr",
+            "nginx-addresses",
+            "nginx-deployment",
+            "nginx-dualstack",
+            "nginx-ipv6",
+        ]);
+        for (const resource of onCluster) assert.equal(resource.deletedWith, model, `${resource.name} goes with the Juju model`);
     });
 
     it("exports service addresses per family, worker IPv6 URLs and the kubeconfig as a secret", async () => {

@@ -394,7 +394,7 @@ describe("the WorkloadAddresses provider, against an https API", () => {
         assert.equal(asked.filter((entry) => entry.path.startsWith("/api/v1/namespaces/default/pods")).length, 2);
     });
 
-    it("read lists again without waiting; an API that cannot be reached reads as gone", async () => {
+    it("read lists again without waiting; an API that cannot be reached is an outage, not a deletion (issue 22)", async () => {
         answer = api(Infinity);
         const provider = new WorkloadAddressesProvider(20);
         const read = await provider.read("default/run=nginxdualstack", { ...inputs(), ...expected });
@@ -404,7 +404,28 @@ describe("the WorkloadAddresses provider, against an https API", () => {
         const port = (closed.address() as AddressInfo).port;
         await new Promise((resolve) => closed.close(resolve));
         const unreachable = kubeconfig.replace(/127\.0\.0\.1:\d+/, `127.0.0.1:${port}`);
-        assert.deepEqual(await provider.read("id", { ...inputs(), kubeconfig: unreachable, ...expected }), {});
+        const olds = { ...inputs(), kubeconfig: unreachable, ...expected };
+        await assert.rejects(provider.read("id", olds), (error: Error) => {
+            assert.match(error.message, /^workload addresses: cannot reach the Kubernetes API \(ECONNREFUSED\): the cluster may be down/);
+            assert.match(error.message, /the refresh stops; nothing was changed and the state keeps what it had/);
+            assert.ok(!error.message.includes(TOKEN));
+            return true;
+        });
+        // a preview (diff) says so too, rather than showing the workload unchanged; an unknown new kubeconfig asks the stored one
+        for (const news of [
+            { ...inputs(), kubeconfig: unreachable },
+            { ...inputs(), kubeconfig: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" },
+        ]) {
+            await assert.rejects(provider.diff("id", olds, news), /cannot reach the Kubernetes API \(ECONNREFUSED\): .* the preview stops/);
+        }
+        // the Kubernetes provider's switch for a cluster gone for good drops it, as the provider drops its objects
+        process.env.PULUMI_K8S_DELETE_UNREACHABLE = "true";
+        try {
+            assert.deepEqual(await provider.read("id", olds), {});
+            assert.deepEqual(await provider.diff("id", olds, { ...inputs(), kubeconfig: unreachable }), { changes: false });
+        } finally {
+            delete process.env.PULUMI_K8S_DELETE_UNREACHABLE;
+        }
     });
 
     it("reports an API refusal with the status and the API's message, never the kubeconfig", async () => {
@@ -430,10 +451,13 @@ describe("the WorkloadAddresses provider, against an https API", () => {
     it("diff: no change when the inputs are equal (a no-op up), a change on a new rollout or kubeconfig; delete asks nothing", async () => {
         const provider = new WorkloadAddressesProvider(20);
         const olds = { ...inputs(), ...expected };
+        asked.length = 0;
         assert.deepEqual(await provider.diff("id", olds, inputs()), { changes: false });
         assert.deepEqual(await provider.diff("id", olds, { ...inputs(), revision: "uid-1/2" }), { changes: true });
         assert.deepEqual(await provider.diff("id", olds, { ...inputs(), kubeconfig: `${kubeconfig}# rotated\n` }), { changes: true });
         assert.deepEqual(await provider.diff("id", olds, { ...inputs(), services: ["nginx6"] }), { changes: true });
+        // each diff asked the API whether it answers, nothing more
+        assert.ok(asked.length > 0 && asked.every((entry) => entry.path === "/version"), JSON.stringify(asked));
         asked.length = 0;
         await provider.delete();
         assert.equal(asked.length, 0);

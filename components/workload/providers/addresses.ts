@@ -101,6 +101,43 @@ async function readAddresses(inputs: WorkloadAddressesInputs, settleMs: number, 
     }
 }
 
+/** Why a refresh or a preview stopped when the API did not answer, and what the operator can do. */
+export function unreachableMessage(error: Error, operation: "refresh" | "preview"): string {
+    return (
+        `${error.message}: the cluster may be down or unreachable, so the ${operation} stops; nothing was changed and the state keeps what it had. ` +
+        "Run it again once the API answers. If the cluster is gone for good, `pulumi destroy` removes the stack " +
+        "(the Kubernetes objects go with the Juju model), or PULUMI_K8S_DELETE_UNREACHABLE=true for one refresh drops them from the state"
+    );
+}
+
+/** The operator's switch for a cluster gone for good (the Kubernetes provider's own). */
+const clusterGoneForGood = () => process.env.PULUMI_K8S_DELETE_UNREACHABLE === "true";
+
+/**
+ * Asks the API server for its version, so that a preview (or up) during an outage says so: the
+ * Kubernetes provider previews an unreachable cluster silently, as unchanged. Any answer, even an
+ * error status, means it is reachable. The new kubeconfig is asked when known, else the stored one.
+ */
+async function assertReachable(news: Partial<WorkloadAddressesInputs>, olds: WorkloadAddressesOutputs): Promise<void> {
+    if (clusterGoneForGood()) return;
+    let connection: Connection | undefined;
+    for (const kubeconfig of [news.kubeconfig, olds.kubeconfig]) {
+        try {
+            connection = connectionFrom(kubeconfig ?? "", LABEL);
+            break;
+        } catch {
+            // unknown in a preview, or not a kubeconfig: try the stored one
+        }
+    }
+    if (!connection) return;
+    try {
+        await request(connection, "GET", "/version");
+    } catch (error) {
+        if (error instanceof ApiUnreachableError) throw new Error(unreachableMessage(error, "preview"));
+        throw error;
+    }
+}
+
 /** The nginx pods' addresses and the Services' endpoints by family, read over the Kubernetes API. */
 export class WorkloadAddressesProvider implements pulumi.dynamic.ResourceProvider {
     /** `pollMs`: how often a waiting create or update lists again. */
@@ -110,17 +147,25 @@ export class WorkloadAddressesProvider implements pulumi.dynamic.ResourceProvide
         return { id: `${inputs.namespace}/${labelSelector(inputs.podLabels)}`, outs: await readAddresses(inputs, SETTLE_MS, this.pollMs) };
     }
 
-    /** What the cluster says now; an API that cannot be reached means the cluster is gone. */
+    /**
+     * What the cluster says now. An API that does not answer is an outage until the operator says
+     * otherwise: the refresh fails, saying so, and the state keeps the resource. Only with
+     * PULUMI_K8S_DELETE_UNREACHABLE=true (the Kubernetes provider's own switch for a cluster that is
+     * gone for good) is it dropped, as the provider then drops the Kubernetes objects.
+     */
     async read(id: string, props: WorkloadAddressesOutputs): Promise<pulumi.dynamic.ReadResult> {
         try {
             return { id, props: await readAddresses(props, 0) };
         } catch (error) {
-            if (error instanceof ApiUnreachableError) return {};
-            throw error;
+            if (!(error instanceof ApiUnreachableError)) throw error;
+            if (clusterGoneForGood()) return {};
+            throw new Error(unreachableMessage(error, "refresh"));
         }
     }
 
+    /** What changed; first, whether the API answers at all (a preview during an outage fails, saying so). */
     async diff(_id: string, olds: WorkloadAddressesOutputs, news: WorkloadAddressesInputs): Promise<pulumi.dynamic.DiffResult> {
+        await assertReachable(news, olds);
         const changed = INPUT_KEYS.filter((key) => JSON.stringify(olds[key]) !== JSON.stringify(news[key]));
         return { changes: changed.length > 0 };
     }
