@@ -148,6 +148,31 @@ describe("the Kubernetes provider's credentials (issue 22)", () => {
         }
     });
 
+    it("the launcher removes this stack's stanza copies before node even starts", () => {
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ck-launcher-"));
+        try {
+            const write = (name: string, text: string) => fs.writeFileSync(path.join(tmp, name), text, { mode: 0o600 });
+            write("kubeconfig1111", providerKubeconfig(jujuKubeconfig(), SOURCE));
+            write("kubeconfig2222", providerKubeconfig(jujuKubeconfig(), { ...SOURCE, modelRef: "sim:other-stack" }));
+            write("kubeconfig3333x", providerKubeconfig(jujuKubeconfig(), SOURCE));
+            // node refuses to start: only the launcher's own clean-up runs
+            const run = spawnSync(
+                path.join(ROOT, CREDENTIAL_HELPER),
+                ["--juju", "simulator/juju", "--model", SOURCE.modelRef, "--user", "admin"],
+                {
+                    cwd: ROOT,
+                    encoding: "utf8",
+                    env: { ...process.env, TMPDIR: tmp, NODE_OPTIONS: "--no-such-option" },
+                },
+            );
+            assert.notEqual(run.status, 0);
+            assert.equal(run.stdout, "");
+            assert.deepEqual(fs.readdirSync(tmp).sort(), ["kubeconfig2222", "kubeconfig3333x"]);
+        } finally {
+            fs.rmSync(tmp, { recursive: true, force: true });
+        }
+    });
+
     it("fails with the reason on stderr and nothing on stdout when Juju has no kubeconfig", () => {
         const juju = new FakeJuju({
             run: [{ stdout: JSON.stringify({ "kubernetes-control-plane/0": { results: {}, status: "failed" } }) }],
