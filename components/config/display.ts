@@ -16,7 +16,7 @@ const PUBLIC_KEY_BLOB =
 
 /** Secret shapes recognised by their markers, each with what a refusal calls it. */
 const MARKED_SECRETS: readonly { readonly kind: string; readonly pattern: RegExp }[] = [
-    // PEM and OpenSSH private keys (`-----BEGIN OPENSSH PRIVATE KEY-----`, RSA, EC, DSA, PKCS#8,
+    // PEM and OpenSSH private keys (the OpenSSH armour line, RSA, EC, DSA, PKCS#8,
     // ENCRYPTED, PGP's `PRIVATE KEY BLOCK`), whole or any line of the armour; an OpenSSH key's
     // body without its armour starts with "openssh-key-v1" in base64.
     { kind: "a private key", pattern: /-----\s*BEGIN [A-Z0-9 ]*PRIVATE KEY|PRIVATE KEY(?: BLOCK)?\s*-----|b3BlbnNzaC1rZXktdjE/ },
