@@ -14,7 +14,7 @@ import { ClusterNode } from "./nodes";
 import * as osCluster from "./openstack/ClusterNodes";
 import * as osNetwork from "./openstack/DualStackNetwork";
 import { Ipv6LoadBalancer as OsIpv6LoadBalancer } from "./openstack/Ipv6LoadBalancer";
-import { apiOverIpv6 } from "./plan/families";
+import { apiOverIpv6 } from "./net/families";
 import { workloadOptions } from "./plan/render";
 import { SandboxNodes } from "./sandbox/SandboxNodes";
 import { NginxDualStack } from "./workload/NginxDualStack";
@@ -52,7 +52,7 @@ interface CloudNodes {
     loadBalancer?: (nodePort: pulumi.Output<number>) => pulumi.Output<string>;
 }
 
-function cloudNodes({ config }: ValidConfig): CloudNodes {
+function cloudNodes({ config, hosts }: ValidConfig): CloudNodes {
     const loadBalancer = config.loadBalancer !== "none";
     const ingress = ingressRules(config.adminCidrs, config.nodePortCidrs, { loadBalancer });
     const counts = { controlPlaneCount: config.controlPlaneCount, workerCount: config.workerCount, sshUser: config.sshUser };
@@ -130,7 +130,7 @@ function cloudNodes({ config }: ValidConfig): CloudNodes {
         }
         case "existing":
             return {
-                nodes: new ExistingHosts("ck", { hosts: config.hosts, sshUser: config.sshUser }).nodes,
+                nodes: new ExistingHosts("ck", { hosts, sshUser: config.sshUser }).nodes,
                 sshWaitSeconds: 60,
                 cleanUpHosts: true,
             };

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { IngressRule, NODE_PORT_RANGE, RuleTarget, clusterInternalRules } from "../net/firewall";
-import { awsSubnetLayout, ipv6SubnetOf } from "../plan/network";
+import { awsSubnetLayout, ipv6SubnetOf } from "../net/network";
 
 export interface DualStackNetworkArgs {
     /** IPv4 block of the VPC. */

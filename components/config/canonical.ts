@@ -1,6 +1,6 @@
-import { formatCidr, isCidrError, parseCidr, splitList } from "../net/cidr";
+import { formatCidr, isCidrError, parseCidr } from "../net/cidr";
 import { StackConfig } from "./stackConfig";
-import { parseHostEntry } from "./validate";
+import { CheckedConfig, HostEntry } from "./validate";
 
 /**
  * A range in the canonical form validation read it as (formatCidr: `2001:DB8::/32` becomes
@@ -13,27 +13,26 @@ function canonicalCidr(text: string): string {
     return isCidrError(parsed) ? text : formatCidr(parsed);
 }
 
-/** A `hosts` entry re-joined from what validation parsed: `name role ipv4 [ipv6 ...]`, addresses canonical. */
-function canonicalHost(entry: string): string {
-    const host = parseHostEntry(entry, []);
-    return host ? [host.name, host.roles.join("+"), host.ipv4, ...host.ipv6].join(" ") : entry;
+/** A `hosts` entry as validation parsed it: `name role ipv4 [ipv6 ...]`, addresses canonical. */
+function hostEntryText(host: HostEntry): string {
+    return [host.name, host.roles.join("+"), host.ipv4, ...host.ipv6].join(" ");
 }
 
 /**
  * The validated config with every address and range in canonical form, so nothing downstream
  * (firewall rules, subnets, `juju add-machine ssh:`, the overlays) sees the text as written:
  * `2001:DB8::0010` goes on as `2001:db8::10`. Leading-zero IPv4 forms never get here (refused).
+ * Ranges and hosts come from what validation parsed (`checked`), not from the text again.
  */
-export function canonicalConfig(config: StackConfig): StackConfig {
-    const canonicalList = (text: string) => splitList(text).map(canonicalCidr).join(",");
+export function canonicalConfig(config: StackConfig, checked: CheckedConfig): StackConfig {
     return {
         ...config,
-        podCidr: canonicalList(config.podCidr),
-        serviceCidr: canonicalList(config.serviceCidr),
+        podCidr: checked.pods.map(formatCidr).join(","),
+        serviceCidr: checked.services.map(formatCidr).join(","),
         nodeCidr: canonicalCidr(config.nodeCidr),
         nodeIpv6Cidr: canonicalCidr(config.nodeIpv6Cidr),
         adminCidrs: config.adminCidrs.map(canonicalCidr),
         nodePortCidrs: config.nodePortCidrs.map(canonicalCidr),
-        hosts: config.hosts.map(canonicalHost),
+        hosts: config.cloud === "existing" ? checked.hosts.map(hostEntryText) : config.hosts,
     };
 }

@@ -1,12 +1,14 @@
-import { FamilyPlan, planFamilies } from "../plan/families";
+import { FamilyPlan, familyPlan } from "../net/families";
 import { canonicalConfig } from "./canonical";
 import { StackConfig, readStackConfig } from "./stackConfig";
-import { Problem, formatProblem, validateConfig } from "./validate";
+import { HostEntry, Problem, checkConfig, formatProblem } from "./validate";
 
-/** A config that passed every rule, with the family plan derived from it. */
+/** A config that passed every rule, with what validation parsed of it: the hosts and the family plan. */
 export interface ValidConfig {
     /** Every address and range (podCidr, serviceCidr, nodeCidr, nodeIpv6Cidr, adminCidrs, nodePortCidrs, hosts) in canonical form. */
     readonly config: StackConfig;
+    /** The `hosts` entries of cloud=existing as validation parsed them (none for the other clouds). */
+    readonly hosts: readonly HostEntry[];
     readonly families: FamilyPlan;
 }
 
@@ -27,8 +29,12 @@ export class ConfigError extends Error {
  */
 export function loadConfig(raw: Readonly<Record<string, string | undefined>>): ValidConfig {
     const { config: rawConfig, problems: typeProblems } = readStackConfig(raw);
-    const problems = [...typeProblems, ...validateConfig(rawConfig)];
+    const checked = checkConfig(rawConfig);
+    const problems = [...typeProblems, ...checked.problems];
     if (problems.length > 0) throw new ConfigError(problems);
-    const config = canonicalConfig(rawConfig);
-    return { config, families: planFamilies(config.podCidr, config.serviceCidr) };
+    return {
+        config: canonicalConfig(rawConfig, checked),
+        hosts: checked.hosts,
+        families: familyPlan(checked.pods, checked.services),
+    };
 }

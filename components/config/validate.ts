@@ -3,6 +3,7 @@ import {
     Family,
     cidrContainsAddress,
     cidrsOverlap,
+    familyOf,
     formatAddress,
     formatCidr,
     isCidrError,
@@ -12,6 +13,7 @@ import {
     reservedRangeOf,
     splitList,
 } from "../net/cidr";
+import { validateCloudRules } from "./cloudRules";
 import { CALICO_BLOCK_PREFIX, nodeBlockPrefix, nodeCapacity } from "../net/nodeBlocks";
 import { secretKind, shownRule, shownValue } from "./display";
 import { CLOUDS, NAMESPACE } from "./keys";
@@ -171,11 +173,28 @@ function checkSources(key: string, sources: readonly string[], problems: Problem
     }
 }
 
+/** What validation read of a config: every problem, and the ranges and hosts it parsed on the way. */
+export interface CheckedConfig {
+    /** Empty when the config is good; only then are the values below whole. */
+    readonly problems: Problem[];
+    /** podCidr's blocks, in the configured order. */
+    readonly pods: Cidr[];
+    /** serviceCidr's blocks, in the configured order. */
+    readonly services: Cidr[];
+    /** The `hosts` entries of cloud=existing, addresses in canonical form (none for the other clouds). */
+    readonly hosts: HostEntry[];
+}
+
 /**
  * Every rule the config must satisfy before a single resource is registered. Returns all
  * problems at once; an empty list means the config is good.
  */
 export function validateConfig(config: StackConfig): Problem[] {
+    return checkConfig(config).problems;
+}
+
+/** validateConfig, keeping what it parsed so nothing downstream parses the text again (config/load.ts). */
+export function checkConfig(config: StackConfig): CheckedConfig {
     const problems: Problem[] = [];
     if (!(CLOUDS as readonly string[]).includes(config.cloud)) {
         problems.push({ key: "cloud", value: config.cloud, rule: `must be one of ${CLOUDS.join(", ")}` });
@@ -274,8 +293,9 @@ export function validateConfig(config: StackConfig): Problem[] {
         problems.push({ key: "ipv6Mode", value: config.ipv6Mode, rule: "must be slaac or dhcpv6-stateless" });
     }
 
+    let hosts: HostEntry[] = [];
     if (config.cloud === "existing") {
-        validateHosts(config, usesIpv6, pods, services, problems);
+        hosts = validateHosts(config, usesIpv6, pods, services, problems);
     } else {
         checkRange("controlPlaneCount", config.controlPlaneCount, 1, 7, problems);
         checkRange("workerCount", config.workerCount, 1, 100, problems);
@@ -342,17 +362,19 @@ export function validateConfig(config: StackConfig): Problem[] {
     if (!/^[a-z_][a-z0-9_-]*$/.test(config.sshUser))
         problems.push({ key: "sshUser", value: config.sshUser, rule: "must be a plain user name" });
     problems.push(...validateCloudAccess(config));
-    return problems;
+    problems.push(...validateCloudRules(config));
+    return { problems, pods, services, hosts };
 }
 
-function validateHosts(config: StackConfig, usesIpv6: boolean, pods: Cidr[], services: Cidr[], problems: Problem[]): void {
+/** The rules of `hosts` for cloud=existing; returns the entries that parsed. */
+function validateHosts(config: StackConfig, usesIpv6: boolean, pods: Cidr[], services: Cidr[], problems: Problem[]): HostEntry[] {
     if (config.hosts.length === 0) {
         problems.push({
             key: "hosts",
             value: "[]",
             rule: "cloud=existing needs at least one control-plane host, one worker host and one load-balancer host",
         });
-        return;
+        return [];
     }
     const hosts = config.hosts.map((entry) => parseHostEntry(entry, problems)).filter((host): host is HostEntry => host !== undefined);
     const names = new Set<string>();
@@ -373,7 +395,7 @@ function validateHosts(config: StackConfig, usesIpv6: boolean, pods: Cidr[], ser
                 });
         }
     }
-    if (hosts.length !== config.hosts.length) return;
+    if (hosts.length !== config.hosts.length) return hosts;
     for (const role of ROLES) {
         if (!hosts.some((host) => host.roles.includes(role))) {
             const why =
@@ -391,6 +413,7 @@ function validateHosts(config: StackConfig, usesIpv6: boolean, pods: Cidr[], ser
             rule: "only one host may have the load-balancer role: the bundle runs one kubeapi-load-balancer unit, whose address every kubeconfig and worker uses",
         });
     }
+    return hosts;
 }
 
 // ---- Cloud access rules (issue 11): what aws and openstack need to be reachable at all. ----
@@ -421,16 +444,14 @@ const SSH_KEY_TYPES: Record<AccessCloud, { types: readonly string[]; why: string
     },
 };
 
-const familyOfText = (cidr: string): Family => (cidr.includes(":") ? "IPv6" : "IPv4");
-
 /**
  * Why clients reach the API over IPv6, or undefined when they reach it over IPv4: as
- * components/plan/families.ts apiOverIpv6 decides (apiOverIpv6=true, or services prefer IPv6).
+ * components/net/families.ts apiOverIpv6 decides (apiOverIpv6=true, or services prefer IPv6).
  */
 function apiIpv6Reason(config: StackConfig): string | undefined {
     if (config.apiOverIpv6) return "apiOverIpv6";
     const firstService = splitList(config.serviceCidr)[0] ?? "";
-    return firstService.includes(":") ? "services prefer IPv6" : undefined;
+    return familyOf(firstService) === "IPv6" ? "services prefer IPv6" : undefined;
 }
 
 /** adminCidrs: enlisting needs IPv4, an API reached over IPv6 needs IPv6. */
@@ -446,7 +467,7 @@ function checkAdminFamilies(config: StackConfig, cloud: AccessCloud, problems: P
         });
         return;
     }
-    const families = new Set(config.adminCidrs.map(familyOfText));
+    const families = new Set(config.adminCidrs.map(familyOf));
     const value = JSON.stringify(config.adminCidrs);
     if (!families.has("IPv4")) {
         const address = cloud === "aws" ? "its EC2 public IPv4 address" : "its floating IPv4 address (Neutron floating IPs are IPv4 only)";
@@ -536,7 +557,7 @@ export function validateCloudAccess(config: StackConfig): Problem[] {
         });
     }
     if (config.cloud !== "openstack") return problems;
-    const ipv6NodePortSources = config.nodePortCidrs.filter((cidr) => cidr.includes(":"));
+    const ipv6NodePortSources = config.nodePortCidrs.filter((cidr) => familyOf(cidr) === "IPv6");
     const apiOverIpv6 = apiIpv6Reason(config);
     const reachedOverIpv6 = [
         ...(apiOverIpv6 ? [`the API is reached over IPv6 (${apiOverIpv6})`] : []),

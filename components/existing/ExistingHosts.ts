@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { parseHostEntry } from "../config/validate";
+import { HostEntry } from "../config/validate";
 import { ClusterNode } from "../nodes";
 
 export interface ExistingHostsArgs {
-    /** Validated `hosts` entries: `name roles ipv4 [ipv6 ...]`. */
-    readonly hosts: readonly string[];
+    /** The `hosts` entries as validation parsed them (ValidConfig.hosts). */
+    readonly hosts: readonly HostEntry[];
     /** User Juju logs in as. */
     readonly sshUser: string;
 }
@@ -15,11 +15,13 @@ export class ExistingHosts extends pulumi.ComponentResource {
 
     constructor(name: string, args: ExistingHostsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ck-dualstack:existing:ExistingHosts", name, {}, opts);
-        this.nodes = args.hosts.map((entry) => {
-            const host = parseHostEntry(entry, []);
-            if (!host) throw new Error(`unvalidated host entry "${entry}"`);
-            return { name: host.name, roles: host.roles, ipv4: host.ipv4, ipv6: host.ipv6, sshUser: args.sshUser };
-        });
+        this.nodes = args.hosts.map((host) => ({
+            name: host.name,
+            roles: host.roles,
+            ipv4: host.ipv4,
+            ipv6: host.ipv6,
+            sshUser: args.sshUser,
+        }));
         this.registerOutputs({ nodes: this.nodes.map((node) => node.name) });
     }
 }

@@ -17,7 +17,8 @@ export interface CidrError {
     readonly error: string;
 }
 
-function familyOf(text: string): Family {
+/** The family of an address or range written as text (validated, or parsed by the caller): IPv6 when it has a colon. */
+export function familyOf(text: string): Family {
     return text.includes(":") ? "IPv6" : "IPv4";
 }
 

@@ -1,10 +1,10 @@
-import { Family } from "./cidr";
+import { Family, familyOf } from "./cidr";
 
 /**
  * Which nodes (or which cloud load balancer) a rule is opened on:
  * - `all`: every node (SSH for enlisting);
  * - `api`: the node clients reach the API on: the load-balancer node, which carries
- *   kubeapi-load-balancer alone (components/plan/overlay.ts places it there);
+ *   kubeapi-load-balancer alone (components/juju/overlay.ts places it there);
  * - `worker`: every worker (NodePorts);
  * - `load-balancer`: the cloud load balancer in front of the workers (AWS NLB security group,
  *   Octavia listener `allowed_cidrs`).
@@ -43,8 +43,6 @@ export const VXLAN_PORT = 4789;
  * public address. Workers use the balancer's 6443 listener, between cluster nodes.
  */
 export const API_CLIENT_PORT = 443;
-
-const familyOf = (cidr: string): Family => (cidr.includes(":") ? "IPv6" : "IPv4");
 
 /** What is opened to the outside, besides the lists of sources. */
 export interface IngressOptions {

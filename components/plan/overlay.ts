@@ -1,4 +1,4 @@
-import { FamilyPlan } from "./families";
+import { FamilyPlan } from "../net/families";
 
 /** Registry that replaced rocks.canonical.com (gone since 2026-08-31). */
 export const IMAGE_REGISTRY = "ghcr.io/canonical/cdk";

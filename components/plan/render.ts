@@ -1,8 +1,7 @@
 import * as yaml from "js-yaml";
 import { ValidConfig } from "../config/load";
-import { parseHostEntry } from "../config/validate";
-import { apiOverIpv6 } from "./families";
-import { networkPlan } from "./network";
+import { apiOverIpv6 } from "../net/families";
+import { networkPlan } from "../net/network";
 import { dualStackOverlay } from "./overlay";
 import { WorkloadOptions, workloadManifests } from "./workload";
 
@@ -20,8 +19,7 @@ export function workloadOptions({ config, families }: ValidConfig): WorkloadOpti
 /** kubeapi-load-balancer's IPv6 address (the load-balancer host's, placementOverlay), where config alone tells it. */
 function knownApiIpv6(valid: ValidConfig): string | undefined {
     if (valid.config.cloud !== "existing") return undefined;
-    const host = valid.config.hosts.map((entry) => parseHostEntry(entry, [])).find((h) => h?.roles.includes("load-balancer"));
-    return host?.ipv6[0];
+    return valid.hosts.find((host) => host.roles.includes("load-balancer"))?.ipv6[0];
 }
 
 /** `workerIngress` as the overlay takes it: empty keeps the charm's default. */

@@ -9,7 +9,7 @@
  * per slice; `endpoints[].conditions.ready`: "a nil value should be interpreted as ready"; the
  * `kubernetes.io/service-name` label names the Service).
  */
-import { Family, parseAddress } from "../net/cidr";
+import { familyOf, parseAddress } from "../net/cidr";
 
 /** One pod, as the `nginxPods` stack output shows it. */
 export interface PodAddresses {
@@ -53,11 +53,6 @@ interface EndpointSliceJson {
 /** The label that names an EndpointSlice's Service. */
 export const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
 
-/** An address's family: IPv6 when it has a colon. */
-export function addressFamily(address: string): Family {
-    return address.includes(":") ? "IPv6" : "IPv4";
-}
-
 /** `key=value,...`, the API's labelSelector for pods carrying all of `labels`. */
 export function labelSelector(labels: Readonly<Record<string, string>>): string {
     return Object.entries(labels)
@@ -90,7 +85,7 @@ export function podAddresses(list: unknown): Record<string, PodAddresses> {
             ips,
         };
         for (const family of ["IPv4", "IPv6"] as const) {
-            const ip = ips.find((address) => addressFamily(address) === family);
+            const ip = ips.find((address) => familyOf(address) === family);
             if (ip !== undefined) entry[family] = ip;
         }
         pods[name] = entry;

@@ -15,7 +15,7 @@ import { SettledProvider } from "../../components/juju/providers/settled";
 import { BUNDLE_APPLICATIONS } from "../../components/juju/JujuCluster";
 import { readCalls as simCalls, readState as simState } from "../../simulator/state";
 import { dualStackOverlay } from "../../components/plan/overlay";
-import { planFamilies } from "../../components/plan/families";
+import { planFamilies } from "../../components/net/families";
 import { TWO_NODE_DEPLOYMENT } from "../support/deployment";
 
 const ROOT = path.resolve(__dirname, "..", "..");

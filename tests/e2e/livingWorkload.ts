@@ -5,7 +5,7 @@
 // IPv6 endpoints only, the dual-stack Service with both; and the stack outputs saying the same.
 // Shared by the IPv4- and IPv6-preferred sandboxes.
 import assert from "node:assert/strict";
-import { Cidr, Family, cidrContainsAddress, parseAddress, parseCidr } from "../../components/net/cidr";
+import { Cidr, Family, cidrContainsAddress, familyOf, parseAddress, parseCidr } from "../../components/net/cidr";
 import { kubeGet } from "../support/kube";
 
 interface PodDoc {
@@ -22,7 +22,6 @@ interface SliceDoc {
     endpoints?: { addresses: string[]; conditions?: { ready?: boolean } }[];
 }
 
-const familyOf = (address: string): Family => (address.includes(":") ? "IPv6" : "IPv4");
 /** True when `address` lies in `cidr` (both as text). */
 export const within = (cidr: string, address: string) => {
     const parsed = parseAddress(address)!;

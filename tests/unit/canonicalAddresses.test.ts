@@ -136,10 +136,15 @@ describe("what loadConfig hands downstream", () => {
         const written = existingHosts((i) => [`10.0.0.${20 + i}`, `2001:DB8::00${20 + i}`]).map(
             (entry) => `  ${entry.replace(/ /g, "   ")} `,
         );
-        const { config } = loadConfig({ cloud: "existing", hosts: JSON.stringify(written) });
+        const { config, hosts } = loadConfig({ cloud: "existing", hosts: JSON.stringify(written) });
         assert.deepEqual(
             config.hosts,
             existingHosts((i) => [`10.0.0.${20 + i}`, `2001:db8::${20 + i}`]),
+        );
+        // The parsed hosts go downstream (ExistingHosts, the plan) as validation read them.
+        assert.deepEqual(
+            hosts,
+            ROLES.map((role, i) => ({ name: `h${i}`, roles: [role], ipv4: `10.0.0.${20 + i}`, ipv6: [`2001:db8::${20 + i}`] })),
         );
         assert.deepEqual(parseHostEntry("cp0 control-plane 10.0.0.10 2001:DB8:0:0::0010 FD00::A", []), {
             name: "cp0",

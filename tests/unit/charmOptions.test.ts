@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import * as yaml from "js-yaml";
-import { planFamilies } from "../../components/plan/families";
+import { planFamilies } from "../../components/net/families";
 import { dualStackOverlay } from "../../components/plan/overlay";
 import { CHARM_DATA_FILE, buildCharmData } from "../../simulator/charmData";
 

@@ -7,6 +7,7 @@ import {
     cidrContains,
     cidrSize,
     cidrsOverlap,
+    familyOf,
     formatCidr,
     isCidrError,
     lastAddress,
@@ -15,7 +16,7 @@ import {
     subnetAt,
 } from "../../components/net/cidr";
 import { serviceCidrChangeProblem } from "../../components/net/serviceRange";
-import { awsSubnetLayout, ipv6SubnetOf } from "../../components/plan/network";
+import { awsSubnetLayout, ipv6SubnetOf } from "../../components/net/network";
 
 const family = fc.constantFrom("IPv4" as const, "IPv6" as const);
 /** Any well-formed block: a random address masked to a random prefix. */
@@ -109,6 +110,13 @@ describe("CIDR parsing", () => {
         for (const bad of ["10.0.0.0", "10.0.0.0/33", "fd00::/129", "10.0.0.256/24", "fd00::g/64", "10.0.0.0/-1", "10.0.0.0/abc"]) {
             assert.ok(isCidrError(parseCidr(bad)), bad);
         }
+    });
+
+    it("tells the family of an address or range by the colon", () => {
+        assert.equal(familyOf("10.0.0.1"), "IPv4");
+        assert.equal(familyOf("192.168.0.0/16"), "IPv4");
+        assert.equal(familyOf("::ffff:10.0.0.1"), "IPv6");
+        assert.equal(familyOf("fd00:c00b:1::/112"), "IPv6");
     });
 
     it("names reserved ranges", () => {

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { planFamilies } from "../../components/plan/families";
+import { planFamilies } from "../../components/net/families";
 import { dualStackOverlay, placementOverlay } from "../../components/plan/overlay";
 import { TWO_NODE_DEPLOYMENT } from "../support/deployment";
 

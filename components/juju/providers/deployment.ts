@@ -4,7 +4,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import type * as pulumi from "@pulumi/pulumi";
 import { serviceCidrChangeProblem } from "../../net/serviceRange";
-import { planFamilies } from "../../plan/families";
+import { planFamilies } from "../../net/families";
 import { PlacedMachine, dualStackOverlay, placementOverlay } from "../../plan/overlay";
 import { createHash } from "crypto";
 import { ensureSupportedJuju, runJuju } from "../cli";

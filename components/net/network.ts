@@ -1,5 +1,4 @@
-import { Cidr, formatCidr, parseCidr, subnetAt } from "../net/cidr";
-import { StackConfig } from "../config/stackConfig";
+import { Cidr, formatCidr, parseCidr, subnetAt } from "./cidr";
 import { FamilyPlan } from "./families";
 
 /** IPv4 subnets take 4 more prefix bits than the host block: 16 slots, public first, private from 8. */
@@ -47,8 +46,21 @@ export function ipv6SubnetOf(vpcIpv6Cidr: string, index: number): string {
     return formatCidr(subnetAt(parent, 64, index));
 }
 
+/** The validated settings the network plan shows (a StackConfig has them: net/ does not depend on config/). */
+export interface NetworkSettings {
+    readonly cloud: string;
+    readonly nodeCidr: string;
+    readonly availabilityZones: number;
+    readonly privateSubnets: boolean;
+    readonly nodeIpv6Cidr: string;
+    readonly ipv6SubnetPool: string;
+    readonly ipv6Mode: string;
+    /** `hosts` entries of cloud=existing, addresses in canonical form. */
+    readonly hosts: readonly string[];
+}
+
 /** What `out/<stack>/network.json` holds: the families and the subnet layout to review. */
-export function networkPlan(config: StackConfig, families: FamilyPlan): object {
+export function networkPlan(config: NetworkSettings, families: FamilyPlan): object {
     const base = { cloud: config.cloud, ...families };
     switch (config.cloud) {
         case "aws":

@@ -1,4 +1,4 @@
-import { Family, formatCidr, isCidrError, parseCidr, splitList } from "../net/cidr";
+import { Cidr, Family, formatCidr, isCidrError, parseCidr, splitList } from "./cidr";
 
 /** How the cluster uses the two families, derived from podCidr and serviceCidr. */
 export interface FamilyPlan {
@@ -16,25 +16,26 @@ export interface FamilyPlan {
     readonly serviceCidrs: string[];
 }
 
-function canonicalList(text: string): string[] {
+/** Families and mode of validated pod and service ranges, each in the configured order. */
+export function familyPlan(pods: readonly Cidr[], services: readonly Cidr[]): FamilyPlan {
+    const podFamilies = pods.map((block) => block.family);
+    const serviceFamilies = services.map((block) => block.family);
+    const preferredFamily = podFamilies[0];
+    const mode = podFamilies.length === 2 ? `dual-stack, ${preferredFamily} preferred` : `${preferredFamily}-only`;
+    return { podFamilies, serviceFamilies, preferredFamily, mode, podCidrs: pods.map(formatCidr), serviceCidrs: services.map(formatCidr) };
+}
+
+function parsedList(text: string): Cidr[] {
     return splitList(text).map((part) => {
         const parsed = parseCidr(part);
         if (isCidrError(parsed)) throw new Error(`unvalidated CIDR ${part}: ${parsed.error}`);
-        return formatCidr(parsed);
+        return parsed;
     });
 }
 
-const familyOf = (cidr: string): Family => (cidr.includes(":") ? "IPv6" : "IPv4");
-
-/** Families and mode of a validated config. */
+/** familyPlan of comma-separated range lists that validation already accepted. */
 export function planFamilies(podCidr: string, serviceCidr: string): FamilyPlan {
-    const podCidrs = canonicalList(podCidr);
-    const serviceCidrs = canonicalList(serviceCidr);
-    const podFamilies = podCidrs.map(familyOf);
-    const serviceFamilies = serviceCidrs.map(familyOf);
-    const preferredFamily = podFamilies[0];
-    const mode = podFamilies.length === 2 ? `dual-stack, ${preferredFamily} preferred` : `${preferredFamily}-only`;
-    return { podFamilies, serviceFamilies, preferredFamily, mode, podCidrs, serviceCidrs };
+    return familyPlan(parsedList(podCidr), parsedList(serviceCidr));
 }
 
 /** Whether clients should reach the API server over IPv6 (services prefer it, or config asks). */
