@@ -2,7 +2,7 @@
 // uses, in Juju 3.6's output formats, keeping state in CK_JUJU_SIM_HOME, and runs a real etcd
 // and kube-apiserver for a deployed control plane. Each behaviour cites the Juju source or doc
 // it follows; charm options and actions come from the charms' own repositories (charms.json).
-// Faults are injected with CK_JUJU_SIM_* variables (README, "Juju simulator").
+// Faults are injected with CK_JUJU_SIM_* variables (docs/sandbox.md, "Fault injection and timing").
 import { actionCommands } from "./commands/actions";
 import { applicationCommands } from "./commands/applications";
 import { machineCommands } from "./commands/machines";

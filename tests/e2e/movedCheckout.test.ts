@@ -118,7 +118,7 @@ describe("a moved checkout", () => {
         const servers = Object.values(simState().models).map((m) => m.apiserver!);
         assert.ok(servers.length > 0);
         stack = await openStack(STACK, ENV, MOVED);
-        // the README's way: the CLI typed in the (renamed) project folder
+        // docs/sandbox.md's way: the CLI typed in the (renamed) project folder
         const preview = pulumi(["preview", "--stack", STACK, "--expect-no-changes"], { cwd: MOVED, extra: ENV, capture: true });
         assert.equal(preview.status, 0, `${preview.stdout}\n${preview.stderr}`);
         const refreshed = await stack.refresh(quiet);
