@@ -65,6 +65,15 @@ describe("README and docs/", () => {
         assert.ok(checked > 20, `only ${checked} links found: the link pattern is broken`);
     });
 
+    it("name only npm scripts that package.json has", () => {
+        const scripts = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> })
+            .scripts;
+        for (const doc of DOCS) {
+            const named = fs.readFileSync(path.join(ROOT, doc), "utf8").matchAll(/npm (?:run ([\w-]+(?::[\w-]+)*)|(test)\b)/g);
+            for (const [, run, test] of named) assert.ok((run ?? test) in scripts, `${doc} names npm ${run ? `run ${run}` : test}`);
+        }
+    });
+
     it("link every docs/ file from the README", () => {
         const links = new Set(relativeLinks(fs.readFileSync(path.join(ROOT, "README.md"), "utf8")).map((target) => target.split("#")[0]));
         for (const doc of DOCS.filter((name) => name !== "README.md")) assert.ok(links.has(doc), `README.md does not link ${doc}`);
