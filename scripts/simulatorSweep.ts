@@ -1,21 +1,22 @@
-// Stops whatever the Juju simulator still runs (after an interrupted run) and clears its state.
-import * as fs from "fs";
-import * as path from "path";
-import { SimState, serverPids } from "../simulator/state";
+// `simulatorSweep.ts [stack]` (npm run sandbox:destroy runs it after `pulumi destroy`): stops what
+// the Juju simulator still runs for the stack's model (after an interrupted run, or one started
+// before the checkout was moved) and removes that model's files and state (simulator/sweep.ts).
+// Other models in the same simulator home, and the home itself, stay.
+import { NotASandboxStack, ROOT, assertSandboxStack, stackModel } from "./lib/sandbox";
+import { sweepModel } from "../simulator/sweep";
 
-const home = process.env.CK_JUJU_SIM_HOME ?? path.resolve(__dirname, "..", ".sandbox", "juju-sim");
-const stateFile = path.join(home, "state.json");
-if (fs.existsSync(stateFile)) {
-    const state = JSON.parse(fs.readFileSync(stateFile, "utf8")) as SimState;
-    for (const [name, model] of Object.entries(state.models)) {
-        for (const pid of model.apiserver ? serverPids(model.apiserver) : []) {
-            try {
-                if (pid) process.kill(pid, "SIGKILL");
-            } catch {
-                // already gone
-            }
-        }
-        console.log(`simulator: cleared model ${name}`);
-    }
+async function main(stackName: string): Promise<void> {
+    // Another cloud's stack may name the same model: its name is no reason to touch a sandbox's.
+    assertSandboxStack(ROOT, stackName);
+    const { controller, model } = stackModel(ROOT, stackName);
+    const report = await sweepModel(controller, model);
+    for (const { pid, binary } of report.notOurs)
+        console.log(`simulator: left pid ${pid} alone: the state lists it as ${binary} of ${report.model}, but it runs something else`);
+    const stopped = report.stopped.map(({ pid, binary }) => `${binary} (${pid})`).join(", ");
+    console.log(`simulator: cleared model ${report.model}${stopped ? `; stopped ${stopped}` : ""}`);
 }
-fs.rmSync(home, { recursive: true, force: true });
+
+main(process.argv[2] ?? "sandbox").catch((error: Error) => {
+    console.error(error instanceof NotASandboxStack ? error.message : `simulator sweep: ${error.message}`);
+    process.exitCode = 1;
+});

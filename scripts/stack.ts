@@ -3,7 +3,16 @@
 // Called by scripts/sandbox.sh. Refuses any stack whose cloud is not `sandbox`.
 import * as fs from "fs";
 import * as path from "path";
-import { NotASandboxStack, ROOT, assertSandboxStack, encryptedOutputs, pulumi } from "./lib/sandbox";
+import {
+    NotASandboxStack,
+    PendingOperation,
+    ROOT,
+    assertSandboxStack,
+    clearStalePendingOperations,
+    encryptedOutputs,
+    exportEncrypted,
+    pulumi,
+} from "./lib/sandbox";
 
 const COMMANDS: Record<string, string[]> = {
     up: ["up", "--yes"],
@@ -11,6 +20,18 @@ const COMMANDS: Record<string, string[]> = {
     refresh: ["refresh", "--yes"],
     destroy: ["destroy", "--yes"],
 };
+
+/** What became of the pending operations a killed update left. */
+function reportPending(stackName: string, { cleared, left }: { cleared: PendingOperation[]; left: PendingOperation[] }): void {
+    for (const op of cleared)
+        console.log(`sandbox: cleared the stale pending ${op.type.replace(/ing$/, "e")} of ${op.resource.urn}: it exists now`);
+    if (left.length > 0)
+        console.log(
+            `sandbox: ${left.length} pending operation(s) name resources this program no longer has (${left.map((op) => op.resource.urn).join(", ")}); ` +
+                `if they do not exist, drop them with: pulumi refresh --clear-pending-creates --yes --stack ${stackName} ` +
+                `(with the sandbox's settings: docs/sandbox.md, "Troubleshooting")`,
+        );
+}
 
 function main(command: string, stackName: string): number {
     const args = COMMANDS[command];
@@ -26,13 +47,28 @@ function main(command: string, stackName: string): number {
         console.error(select.stderr);
         return select.status ?? 1;
     }
+    const interrupted = command === "up" ? (exportEncrypted({ name: stackName }).pending_operations ?? []) : [];
+    if (interrupted.length > 0)
+        console.log(
+            `sandbox: the last update of ${stackName} was stopped before it finished; pulumi warns about its ` +
+                `${interrupted.length} pending operation(s) below. This up creates or adopts those resources, ` +
+                "and the driver then clears the record of each that exists.\n",
+        );
     const run = pulumi([...args, "--stack", stackName]);
     if (run.error) throw run.error;
+    if (run.signal) {
+        console.error(
+            `\nsandbox: pulumi ${command} --stack ${stackName} was stopped by ${run.signal} before it finished. ` +
+                `Run it again: the next run stops the plugins it left and clears its pending operations (docs/sandbox.md, "Troubleshooting").`,
+        );
+        return 1;
+    }
     if (run.status !== 0) {
-        console.error(`\nsandbox: pulumi ${command} --stack ${stackName} failed: see the messages above.`);
+        console.error(`\nsandbox: pulumi ${command} --stack ${stackName} failed (exit ${run.status}): see pulumi's messages above.`);
         return run.status ?? 1;
     }
     if (command === "up") {
+        reportPending(stackName, clearStalePendingOperations({ name: stackName }));
         const outDir = path.join(ROOT, "out", stackName);
         fs.mkdirSync(outDir, { recursive: true });
         fs.writeFileSync(path.join(outDir, "outputs.json"), `${JSON.stringify(encryptedOutputs({ name: stackName }), null, 2)}\n`);

@@ -4,7 +4,8 @@ import * as fs from "fs";
 import * as https from "https";
 import * as net from "net";
 import * as path from "path";
-import { SimApiServer, alive, simHome } from "./state";
+import { stopOwnProcesses } from "./processes";
+import { SimApiServer, SimProcess, alive, clusterDir, serverFolders, serverProcesses, simHome } from "./state";
 
 function freePort(host: string): Promise<number> {
     return new Promise((resolve, reject) => {
@@ -95,7 +96,8 @@ export function apiHost(serviceCidr: string, balancerIps: string): string {
  * deployed `service-cidr`, so a wrong overlay really breaks services.
  */
 export async function startApiServer(model: string, serviceCidr: string, host: string): Promise<SimApiServer> {
-    const dir = path.join(simHome(), "clusters", model);
+    const relativeDir = path.join("clusters", model);
+    const dir = path.join(simHome(), relativeDir);
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
     makeCertificates(dir);
@@ -116,59 +118,69 @@ export async function startApiServer(model: string, serviceCidr: string, host: s
         ],
         path.join(dir, "etcd.log"),
     );
-    const file = (name: string) => path.join(dir, name);
+    // Files by name: apiserverCommand puts them in the folder wherever it is now.
     const apiserverArgs = [
         `--etcd-servers=http://127.0.0.1:${etcdClient}`,
         `--service-cluster-ip-range=${serviceCidr}`,
         `--bind-address=${host}`,
         `--advertise-address=${host}`,
         `--secure-port=${port}`,
-        `--tls-cert-file=${file("apiserver.crt")}`,
-        `--tls-private-key-file=${file("apiserver.key")}`,
-        `--client-ca-file=${file("ca.crt")}`,
-        `--token-auth-file=${file("tokens.csv")}`,
+        "--tls-cert-file=apiserver.crt",
+        "--tls-private-key-file=apiserver.key",
+        "--client-ca-file=ca.crt",
+        "--token-auth-file=tokens.csv",
         "--authorization-mode=RBAC",
         "--service-account-issuer=https://kubernetes.default.svc",
-        `--service-account-key-file=${file("sa.pub")}`,
-        `--service-account-signing-key-file=${file("sa.key")}`,
+        "--service-account-key-file=sa.pub",
+        "--service-account-signing-key-file=sa.key",
         // Loopback addresses are not valid endpoints; there is no node network here.
         "--endpoint-reconciler-type=none",
         "--service-node-port-range=30000-32767",
     ];
-    const apiserverPid = startDetached("kube-apiserver", apiserverArgs, file("kube-apiserver.log"));
-    return { etcdPid, apiserverPid, apiserverArgs, host, port, token, dir, serviceCidr, startedAt: Date.now() };
+    const server = { etcdPid, apiserverPid: 0, apiserverArgs, host, port, token, dir: relativeDir, serviceCidr, startedAt: Date.now() };
+    return { ...server, apiserverPid: startDetached("kube-apiserver", apiserverCommand(server), path.join(dir, "kube-apiserver.log")) };
 }
 
-/** Stops processes: SIGTERM, up to 10 s to exit, then SIGKILL. */
-export function stopProcesses(pids: number[]): void {
-    for (const pid of pids) {
-        try {
-            process.kill(pid, "SIGTERM");
-        } catch {
-            // already gone
-        }
-    }
-    const deadline = Date.now() + 10_000;
-    while (pids.some(alive) && Date.now() < deadline) {
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
-    }
-    for (const pid of pids) {
-        if (alive(pid)) process.kill(pid, "SIGKILL");
-    }
+/** kube-apiserver's flags that name a file of the control plane's folder. */
+const APISERVER_FILE_FLAGS = new Set([
+    "--tls-cert-file",
+    "--tls-private-key-file",
+    "--client-ca-file",
+    "--token-auth-file",
+    "--service-account-key-file",
+    "--service-account-signing-key-file",
+]);
+
+/**
+ * kube-apiserver's arguments with its files where the folder is now: the state keeps them by name
+ * (an older state by absolute path, whose name is the same), so a moved checkout starts it again.
+ */
+function apiserverCommand(server: Pick<SimApiServer, "apiserverArgs" | "dir">): string[] {
+    return server.apiserverArgs.map((arg) => {
+        const [name, value] = [arg.split("=")[0], arg.slice(arg.indexOf("=") + 1)];
+        return APISERVER_FILE_FLAGS.has(name) ? `${name}=${path.join(clusterDir(server), path.basename(value))}` : arg;
+    });
+}
+
+/** Stops the control plane's processes that are still its own (their command lines say so: processes.ts). */
+function stopProcesses(server: SimApiServer, processes: SimProcess[]): void {
+    stopOwnProcesses(processes, serverFolders(server));
 }
 
 /** Stops kube-controller-manager, kube-scheduler and kwok (kubelets.ts starts them). */
 function stopControllers(server: SimApiServer): void {
-    const controllers = server.controllers;
-    if (controllers) stopProcesses([controllers.controllerManagerPid, controllers.schedulerPid, controllers.kwokPid]);
+    stopProcesses(
+        server,
+        serverProcesses(server).filter((p) => p.pid !== server.apiserverPid && p.pid !== server.etcdPid),
+    );
 }
 
 /** Stops the controllers, then kube-apiserver and etcd, and removes their data. */
 export function stopApiServer(server: SimApiServer | undefined): void {
     if (!server) return;
     stopControllers(server);
-    stopProcesses([server.apiserverPid, server.etcdPid]);
-    fs.rmSync(server.dir, { recursive: true, force: true });
+    stopProcesses(server, serverProcesses(server));
+    fs.rmSync(clusterDir(server), { recursive: true, force: true });
 }
 
 /** One call to the simulated API as the admin; status 0 when it could not be reached. */
@@ -187,7 +199,7 @@ export function apiRequest(
                 port: server.port,
                 path: apiPath,
                 method,
-                ca: fs.readFileSync(path.join(server.dir, "ca.crt")),
+                ca: fs.readFileSync(path.join(clusterDir(server), "ca.crt")),
                 headers: {
                     Authorization: `Bearer ${server.token}`,
                     ...(payload ? { "Content-Type": contentType, "Content-Length": Buffer.byteLength(payload) } : {}),
@@ -230,7 +242,7 @@ export function serverUrl(server: SimApiServer): string {
  * k8s_api_endpoints.external()); the port is the simulated API's.
  */
 export function kubeconfigFor(server: SimApiServer, model: string, balancerIps: string): string {
-    const ca = fs.readFileSync(path.join(server.dir, "ca.crt")).toString("base64");
+    const ca = fs.readFileSync(path.join(clusterDir(server), "ca.crt")).toString("base64");
     const named = balancerIps.split(/\s+/).filter(Boolean)[0];
     const url = named ? `https://${named.includes(":") ? `[${named}]` : named}:${server.port}` : serverUrl(server);
     return [
@@ -261,7 +273,7 @@ export function kubeconfigFor(server: SimApiServer, model: string, balancerIps: 
  */
 export function restartApiServer(server: SimApiServer, serviceCidr: string, host: string): SimApiServer {
     stopControllers(server);
-    stopProcesses([server.apiserverPid]);
+    stopProcesses(server, [{ pid: server.apiserverPid, binary: "kube-apiserver" }]);
     const replaced: Record<string, string> = {
         "--service-cluster-ip-range": serviceCidr,
         "--bind-address": host,
@@ -271,6 +283,7 @@ export function restartApiServer(server: SimApiServer, serviceCidr: string, host
         const name = arg.split("=")[0];
         return name in replaced ? `${name}=${replaced[name]}` : arg;
     });
-    const apiserverPid = startDetached("kube-apiserver", args, path.join(server.dir, "kube-apiserver.log"));
-    return { ...server, apiserverPid, apiserverArgs: args, serviceCidr, host, controllers: undefined };
+    const restarted = { ...server, apiserverArgs: args, serviceCidr, host, controllers: undefined };
+    const apiserverPid = startDetached("kube-apiserver", apiserverCommand(restarted), path.join(clusterDir(server), "kube-apiserver.log"));
+    return { ...restarted, apiserverPid };
 }

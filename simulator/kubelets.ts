@@ -7,7 +7,7 @@ import * as path from "path";
 import { Cidr, formatCidr, isCidrError, parseCidr, splitList } from "../components/net/cidr";
 import { nodeBlockPrefix } from "../components/net/nodeBlocks";
 import { apiRequest, kubeconfigFor, startDetached } from "./cluster";
-import { SimApiServer, SimModel, hostnameOf } from "./state";
+import { SimApiServer, SimModel, clusterDir, hostnameOf } from "./state";
 
 /**
  * The controllers a Charmed Kubernetes control plane runs that the workload needs: rollouts
@@ -61,7 +61,7 @@ export function nodeIpamArgs(clusterCidr: string): string[] {
 
 /** The kubeconfig the control-plane components and kwok use: the admin's, at the simulated API's own address. */
 function writeKubeconfig(server: SimApiServer): string {
-    const file = path.join(server.dir, "components.kubeconfig");
+    const file = path.join(clusterDir(server), "components.kubeconfig");
     fs.writeFileSync(file, kubeconfigFor(server, "components", ""), { mode: 0o600 });
     return file;
 }
@@ -80,7 +80,7 @@ function kwokStages(): string {
  */
 function startControllers(server: SimApiServer, clusterCidr: string): SimApiServer["controllers"] {
     const kubeconfig = writeKubeconfig(server);
-    const log = (name: string) => path.join(server.dir, `${name}.log`);
+    const log = (name: string) => path.join(clusterDir(server), `${name}.log`);
     const common = [`--kubeconfig=${kubeconfig}`, "--leader-elect=false", "--secure-port=0"];
     return {
         clusterCidr,

@@ -82,6 +82,8 @@ export interface SimMachine {
 export interface SimHost {
     /** The machine agent's service on the host, e.g. jujud-machine-3; absent on a clean host. */
     agentService?: string;
+    /** The model (`controller:model`) that enlisted it last: the sweep of that model's stack removes it. */
+    model?: string;
 }
 
 /** The real processes behind a deployed control plane. */
@@ -92,6 +94,7 @@ export interface SimApiServer {
     host: string;
     port: number;
     token: string;
+    /** Its files, relative to the simulator home (clusters/<controller>-<model>); older states hold it absolute (clusterDir). */
     dir: string;
     serviceCidr: string;
     startedAt: number;
@@ -114,10 +117,50 @@ export interface SimModel {
     lastTaskId?: number;
 }
 
-/** Every process behind a deployed control plane: etcd, kube-apiserver and the controllers. */
-export function serverPids(server: SimApiServer): number[] {
+/** A process the simulator started: its pid and the program it runs. */
+export interface SimProcess {
+    readonly pid: number;
+    readonly binary: string;
+}
+
+/** Every process behind a deployed control plane: kube-apiserver, etcd and the controllers. */
+export function serverProcesses(server: SimApiServer): SimProcess[] {
     const c = server.controllers;
-    return [server.apiserverPid, server.etcdPid, ...(c ? [c.controllerManagerPid, c.schedulerPid, c.kwokPid] : [])];
+    return [
+        { pid: server.apiserverPid, binary: "kube-apiserver" },
+        { pid: server.etcdPid, binary: "etcd" },
+        ...(c
+            ? [
+                  { pid: c.controllerManagerPid, binary: "kube-controller-manager" },
+                  { pid: c.schedulerPid, binary: "kube-scheduler" },
+                  { pid: c.kwokPid, binary: "kwok" },
+              ]
+            : []),
+    ];
+}
+
+/** Their pids (tests check none is left running). */
+export function serverPids(server: SimApiServer): number[] {
+    return serverProcesses(server).map((p) => p.pid);
+}
+
+/**
+ * The folders a control plane's processes may name: its folder now, and as it was in each home the
+ * state was written in (a checkout moved while they ran), or as an older state stored it.
+ */
+export function serverFolders(server: Pick<SimApiServer, "dir">, homes: readonly string[] = readState().homes ?? []): string[] {
+    const relative = path.isAbsolute(server.dir) ? [] : homes.map((home) => path.join(home, server.dir));
+    return [...new Set([clusterDir(server), ...relative, ...(path.isAbsolute(server.dir) ? [server.dir] : [])])];
+}
+
+/**
+ * Where a control plane's files are now. The state holds the folder relative to the simulator home,
+ * so a moved checkout (home included) still finds them; a state written before held it absolute:
+ * one under a `clusters` folder is read as that folder of the current home.
+ */
+export function clusterDir(server: Pick<SimApiServer, "dir">, home = simHome()): string {
+    if (!path.isAbsolute(server.dir)) return path.join(home, server.dir);
+    return path.basename(path.dirname(server.dir)) === "clusters" ? path.join(home, "clusters", path.basename(server.dir)) : server.dir;
 }
 
 /** A machine's host name, as status shows it and its kubelet registers its Node. */
@@ -138,11 +181,27 @@ export interface SimState {
     hosts?: Record<string, SimHost>;
     /** Set by `juju switch`; the first of CK_JUJU_SIM_CONTROLLERS until then. */
     currentController?: string;
+    /**
+     * Every folder this state was written in as its home: after a move (`mv` of the checkout, home
+     * included) the processes started before still name the old one on their command lines.
+     */
+    homes?: string[];
+}
+
+/**
+ * The project folder: the nearest folder above this module with a package.json. This module runs
+ * from the source (simulator/) and from run.js's transpiled copy (.sandbox/simulator-js/<hash>/simulator/).
+ */
+function projectRoot(): string {
+    for (let dir = __dirname; ; dir = path.dirname(dir)) {
+        if (fs.existsSync(path.join(dir, "package.json"))) return dir;
+        if (dir === path.dirname(dir)) throw new Error(`simulator: no package.json above ${__dirname}; set CK_JUJU_SIM_HOME`);
+    }
 }
 
 /** Where the simulator keeps its state: CK_JUJU_SIM_HOME, default <repo>/.sandbox/juju-sim. */
 export function simHome(): string {
-    return process.env.CK_JUJU_SIM_HOME ?? path.resolve(__dirname, "..", "..", "..", "juju-sim");
+    return process.env.CK_JUJU_SIM_HOME ?? path.join(projectRoot(), ".sandbox", "juju-sim");
 }
 
 function stateFile(): string {
@@ -158,6 +217,7 @@ export function readState(): SimState {
 }
 
 function writeState(state: SimState): void {
+    state.homes = [...new Set([...(state.homes ?? []), simHome()])];
     const tmp = `${stateFile()}.${process.pid}`;
     fs.writeFileSync(tmp, JSON.stringify(state, null, 2));
     fs.renameSync(tmp, stateFile());

@@ -9,6 +9,9 @@ import * as os from "os";
 import * as path from "path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import * as yaml from "js-yaml";
+import { CONFIG_KEYS } from "../../components/config/keys";
+import { readStackFile } from "../../components/config/stackFile";
+import { commandLine } from "../../simulator/processes";
 import { alive } from "../../simulator/state";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
@@ -59,6 +62,15 @@ export function assertSandboxStack(projectDir: string, stackName: string): void 
         );
 }
 
+/** The Juju controller (empty: the client's current one) and model a stack deploys into, as configured. */
+export function stackModel(projectDir: string, stackName: string): { controller: string; model: string } {
+    const config = readStackFile(projectDir, stackName);
+    return {
+        controller: config.controller ?? CONFIG_KEYS.controller.default,
+        model: config.model ?? CONFIG_KEYS.model.default,
+    };
+}
+
 /**
  * Removes stack locks left by an engine on this machine that no longer runs (an `up` that was
  * killed): what `pulumi cancel` would do, limited to holders that are certainly gone.
@@ -80,16 +92,79 @@ export function clearStaleLocks(dir: string): void {
     }
 }
 
+/** A process's parent pid (proc(5): the field after the command name in /proc/PID/stat); 0 when gone. */
+function parentOf(pid: number): number {
+    try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) || 0;
+    } catch {
+        return 0;
+    }
+}
+
+/** Whether a live Pulumi engine (the `pulumi` CLI) is among the process's ancestors. */
+function underEngine(pid: number): boolean {
+    for (let parent = parentOf(pid); parent > 1; parent = parentOf(parent)) {
+        if (path.basename(commandLine(parent)?.[0] ?? "") === "pulumi" && alive(parent)) return true;
+    }
+    return false;
+}
+
+/**
+ * Whether a process is one the Pulumi engine starts for this project: a plugin (a resource
+ * provider such as pulumi-resource-kubernetes or the dynamic providers' shim, or the language
+ * host), or the Node.js process it runs from this project's @pulumi/pulumi (the program, the
+ * dynamic-provider host), in or naming `projectDir`.
+ */
+export function isProjectPlugin(argv: readonly string[], cwd: string, projectDir: string): boolean {
+    const inProject = (file: string) => file === projectDir || file.startsWith(`${projectDir}${path.sep}`);
+    const plugin = argv.slice(0, 2).some((arg) => /^pulumi-(resource|language)-/.test(path.basename(arg)));
+    const sdkHost = argv.some((arg) => arg.startsWith(path.join(projectDir, "node_modules", "@pulumi") + path.sep));
+    return (plugin && (inProject(cwd) || argv.some(inProject))) || sdkHost;
+}
+
+/**
+ * Stops the plugins of this project whose engine is gone: a `pulumi up` killed with SIGKILL
+ * cannot stop its providers, and they run on with no engine (reparented) until someone does.
+ * A plugin under a live engine (another stack's update in this folder) is left alone.
+ */
+export function clearOrphanedPlugins(projectDir = ROOT): number[] {
+    const orphans: number[] = [];
+    for (const entry of fs.readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+        const pid = Number(entry);
+        const argv = commandLine(pid);
+        let cwd = "";
+        try {
+            cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
+        } catch {
+            continue; // gone, or not ours to read
+        }
+        if (argv && pid !== process.pid && isProjectPlugin(argv, cwd, projectDir) && !underEngine(pid)) orphans.push(pid);
+    }
+    for (const pid of orphans) {
+        console.log(
+            `sandbox: stopping ${commandLine(pid)?.slice(0, 2).join(" ")} (pid ${pid}), left running by a Pulumi engine that was killed`,
+        );
+        try {
+            process.kill(pid, "SIGKILL");
+        } catch {
+            // gone meanwhile
+        }
+    }
+    return orphans;
+}
+
 /** The environment the CLI runs with: this process's, the sandbox settings, and `extra`. */
 function cliEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
     return { ...process.env, ...sandboxEnv(extra) };
 }
 
-/** Prepares the state folder (created, stale locks of dead engines removed). */
-function prepareState(extra: Record<string, string>): void {
+/** Prepares the state folder (created, stale locks of dead engines removed) and stops plugins of dead engines. */
+function prepareState(extra: Record<string, string>, projectDir: string): void {
     const dir = extra.CK_DUALSTACK_SANDBOX_STATE ?? stateDir();
     fs.mkdirSync(dir, { recursive: true });
     clearStaleLocks(dir);
+    clearOrphanedPlugins(projectDir);
 }
 
 /**
@@ -101,7 +176,7 @@ export function pulumi(
     options: { cwd?: string; extra?: Record<string, string>; capture?: boolean } = {},
 ): SpawnSyncReturns<string> {
     const extra = options.extra ?? {};
-    prepareState(extra);
+    prepareState(extra, options.cwd ?? ROOT);
     return spawnSync("pulumi", args, {
         cwd: options.cwd ?? ROOT,
         env: cliEnv(extra),
@@ -120,19 +195,22 @@ export function pulumi(
 export async function openStack(stackName = "sandbox", extra: Record<string, string> = {}, projectDir = ROOT): Promise<Stack> {
     assertSandboxStack(projectDir, stackName);
     const env = sandboxEnv(extra);
-    prepareState(extra);
+    prepareState(extra, projectDir);
     // This process reads the simulator's state (calls.log) with the same settings.
     Object.assign(process.env, env);
     return LocalWorkspace.createOrSelectStack({ stackName, workDir: projectDir }, { envVars: env });
 }
 
-/**
- * `pulumi stack export` as stored: secrets stay encrypted. (The Automation API's exportStack
- * passes --show-secrets, so it is not used for anything written or compared.)
- */
-export function exportEncrypted(stack: Stack | { name: string; cwd?: string; extra?: Record<string, string> }): {
+type StackRef = Stack | { name: string; cwd?: string; extra?: Record<string, string> };
+
+/** A stack's state as stored. */
+export interface Deployment {
     resources?: { type: string; urn?: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }[];
-} {
+    pending_operations?: PendingOperation[];
+}
+
+/** `pulumi stack export` whole: the schema version and the deployment. */
+function exportState(stack: StackRef): { version: number; deployment: Deployment } {
     const isStack = stack instanceof Stack;
     const out = execFileSync("pulumi", ["stack", "export", "--stack", stack.name, "--non-interactive"], {
         cwd: isStack ? stack.workspace.workDir : (stack.cwd ?? ROOT),
@@ -140,7 +218,54 @@ export function exportEncrypted(stack: Stack | { name: string; cwd?: string; ext
         encoding: "utf8",
         maxBuffer: 64 * 1024 * 1024,
     });
-    return (JSON.parse(out) as { deployment: ReturnType<typeof exportEncrypted> }).deployment;
+    return JSON.parse(out) as { version: number; deployment: Deployment };
+}
+
+/**
+ * `pulumi stack export` as stored: secrets stay encrypted. (The Automation API's exportStack
+ * passes --show-secrets, so it is not used for anything written or compared.)
+ */
+export function exportEncrypted(stack: StackRef): Deployment {
+    return exportState(stack).deployment;
+}
+
+/** A step the engine started and did not see finish (an update killed meanwhile), as `pulumi stack export` shows it. */
+export interface PendingOperation {
+    resource: { urn: string };
+    type: string;
+}
+
+/**
+ * Pending operations of an update that was killed: the engine keeps them in the state and warns on
+ * every later update ("Attempting to deploy or update resources with N pending operations from
+ * previous deployment") until they are cleared. One whose resource is in the state again (the next
+ * update created or adopted it) is stale: it is dropped as Pulumi's troubleshooting guide says
+ * ("Interrupted update recovery": export, remove the pending operation, import). Returns those
+ * dropped and those left (their resource is not known to exist).
+ */
+export function clearStalePendingOperations(stack: { name: string; cwd?: string; extra?: Record<string, string> }): {
+    cleared: PendingOperation[];
+    left: PendingOperation[];
+} {
+    const { version, deployment: exported } = exportState(stack);
+    const pending = exported.pending_operations ?? [];
+    const known = new Set((exported.resources ?? []).map((r) => r.urn));
+    const cleared = pending.filter((op) => known.has(op.resource.urn));
+    const left = pending.filter((op) => !known.has(op.resource.urn));
+    if (cleared.length === 0) return { cleared, left };
+    const cwd = stack.cwd ?? ROOT;
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ck-sandbox-state-")), "deployment.json");
+    try {
+        fs.writeFileSync(file, JSON.stringify({ version, deployment: { ...exported, pending_operations: left } }));
+        execFileSync("pulumi", ["stack", "import", "--stack", stack.name, "--file", file, "--non-interactive"], {
+            cwd,
+            env: cliEnv(stack.extra ?? {}),
+            stdio: ["ignore", "ignore", "pipe"],
+        });
+    } finally {
+        fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    }
+    return { cleared, left };
 }
 
 /** The root stack resource's outputs, secrets encrypted. */

@@ -20,7 +20,7 @@ import * as path from "path";
 import { charmOf, optionValue } from "../charms";
 import { apiServerReady, kubeconfigFor } from "../cluster";
 import { Command, JujuExit, err, faultUnits, flag, getModel, modelKey, out, readStateModel, seconds } from "../context";
-import { SimModel, hostFile, readState, withState } from "../state";
+import { SimModel, clusterDir, hostFile, readState, withState } from "../state";
 import { balancerIps, snapChannelOf } from "./applications";
 
 /** What a finished task reports: the charm's results (return-code added by Juju), its status and message. */
@@ -151,7 +151,7 @@ async function snapshot(model: SimModel, unitName: string, params: Record<string
     fs.mkdirSync(path.dirname(local), { recursive: true });
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "sim-etcd-snapshot-"));
     try {
-        const db = model.apiserver ? path.join(model.apiserver.dir, "etcd", "member", "snap", "db") : "";
+        const db = model.apiserver ? path.join(clusterDir(model.apiserver), "etcd", "member", "snap", "db") : "";
         if (db && fs.existsSync(db)) fs.copyFileSync(db, path.join(work, "db"));
         else fs.writeFileSync(path.join(work, "db"), `simulated etcd db of ${unitName}, ${d.toISOString()}\n`);
         execFileSync("tar", ["czf", local, "-C", work, "."], { stdio: ["ignore", "ignore", "pipe"] });

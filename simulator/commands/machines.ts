@@ -6,6 +6,7 @@ import {
     err,
     flag,
     getModel,
+    modelKey,
     readStateModel,
     refuseNoWaitWithoutForce,
     refuseWithoutPrompt,
@@ -32,7 +33,7 @@ export const machineCommands: Record<string, Command> = {
                 const hosts = (state.hosts ??= {});
                 if (hosts[target[2]]?.agentService) throw new JujuExit("ERROR machine is already provisioned");
                 const id = String(model.nextMachine++);
-                hosts[target[2]] = { agentService: `jujud-machine-${id}` };
+                hosts[target[2]] = { agentService: `jujud-machine-${id}`, model: modelKey(state, ref).key };
                 model.machines[id] = {
                     address: target[2],
                     user: target[1] ?? "ubuntu",
