@@ -7,6 +7,7 @@ import { CONFIG_KEYS, NAMESPACE } from "./config/keys";
 import { ConfigError, ValidConfig, loadConfig } from "./config/load";
 import { ExistingHosts } from "./existing/ExistingHosts";
 import { JujuCluster } from "./juju/JujuCluster";
+import { settlePolicyOf } from "./juju/settle";
 import { ingressRules } from "./net/firewall";
 import { ServiceRange } from "./cluster/ServiceRange";
 import { providerKubeconfig } from "./cluster/kubeCredential";
@@ -15,7 +16,7 @@ import * as osCluster from "./openstack/ClusterNodes";
 import * as osNetwork from "./openstack/DualStackNetwork";
 import { Ipv6LoadBalancer as OsIpv6LoadBalancer } from "./openstack/Ipv6LoadBalancer";
 import { apiOverIpv6 } from "./net/families";
-import { workloadOptions } from "./plan/render";
+import { workloadOptions } from "./workload/specs";
 import { SandboxNodes } from "./sandbox/SandboxNodes";
 import { NginxDualStack } from "./workload/NginxDualStack";
 import { workerIpv6Urls } from "./workload/urls";
@@ -163,13 +164,7 @@ export async function program(): Promise<Record<string, unknown>> {
         removeGraceMinutes: config.removeGraceMinutes,
         upgradeDrain: config.upgradeDrain,
         enlistConcurrency: config.enlistConcurrency,
-        pollSeconds: config.pollSeconds,
-        timeoutMinutes: config.deployTimeoutMinutes,
-        blockedGraceMinutes: config.blockedGraceMinutes,
-        errorGraceMinutes: config.errorGraceMinutes,
-        idleSeconds: config.idleSeconds,
-        outageMinutes: config.jujuOutageMinutes,
-        downGraceMinutes: config.downGraceMinutes,
+        settle: settlePolicyOf(config),
     });
     // Built from the kubeconfig Juju returned, never the ambient one, with its credentials replaced by
     // an exec plugin that asks Juju for them: the provider copies its kubeconfig to a temp file it

@@ -5,6 +5,7 @@ import { Kubeconfig } from "./Kubeconfig";
 import { Machine } from "./Machine";
 import { Model } from "./Model";
 import { Settled } from "./Settled";
+import { SettlePolicy } from "./settle";
 
 /** Every application of the charmed-kubernetes bundle, subordinates (calico, containerd) included. */
 export const BUNDLE_APPLICATIONS = [
@@ -48,20 +49,8 @@ export interface JujuClusterArgs {
     readonly upgradeDrain: boolean;
     /** At most this many nodes enlist at once. */
     readonly enlistConcurrency: number;
-    /** Seconds between status polls. */
-    readonly pollSeconds: number;
-    /** Minutes to wait for the model to settle. */
-    readonly timeoutMinutes: number;
-    /** Minutes a unit may stay blocked. */
-    readonly blockedGraceMinutes: number;
-    /** Minutes a unit may stay in error while Juju retries its hooks. */
-    readonly errorGraceMinutes: number;
-    /** Seconds every unit must stay active and idle to count as settled. */
-    readonly idleSeconds: number;
-    /** Minutes `juju status` may keep failing transiently during a wait. */
-    readonly outageMinutes: number;
-    /** Minutes a machine may stay down or an agent lost during a wait. */
-    readonly downGraceMinutes: number;
+    /** How waits for the model decide that it settled or failed (settlePolicyOf the stack config). */
+    readonly settle: SettlePolicy;
 }
 
 /**
@@ -106,7 +95,7 @@ export class JujuCluster extends pulumi.ComponentResource {
                         enlistConcurrency: args.enlistConcurrency,
                         sshPath: args.sshPath,
                         removeGraceMinutes: args.removeGraceMinutes,
-                        pollSeconds: args.pollSeconds,
+                        pollSeconds: args.settle.pollSeconds,
                     },
                     { parent: this },
                 ),
@@ -116,21 +105,12 @@ export class JujuCluster extends pulumi.ComponentResource {
         const balancerNode = args.nodes.find((node) => node.roles.includes("load-balancer"));
         const apiAddress =
             args.apiOverIpv6 && balancerNode ? pulumi.output(balancerNode.ipv6).apply((ips) => ips[0] ?? "") : pulumi.output("");
-        const settlePolicy = {
-            pollSeconds: args.pollSeconds,
-            idleSeconds: args.idleSeconds,
-            timeoutMinutes: args.timeoutMinutes,
-            blockedGraceMinutes: args.blockedGraceMinutes,
-            errorGraceMinutes: args.errorGraceMinutes,
-            outageMinutes: args.outageMinutes,
-            downGraceMinutes: args.downGraceMinutes,
-        };
         const target = { jujuPath: args.jujuPath, modelRef: model.modelRef, modelUuid: model.uuid };
         const deployment = new Deployment(
             `${name}-deployment`,
             {
                 ...target,
-                ...settlePolicy,
+                ...args.settle,
                 bundle: args.bundle,
                 channel: args.channel,
                 podCidr: args.podCidr,
@@ -151,7 +131,7 @@ export class JujuCluster extends pulumi.ComponentResource {
         );
         const settled = new Settled(
             `${name}-settled`,
-            { ...target, ...settlePolicy, expectedApplications: BUNDLE_APPLICATIONS, generation: deployment.generation },
+            { ...target, ...args.settle, expectedApplications: BUNDLE_APPLICATIONS, generation: deployment.generation },
             { parent: this, dependsOn: [deployment] },
         );
         const kubeconfig = new Kubeconfig(

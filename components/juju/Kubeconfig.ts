@@ -1,15 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { JujuTargetArgs } from "./JujuTargetArgs";
-import { lazyProvider, providerModule } from "./lazyProvider";
+import { ResourceArgs, dynamicProvider } from "./lazyProvider";
 
-export interface KubeconfigArgs extends JujuTargetArgs {
-    /** Changes whenever the deployment does, so the kubeconfig is fetched again. */
-    readonly deploymentId: pulumi.Input<string>;
-    /** kubeapi-load-balancer's IPv6 address when the API is reached over IPv6; empty otherwise. */
-    readonly apiAddress: pulumi.Input<string>;
-    /** The control-plane application the deployment found. */
-    readonly controlPlaneApp: pulumi.Input<string>;
-}
+/** The Kubeconfig's arguments: the provider's inputs (providers/kubeconfig.ts KubeconfigInputs), each may be an Output. */
+export type KubeconfigArgs = ResourceArgs<"kubeconfig">;
 
 /** The kubeconfig from the control-plane leader's get-kubeconfig action, kept as a secret. */
 export class Kubeconfig extends pulumi.dynamic.Resource {
@@ -18,7 +11,7 @@ export class Kubeconfig extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: KubeconfigArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            lazyProvider(providerModule("kubeconfig"), "KubeconfigProvider"),
+            dynamicProvider("kubeconfig"),
             name,
             { ...args, kubeconfig: undefined, server: undefined },
             { ...opts, additionalSecretOutputs: ["kubeconfig"] },

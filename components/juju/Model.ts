@@ -1,16 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { lazyProvider, providerModule } from "./lazyProvider";
+import { ResourceArgs, dynamicProvider } from "./lazyProvider";
 
-export interface ModelArgs {
-    /** The Juju CLI to run. */
-    readonly jujuPath: pulumi.Input<string>;
-    /** Controller name; empty for the client's current controller. */
-    readonly controller: pulumi.Input<string>;
-    /** Model name. */
-    readonly model: pulumi.Input<string>;
-    /** `<project>/<stack>`, recorded in the model so a re-run adopts it and nobody else's is taken. */
-    readonly owner: pulumi.Input<string>;
-}
+/** The Model's arguments: the provider's inputs (providers/model.ts ModelInputs), each may be an Output. */
+export type ModelArgs = ResourceArgs<"model">;
 
 /** A Juju model (`add-model`; `destroy-model --destroy-storage` on delete). */
 export class Model extends pulumi.dynamic.Resource {
@@ -19,13 +11,6 @@ export class Model extends pulumi.dynamic.Resource {
     public readonly uuid!: pulumi.Output<string>;
 
     constructor(name: string, args: ModelArgs, opts?: pulumi.CustomResourceOptions) {
-        super(
-            lazyProvider(providerModule("model"), "ModelProvider"),
-            name,
-            { ...args, modelRef: undefined, uuid: undefined },
-            opts,
-            "juju",
-            "Model",
-        );
+        super(dynamicProvider("model"), name, { ...args, modelRef: undefined, uuid: undefined }, opts, "juju", "Model");
     }
 }

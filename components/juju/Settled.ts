@@ -1,14 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { JujuTargetArgs } from "./JujuTargetArgs";
-import { SettlePolicyArgs } from "./settle";
-import { lazyProvider, providerModule } from "./lazyProvider";
+import { ResourceArgs, dynamicProvider } from "./lazyProvider";
 
-export interface SettledArgs extends JujuTargetArgs, SettlePolicyArgs {
-    /** Applications the bundle deploys, subordinates included. */
-    readonly expectedApplications: pulumi.Input<string[]>;
-    /** The Deployment's generation: when it changes, the model is waited on again. */
-    readonly generation: pulumi.Input<string>;
-}
+/** The Settled resource's arguments: the provider's inputs (providers/settled.ts SettledInputs), each may be an Output. */
+export type SettledArgs = ResourceArgs<"settled">;
 
 /**
  * The deployed model settled: every unit active and idle for the idle period. Its own resource, so
@@ -20,6 +14,6 @@ export class Settled extends pulumi.dynamic.Resource {
     public readonly generation!: pulumi.Output<string>;
 
     constructor(name: string, args: SettledArgs, opts?: pulumi.CustomResourceOptions) {
-        super(lazyProvider(providerModule("settled"), "SettledProvider"), name, { ...args, unitCount: undefined }, opts, "juju", "Settled");
+        super(dynamicProvider("settled"), name, { ...args, unitCount: undefined }, opts, "juju", "Settled");
     }
 }

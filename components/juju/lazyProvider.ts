@@ -1,7 +1,7 @@
 import * as path from "path";
 import type * as pulumi from "@pulumi/pulumi";
 
-/** The project folder as this process sees it; never serialized (see providerModule). */
+/** The project folder as this process sees it; never serialized (see dynamicProvider). */
 const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 
 /** Inputs that carry no Juju meaning but were stored machine-specific by earlier versions. */
@@ -99,11 +99,58 @@ export function lazyProvider(modulePath: string, exportName: string): pulumi.dyn
     };
 }
 
-/**
- * The file of a provider module (`providers/<name>.ts` beside this file, or its compiled .js; a name
- * may lead elsewhere, e.g. `../../workload/providers/addresses`), relative to the project folder.
- */
-export function providerModule(name: string): string {
-    const ts = path.join(__dirname, "providers", `${name}.ts`);
-    return path.relative(PROJECT_ROOT, __filename.endsWith(".ts") ? ts : ts.replace(/\.ts$/, ".js"));
+/** The modules of the program's dynamic providers as the compiler sees them (types only: they load in the provider process). */
+interface ProviderModules {
+    model: typeof import("./providers/model");
+    machine: typeof import("./providers/machine");
+    deployment: typeof import("./providers/deployment");
+    settled: typeof import("./providers/settled");
+    kubeconfig: typeof import("./providers/kubeconfig");
+    workloadAddresses: typeof import("../workload/providers/addresses");
 }
+
+type ProviderClass = new () => pulumi.dynamic.ResourceProvider;
+
+/** The names under which a module exports a provider class. */
+type ProviderExport<M> = { [E in keyof M]: M[E] extends ProviderClass ? E : never }[keyof M];
+
+/**
+ * Every dynamic provider: its file (resolved, not loaded) and the class it exports, checked by the
+ * compiler against the module's exports. Stored states name the same files and classes (each
+ * resource's `__provider`), so a provider keeps its file and class name.
+ */
+const PROVIDERS = {
+    model: { file: require.resolve("./providers/model"), exportName: "ModelProvider" },
+    machine: { file: require.resolve("./providers/machine"), exportName: "MachineProvider" },
+    deployment: { file: require.resolve("./providers/deployment"), exportName: "DeploymentProvider" },
+    settled: { file: require.resolve("./providers/settled"), exportName: "SettledProvider" },
+    kubeconfig: { file: require.resolve("./providers/kubeconfig"), exportName: "KubeconfigProvider" },
+    workloadAddresses: { file: require.resolve("../workload/providers/addresses"), exportName: "WorkloadAddressesProvider" },
+} as const satisfies { [K in keyof ProviderModules]: { file: string; exportName: ProviderExport<ProviderModules[K]> } };
+
+export type ProviderKind = keyof typeof PROVIDERS;
+
+/** What a provider class's `create` takes. */
+type CreateInputs<C> = C extends new () => { create(inputs: infer I): unknown } ? I : never;
+
+/** The inputs of a kind's provider, as it reads them. */
+export type ProviderInputs<K extends ProviderKind> = CreateInputs<
+    ProviderModules[K][(typeof PROVIDERS)[K]["exportName"] & keyof ProviderModules[K]]
+>;
+
+/**
+ * A dynamic resource's arguments, derived from its provider's inputs: the same fields, each of which
+ * may be an Output, every one required (inputs are optional only where states of earlier versions
+ * lack them). A field on one side only does not compile.
+ */
+export type ResourceArgs<K extends ProviderKind> = {
+    readonly [F in keyof ProviderInputs<K>]-?: pulumi.Input<Exclude<ProviderInputs<K>[F], undefined>>;
+};
+
+/** The provider of a kind of resource, by its file relative to the project folder (see lazyProvider). */
+export function dynamicProvider(kind: ProviderKind): pulumi.dynamic.ResourceProvider {
+    return lazyProvider(path.relative(PROJECT_ROOT, PROVIDERS[kind].file), PROVIDERS[kind].exportName);
+}
+
+/** The registry, for the test that loads each provider as the provider process does. */
+export const PROVIDER_FILES: Readonly<Record<ProviderKind, { readonly file: string; readonly exportName: string }>> = PROVIDERS;

@@ -1,10 +1,11 @@
 // One settle policy, from the stack config to the waiter: how long to poll, how long units must stay
 // idle, and the graces for units in error or blocked, hosts down and controller outages.
-import type * as pulumi from "@pulumi/pulumi";
+import type { ConfigKey } from "../config/keys";
+import type { StackConfig } from "../config/stackConfig";
 import { JujuStatus, StatusView } from "./status";
 import { waitForSettled } from "./waiter";
 
-/** How a wait for the model decides that it settled or failed (each field a stack config key). */
+/** How a wait for the model decides that it settled or failed (each field a stack config key, SETTLE_POLICY_CONFIG_KEYS). */
 export interface SettlePolicy {
     /** Seconds between status polls. */
     readonly pollSeconds: number;
@@ -22,19 +23,33 @@ export interface SettlePolicy {
     readonly downGraceMinutes: number;
 }
 
-/** The settle policy as resource arguments: the same fields, each of which may be an Output. */
-export type SettlePolicyArgs = { readonly [K in keyof SettlePolicy]: pulumi.Input<SettlePolicy[K]> };
+/** The stack config keys whose values are numbers. */
+type NumericConfigKey = { [C in ConfigKey]: StackConfig[C] extends number ? C : never }[ConfigKey];
+
+/**
+ * The stack config key of each policy field (components/config/keys.ts). Two fields are named
+ * shorter than their keys (`timeoutMinutes`, `outageMinutes`): stacks store the policy under these
+ * names in the Deployment's and Settled's inputs, and a rename would show every stack a change.
+ */
+export const SETTLE_POLICY_CONFIG_KEYS = {
+    pollSeconds: "pollSeconds",
+    idleSeconds: "idleSeconds",
+    timeoutMinutes: "deployTimeoutMinutes",
+    blockedGraceMinutes: "blockedGraceMinutes",
+    errorGraceMinutes: "errorGraceMinutes",
+    outageMinutes: "jujuOutageMinutes",
+    downGraceMinutes: "downGraceMinutes",
+} as const satisfies { readonly [K in keyof SettlePolicy]: NumericConfigKey };
 
 /** The policy's fields, for providers that compare or copy them. */
-export const SETTLE_POLICY_KEYS = [
-    "pollSeconds",
-    "idleSeconds",
-    "timeoutMinutes",
-    "blockedGraceMinutes",
-    "errorGraceMinutes",
-    "outageMinutes",
-    "downGraceMinutes",
-] as const satisfies readonly (keyof SettlePolicy)[];
+export const SETTLE_POLICY_KEYS = Object.keys(SETTLE_POLICY_CONFIG_KEYS) as (keyof SettlePolicy)[];
+
+/** The settle policy a validated stack config sets. */
+export function settlePolicyOf(config: StackConfig): SettlePolicy {
+    return Object.fromEntries(
+        SETTLE_POLICY_KEYS.map((field) => [field, config[SETTLE_POLICY_CONFIG_KEYS[field]]]),
+    ) as unknown as SettlePolicy;
+}
 
 /** Waits until the model settles under `policy`, polling with `poll` and reporting with `log`. */
 export function waitUnderPolicy(

@@ -108,12 +108,12 @@ async function waitForConfigHooks(
     }
 }
 
-/** What the upgrade of the Kubernetes nodes does through the Kubernetes API (drain.ts), with one kubeconfig. */
+/** What the upgrade of the Kubernetes nodes does through the Kubernetes API (kube/drain.ts), with one kubeconfig. */
 function nodeOperations(news: DeploymentInputs, controlPlaneApp: string) {
     let kubeconfig: Promise<string> | undefined;
     const config = () => (kubeconfig ??= getKubeconfig(news, controlPlaneApp));
     const log = (line: string) => say(news, line);
-    const drain = () => import("./drain");
+    const drain = () => import("../kube/drain");
     return {
         cordon: async (node: string) =>
             (await drain()).cordonNode({ kubeconfig: await config(), node, why: `upgrade to ${news.channel}`, log }),

@@ -8,7 +8,7 @@ import {
     dualStackServiceSpec,
     ipv6ServiceSpec,
     nginxDeploymentSpec,
-} from "../plan/workload";
+} from "./specs";
 import { FamilyEndpoints, PodAddresses } from "./addresses";
 import { clusterIpsByFamily } from "./urls";
 import { WorkloadAddresses } from "./WorkloadAddresses";

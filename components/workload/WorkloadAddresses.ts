@@ -1,19 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { lazyProvider, providerModule } from "../juju/lazyProvider";
+import { ResourceArgs, dynamicProvider } from "../juju/lazyProvider";
 import { FamilyEndpoints, PodAddresses } from "./addresses";
 
-export interface WorkloadAddressesArgs {
-    /** Credentials for the Kubernetes API; kept secret in state. */
-    readonly kubeconfig: pulumi.Input<string>;
-    /** The namespace of the pods and Services. */
-    readonly namespace: pulumi.Input<string>;
-    /** The labels the Deployment's pods carry (APP_LABELS). */
-    readonly podLabels: pulumi.Input<Record<string, string>>;
-    /** The Services whose endpoints are shown. */
-    readonly services: pulumi.Input<pulumi.Input<string>[]>;
-    /** Changes with every rollout of the Deployment (its UID and metadata.generation), so the addresses are read again. */
-    readonly revision: pulumi.Input<string>;
-}
+/** The arguments: the provider's inputs (providers/addresses.ts WorkloadAddressesInputs), each may be an Output. */
+export type WorkloadAddressesArgs = ResourceArgs<"workloadAddresses">;
 
 /**
  * The pods' addresses by family and the Services' ready endpoints by family, read from the cluster
@@ -26,7 +16,7 @@ export class WorkloadAddresses extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: WorkloadAddressesArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            lazyProvider(providerModule("../../workload/providers/addresses"), "WorkloadAddressesProvider"),
+            dynamicProvider("workloadAddresses"),
             name,
             { ...args, kubeconfig: pulumi.secret(args.kubeconfig), pods: undefined, serviceEndpoints: undefined },
             { ...opts, additionalSecretOutputs: ["kubeconfig"] },

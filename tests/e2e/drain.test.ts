@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { deleteNode, drainNode } from "../../components/juju/drain";
+import { deleteNode, drainNode } from "../../components/kube/drain";
 import { apiRequest, apiServerReady, kubeconfigFor, startApiServer, stopApiServer } from "../../simulator/cluster";
 import type { SimApiServer } from "../../simulator/state";
 

@@ -14,7 +14,7 @@ import { MachineProvider } from "../../components/juju/providers/machine";
 import { SettledProvider } from "../../components/juju/providers/settled";
 import { BUNDLE_APPLICATIONS } from "../../components/juju/JujuCluster";
 import { readCalls as simCalls, readState as simState } from "../../simulator/state";
-import { dualStackOverlay } from "../../components/plan/overlay";
+import { dualStackOverlay } from "../../components/juju/overlay";
 import { planFamilies } from "../../components/net/families";
 import { TWO_NODE_DEPLOYMENT } from "../support/deployment";
 

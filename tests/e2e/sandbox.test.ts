@@ -13,7 +13,7 @@ import { readCalls as calls, readState as simState } from "../../simulator/state
 import * as yaml from "js-yaml";
 import { loadConfig } from "../../components/config/load";
 import { readStackFile } from "../../components/config/stackFile";
-import { renderPlan } from "../../components/plan/render";
+import { renderPlan } from "../../scripts/lib/renderPlan";
 import { kubeGet, kubeRequest } from "../support/kube";
 import { e2eSandbox, quiet } from "./harness";
 import { assertLivingWorkload, within } from "./livingWorkload";

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import * as yaml from "js-yaml";
 import { planFamilies } from "../../components/net/families";
-import { dualStackOverlay } from "../../components/plan/overlay";
+import { dualStackOverlay } from "../../components/juju/overlay";
 import { CHARM_DATA_FILE, buildCharmData } from "../../simulator/charmData";
 
 /** Upstream copies (tests/fixtures/README.md names each file's repository and commit). */
@@ -89,6 +89,27 @@ describe("overlay options against the charms' own schemas", () => {
         });
         assert.equal(overlay.applications["kubeapi-load-balancer"].options["loadbalancer-ips"], "2001:db8::20");
         assert.equal("loadbalancer-ips" in overlay.applications["kubernetes-control-plane"].options, false);
+    });
+
+    it("pins calico's vxlan to the bundle's Always in every mode, not the charm's default Never (issue 19)", () => {
+        const bundle = yaml.load(fs.readFileSync(path.join(REFERENCE, "charmed-kubernetes", "bundle-1.35.yaml"), "utf8")) as {
+            applications: { calico: { options: Record<string, string> } };
+        };
+        assert.equal(bundle.applications.calico.options.vxlan, "Always");
+        assert.equal(
+            (schema("calico").options?.vxlan as { default?: string } | undefined)?.default,
+            "Never",
+            "the charm alone would not encapsulate",
+        );
+        for (const [pods, services] of [
+            ["192.168.0.0/16,fd00:c00b:1::/112", "10.152.183.0/24,fd00:c00b:2::/112"],
+            ["fd00:c00b:1::/112,192.168.0.0/16", "fd00:c00b:2::/112,10.152.183.0/24"],
+            ["fd00:c00b:1::/112", "fd00:c00b:2::/112"],
+        ]) {
+            const overlay = dualStackOverlay({ families: planFamilies(pods, services), channel: "1.35/stable" });
+            assert.equal(overlay.applications.calico.options.vxlan, bundle.applications.calico.options.vxlan, pods);
+            assert.equal(overlay.applications.calico.options.ipip, undefined, "IPIP must stay Never with VXLAN (calico.yaml)");
+        }
     });
 });
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { DrainPod, apiMessage, filterPodsForDrain } from "../../components/juju/drain";
+import { DrainPod, apiMessage, filterPodsForDrain } from "../../components/kube/drain";
 
 /** A pod in `default`, Running unless told otherwise. */
 function pod(

@@ -13,12 +13,16 @@ import {
     runJuju,
     runJujuJson,
 } from "../../components/juju/cli";
+import { loadConfig } from "../../components/config/load";
+import { readStackFile } from "../../components/config/stackFile";
 import { kubeconfigServer } from "../../components/juju/kubeconfigText";
+import { PROVIDER_FILES } from "../../components/juju/lazyProvider";
 import { DeploymentInputs, DeploymentOutputs, DeploymentProvider, generationOf } from "../../components/juju/providers/deployment";
 import { KubeconfigProvider } from "../../components/juju/providers/kubeconfig";
 import { MachineProvider } from "../../components/juju/providers/machine";
 import { ModelProvider, OWNER_KEY } from "../../components/juju/providers/model";
 import { SettledProvider } from "../../components/juju/providers/settled";
+import { settlePolicyOf } from "../../components/juju/settle";
 import { alive } from "../../simulator/state";
 import { TWO_NODE_DEPLOYMENT } from "../support/deployment";
 import { FakeJuju, statusDoc } from "../support/fakeJuju";
@@ -807,5 +811,33 @@ describe("Deployment provider and the legacy control-plane name", () => {
             expectedApplications: ["kubernetes-master", "kubernetes-worker"],
         });
         assert.equal(result.outs.controlPlaneApp, "kubernetes-master");
+    });
+});
+
+describe("dynamic resources and their providers", () => {
+    const ROOT = path.resolve(__dirname, "..", "..");
+
+    it("names each provider by a file in the project that exports its class, as the provider process loads it", () => {
+        for (const [kind, { file, exportName }] of Object.entries(PROVIDER_FILES)) {
+            const relative = path.relative(ROOT, file);
+            assert.match(relative, /^components\/[\w/]+\/providers\/\w+\.ts$/, kind);
+            const Provider = require(path.join(ROOT, relative))[exportName];
+            assert.equal(typeof Provider?.prototype?.create, "function", `${kind}: ${relative} exports ${exportName}`);
+        }
+    });
+
+    it("takes the settle policy from the stack config's wait keys, each under its own key", () => {
+        const raw = { ...readStackFile(ROOT, "sandbox"), deployTimeoutMinutes: "42", jujuOutageMinutes: "7", idleSeconds: "5" };
+        const { config } = loadConfig(raw);
+        const policy = settlePolicyOf(config);
+        assert.deepEqual(policy, {
+            pollSeconds: config.pollSeconds,
+            idleSeconds: 5,
+            timeoutMinutes: 42,
+            blockedGraceMinutes: config.blockedGraceMinutes,
+            errorGraceMinutes: config.errorGraceMinutes,
+            outageMinutes: 7,
+            downGraceMinutes: config.downGraceMinutes,
+        });
     });
 });

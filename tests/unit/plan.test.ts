@@ -8,8 +8,8 @@ import * as yaml from "js-yaml";
 import { CONFIG_KEYS } from "../../components/config/keys";
 import { loadConfig } from "../../components/config/load";
 import { readStackFile } from "../../components/config/stackFile";
-import { needsImageRegistry, placementOverlay } from "../../components/plan/overlay";
-import { renderPlan } from "../../components/plan/render";
+import { needsImageRegistry, placementOverlay } from "../../components/juju/overlay";
+import { renderPlan } from "../../scripts/lib/renderPlan";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const SEED_OVERLAY = yaml.load(

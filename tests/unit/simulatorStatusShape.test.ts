@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { planFamilies } from "../../components/net/families";
-import { dualStackOverlay, placementOverlay } from "../../components/plan/overlay";
+import { dualStackOverlay, placementOverlay } from "../../components/juju/overlay";
 import { TWO_NODE_DEPLOYMENT } from "../support/deployment";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -93,7 +93,7 @@ before(async () => {
     await Promise.all([enlistNext(), enlistNext(), enlistNext(), enlistNext()]);
     const balancer = await enlist("127.0.3.10", "fd42:63bf:36e0:2d9b:216:3eff:fe02:1");
     machineIds = [controlPlane, ...workers, balancer];
-    // The program's overlays (components/plan/overlay.ts), less the control plane's service-cidr: with it
+    // The program's overlays (components/juju/overlay.ts), less the control plane's service-cidr: with it
     // the simulator starts a real etcd and kube-apiserver, which this test does not need.
     const options = dualStackOverlay({
         families: planFamilies(TWO_NODE_DEPLOYMENT.podCidr, TWO_NODE_DEPLOYMENT.serviceCidr),

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { UPGRADE_ORDER } from "../../components/juju/dayTwo";
 import { DeploymentInputs, DeploymentOutputs, DeploymentProvider } from "../../components/juju/providers/deployment";
-import { UPGRADE_CORDON_ANNOTATION, cordonNode, uncordonNode, waitNodeReady } from "../../components/juju/drain";
+import { UPGRADE_CORDON_ANNOTATION, cordonNode, uncordonNode, waitNodeReady } from "../../components/kube/drain";
 import { etcdChannelFor } from "../../components/juju/upgrade";
 import { SimCall, hostFile, readCalls, readState } from "../../simulator/state";
 import { FakeKubeApi, KubeRequest, fakeKubeApi, seedModel, standInProcess } from "../support/simSeed";

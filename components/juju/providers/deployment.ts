@@ -5,7 +5,7 @@ import * as yaml from "js-yaml";
 import type * as pulumi from "@pulumi/pulumi";
 import { serviceCidrChangeProblem } from "../../net/serviceRange";
 import { planFamilies } from "../../net/families";
-import { PlacedMachine, dualStackOverlay, placementOverlay } from "../../plan/overlay";
+import { PlacedMachine, dualStackOverlay, placementOverlay, workerIngressOf } from "../overlay";
 import { createHash } from "crypto";
 import { ensureSupportedJuju, runJuju } from "../cli";
 import { NodeRole, balancerMove, balancerNodeMove, channelChangeProblem, nodeChangeProblem, workerChanges } from "../dayTwo";
@@ -13,7 +13,6 @@ import { removeGracefully } from "../removal";
 import { SettlePolicy, waitUnderPolicy } from "../settle";
 import { JujuStatus, controlPlaneApplication } from "../status";
 import { upgradeChannel } from "../upgrade";
-import { workerIngressOf } from "../../plan/render";
 import { JujuTarget, getKubeconfig, ignoringGone, isGone, jujuOptions, jujuStatus, liveOption, progress, verifyModel } from "./common";
 
 export interface DeploymentInputs extends JujuTarget, SettlePolicy {
@@ -234,7 +233,7 @@ async function removeWorker(news: DeploymentInputs, machine: string, controlPlan
         return;
     }
     const kubeconfig = node ? await getKubeconfig(news, controlPlaneApp) : undefined;
-    const { drainNode, deleteNode } = await import("../drain");
+    const { drainNode, deleteNode } = await import("../../kube/drain");
     if (node && kubeconfig) {
         say(news, `draining node ${node} (${unit}) before removing it`);
         await drainNode({ kubeconfig, node, timeoutMs: DRAIN_TIMEOUT_MS, log: (line) => say(news, line) });

@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { ApiUnreachableError, Connection, apiError, connectionFrom, request } from "../../juju/kubeApi";
+import { ApiUnreachableError, Connection, apiError, connectionFrom, request } from "../../kube/api";
 import {
     FamilyEndpoints,
     PodAddresses,

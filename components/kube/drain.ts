@@ -19,7 +19,7 @@
  * - kubernetes/kubernetes pkg/registry/core/pod/storage/eviction.go: budgets are not consulted for
  *   Pending, Succeeded, Failed or already terminating pods (canIgnorePDB).
  */
-import { Connection, apiError, apiMessage, connectionFrom, request } from "./kubeApi";
+import { Connection, apiError, apiMessage, connectionFrom, request } from "./api";
 
 export { apiMessage };
 

@@ -1,3 +1,4 @@
+import { ValidConfig } from "../config/load";
 import { Family } from "../net/cidr";
 
 /** What the nginx workload is made of; shared by `npm run plan` and the typed resources. */
@@ -8,6 +9,17 @@ export interface WorkloadOptions {
     readonly memory: string;
     /** Service families, the cluster's default first. */
     readonly serviceFamilies: readonly Family[];
+}
+
+/** Workload options of a validated config. */
+export function workloadOptions({ config, families }: ValidConfig): WorkloadOptions {
+    return {
+        replicas: config.nginxReplicas,
+        image: config.nginxImage,
+        cpu: config.nginxCpu,
+        memory: config.nginxMemory,
+        serviceFamilies: families.serviceFamilies,
+    };
 }
 
 export const APP_LABELS = { run: "nginxdualstack" } as const;

@@ -1,30 +1,16 @@
+// What `npm run plan` writes (scripts/plan.ts): the overlay, the workload and the network plan of a
+// validated config, for an operator to review before deploying.
 import * as yaml from "js-yaml";
-import { ValidConfig } from "../config/load";
-import { apiOverIpv6 } from "../net/families";
-import { networkPlan } from "../net/network";
-import { dualStackOverlay } from "./overlay";
-import { WorkloadOptions, workloadManifests } from "./workload";
-
-/** Workload options of a validated config. */
-export function workloadOptions({ config, families }: ValidConfig): WorkloadOptions {
-    return {
-        replicas: config.nginxReplicas,
-        image: config.nginxImage,
-        cpu: config.nginxCpu,
-        memory: config.nginxMemory,
-        serviceFamilies: families.serviceFamilies,
-    };
-}
+import { ValidConfig } from "../../components/config/load";
+import { dualStackOverlay, workerIngressOf } from "../../components/juju/overlay";
+import { apiOverIpv6 } from "../../components/net/families";
+import { networkPlan } from "../../components/net/network";
+import { workloadManifests, workloadOptions } from "../../components/workload/specs";
 
 /** kubeapi-load-balancer's IPv6 address (the load-balancer host's, placementOverlay), where config alone tells it. */
 function knownApiIpv6(valid: ValidConfig): string | undefined {
     if (valid.config.cloud !== "existing") return undefined;
     return valid.hosts.find((host) => host.roles.includes("load-balancer"))?.ipv6[0];
-}
-
-/** `workerIngress` as the overlay takes it: empty keeps the charm's default. */
-export function workerIngressOf(setting: string): boolean | undefined {
-    return setting === "" ? undefined : setting === "true";
 }
 
 /** The files `npm run plan` writes: what an operator reviews before deploying. */

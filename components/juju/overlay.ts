@@ -24,6 +24,9 @@ export interface OverlayOptions {
     readonly workerIngress?: boolean;
 }
 
+/** Calico's encapsulation between nodes, as the charmed-kubernetes bundle sets it (bundle.yaml, calico options). */
+export const CALICO_VXLAN = "Always";
+
 type Applications = Record<string, { options: Record<string, string | boolean> }>;
 
 /**
@@ -36,10 +39,16 @@ type Applications = Record<string, { options: Record<string, string | boolean> }
  *   reached over IPv6 sets the balancer's own `loadbalancer-ips` (the address it hands clients on
  *   443 and workers on 6443), never the control plane's, whose first address would bypass it;
  * - the worker's `ingress` is left to the charm's default unless the operator sets it: the
- *   balancer has a machine of its own, so the worker's 80 and 443 clash with nothing.
+ *   balancer has a machine of its own, so the worker's 80 and 443 clash with nothing;
+ * - calico's `vxlan` is pinned to `Always`, the value the charmed-kubernetes bundle sets (the charm
+ *   defaults to `Never`, tests/fixtures/charms/calico.yaml): pod traffic between nodes is VXLAN
+ *   between node addresses, for the IPv6 pool too, so nodes only send from their own addresses and
+ *   the clouds keep the source/destination check on. Stacks deployed before this pin got `Always`
+ *   from the bundle, so nothing changes on them (the Deployment diffs no overlay option but those
+ *   it sets with `juju config`).
  */
 export function dualStackOverlay(options: OverlayOptions): { description: string; applications: Applications } {
-    const calico: Record<string, string> = { cidr: options.families.podCidrs.join(",") };
+    const calico: Record<string, string> = { cidr: options.families.podCidrs.join(","), vxlan: CALICO_VXLAN };
     const controlPlane: Record<string, string> = { "service-cidr": options.families.serviceCidrs.join(",") };
     if (needsImageRegistry(options.channel)) {
         calico["image-registry"] = IMAGE_REGISTRY;
@@ -52,6 +61,11 @@ export function dualStackOverlay(options: OverlayOptions): { description: string
     if (options.workerIngress !== undefined) applications["kubernetes-worker"] = { options: { ingress: options.workerIngress } };
     if (options.loadbalancerIps) applications["kubeapi-load-balancer"] = { options: { "loadbalancer-ips": options.loadbalancerIps } };
     return { description: `ck-dualstack overlay: Charmed Kubernetes ${options.families.mode}.`, applications };
+}
+
+/** `workerIngress` as the overlay takes it: empty keeps the charm's default. */
+export function workerIngressOf(setting: string): boolean | undefined {
+    return setting === "" ? undefined : setting === "true";
 }
 
 /** A machine enlisted in the model, as the placement overlay sees it. */
