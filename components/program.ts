@@ -3,8 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as awsCluster from "./aws/ClusterNodes";
 import * as awsNetwork from "./aws/DualStackNetwork";
 import { Ipv6LoadBalancer as AwsIpv6LoadBalancer } from "./aws/Ipv6LoadBalancer";
-import { CONFIG_KEYS, NAMESPACE } from "./config/keys";
 import { ConfigError, ValidConfig, loadConfig } from "./config/load";
+import { ownConfig } from "./config/ownKeys";
 import { ExistingHosts } from "./existing/ExistingHosts";
 import { JujuCluster } from "./juju/JujuCluster";
 import { settlePolicyOf } from "./juju/settle";
@@ -21,16 +21,19 @@ import { SandboxNodes } from "./sandbox/SandboxNodes";
 import { NginxDualStack } from "./workload/NginxDualStack";
 import { workerIpv6Urls } from "./workload/urls";
 
-/** Raw config values as the engine hands them over (lists as JSON), before validation. */
-export function rawConfig(): Record<string, string | undefined> {
-    const config = new pulumi.Config(NAMESPACE);
-    return Object.fromEntries(Object.keys(CONFIG_KEYS).map((key) => [key, config.get(key)]));
+/**
+ * Our config values as the engine hands them over (lists as JSON), before validation: every key of
+ * the stack (PULUMI_CONFIG), so an unknown key of ours or one in a mistyped namespace is refused.
+ */
+export function rawConfig(): ReturnType<typeof ownConfig> {
+    return ownConfig(pulumi.runtime.allConfig());
 }
 
 /** Validates everything before any resource exists; every problem on its own line, no stack trace. */
 export function validatedConfig(): ValidConfig {
     try {
-        return loadConfig(rawConfig());
+        const { raw, problems } = rawConfig();
+        return loadConfig(raw, problems);
     } catch (error) {
         if (error instanceof ConfigError) throw new pulumi.RunError(error.message);
         throw error;

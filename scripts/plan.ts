@@ -2,8 +2,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, loadConfig } from "../components/config/load";
-import { readStackFile } from "../components/config/stackFile";
-import { renderPlan } from "./lib/renderPlan";
+import { readStackFileChecked, stackNameProblem } from "../components/config/stackFile";
+import { renderPlan } from "../components/plan/render";
 
 function main(): number {
     const stack = process.argv[2];
@@ -13,8 +13,15 @@ function main(): number {
         console.error("usage: npm run plan -- <stack>   (e.g. dev, openstack, sandbox)");
         return 2;
     }
+    // The stack name becomes a folder under out/: one that is no stack name could lead outside it.
+    const nameProblem = stackNameProblem(stack);
+    if (nameProblem) {
+        console.error(nameProblem);
+        return 2;
+    }
     try {
-        const valid = loadConfig(readStackFile(projectDir, stack));
+        const { raw, problems } = readStackFileChecked(projectDir, stack);
+        const valid = loadConfig(raw, problems);
         const outDir = path.join(projectDir, "out", stack);
         fs.mkdirSync(outDir, { recursive: true });
         for (const [name, text] of Object.entries(renderPlan(valid, stack))) {

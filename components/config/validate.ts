@@ -7,23 +7,28 @@ import {
     formatAddress,
     formatCidr,
     isCidrError,
-    leadingZeroProblem,
+    addressTextProblem,
     parseAddress,
     parseCidr,
     reservedRangeOf,
+    reservedRangeOfAddress,
     splitList,
 } from "../net/cidr";
 import { validateCloudRules } from "./cloudRules";
 import { CALICO_BLOCK_PREFIX, nodeBlockPrefix, nodeCapacity } from "../net/nodeBlocks";
 import { secretKind, shownRule, shownValue } from "./display";
+import { imageReferenceProblem, quantityProblem } from "./formats";
 import { CLOUDS, NAMESPACE } from "./keys";
 import { StackConfig } from "./stackConfig";
 
 /** One thing wrong with the config: which key, what value, which rule it breaks. */
 export interface Problem {
+    /** A key of ours without its namespace (`podCidr`), or a whole `namespace:key` name (ownKeys.ts). */
     readonly key: string;
     readonly value: string;
     readonly rule: string;
+    /** The value is a secret (a `secure:` value of a stack file): it is never shown. */
+    readonly secret?: boolean;
 }
 
 /**
@@ -31,7 +36,9 @@ export interface Problem {
  * key, a token) is never shown, nor what the rule quotes of it; a long one is shortened (display.ts).
  */
 export function formatProblem(problem: Problem): string {
-    return `${NAMESPACE}:${problem.key} = ${shownValue(problem.value)}: ${shownRule(problem.rule, problem.value)}`;
+    const key = problem.key.includes(":") ? problem.key : `${NAMESPACE}:${problem.key}`;
+    const value = problem.secret ? "(a secret, not shown)" : shownValue(problem.value);
+    return `${key} = ${value}: ${shownRule(problem.rule, problem.value)}`;
 }
 
 /** kube-apiserver refuses service ranges larger than these. */
@@ -100,17 +107,26 @@ export function parseHostEntry(entry: string, problems: Problem[]): HostEntry | 
     const unknownRole = roles.find((role) => !(ROLES as readonly string[]).includes(role));
     if (unknownRole) return bad(`role "${unknownRole}" is not one of ${ROLES.join(", ")}`);
     if (roles.length > 1) return bad(COMBINED_ROLES_RULE);
-    const leadingZero = [ipv4, ...ipv6].map(leadingZeroProblem).find((problem) => problem !== undefined);
-    if (leadingZero) return bad(leadingZero);
+    const textProblem = [ipv4, ...ipv6].map(addressTextProblem).find((problem) => problem !== undefined);
+    if (textProblem) return bad(textProblem);
     const v4 = parseAddress(ipv4);
     if (!v4 || v4.family !== "IPv4") {
         return bad(`"${ipv4}" is not an IPv4 address; the charms need IPv4 on every host, even for IPv6-only clusters`);
     }
-    const v6s = [];
+    const v6s: { family: Family; value: bigint }[] = [];
     for (const address of ipv6) {
         const v6 = parseAddress(address);
         if (!v6 || v6.family !== "IPv6") return bad(`"${address}" is not an IPv6 address`);
         v6s.push(v6);
+    }
+    for (const address of [v4, ...v6s]) {
+        const reserved = reservedRangeOfAddress(address.family, address.value);
+        if (reserved) {
+            const text = formatAddress(address.family, address.value);
+            return bad(
+                `${text} lies in the ${reserved} range: no other host reaches a node there; give an address the cluster's hosts route to`,
+            );
+        }
     }
     return {
         name,
@@ -160,8 +176,16 @@ function validateJujuTarget(config: StackConfig, problems: Problem[]): void {
     }
 }
 
+/** Node counts the aws, openstack and sandbox clouds take. */
+const CONTROL_PLANE_COUNT = [1, 7] as const;
+const WORKER_COUNT = [1, 100] as const;
+
+function inRange(value: number, [min, max]: readonly [number, number]): boolean {
+    return Number.isInteger(value) && value >= min && value <= max;
+}
+
 function checkRange(key: string, value: number, min: number, max: number, problems: Problem[]): void {
-    if (!Number.isInteger(value) || value < min || value > max) {
+    if (!inRange(value, [min, max])) {
         problems.push({ key, value: String(value), rule: `must be a whole number from ${min} to ${max}` });
     }
 }
@@ -203,6 +227,10 @@ export function checkConfig(config: StackConfig): CheckedConfig {
     const pods = parseCidrList("podCidr", config.podCidr, problems);
     const services = parseCidrList("serviceCidr", config.serviceCidr, problems);
     const nodeCount = config.controlPlaneCount + config.workerCount;
+    // A count out of its range is refused on its own (checkRange below); sizing ranges for it would
+    // only ask for an impossible prefix.
+    const countsInRange =
+        inRange(config.controlPlaneCount, CONTROL_PLANE_COUNT) && inRange(config.workerCount, WORKER_COUNT) && nodeCount > 0;
     for (const pod of pods) {
         if (pod.prefix > CALICO_BLOCK_PREFIX[pod.family]) {
             problems.push({
@@ -210,7 +238,7 @@ export function checkConfig(config: StackConfig): CheckedConfig {
                 value: config.podCidr,
                 rule: `${formatCidr(pod)} is smaller than one Calico ${pod.family} block (/${CALICO_BLOCK_PREFIX[pod.family]}); use a /${CALICO_BLOCK_PREFIX[pod.family]} or larger`,
             });
-        } else if (config.cloud === "sandbox" && nodeCount > 0 && nodeCapacity(pod) < BigInt(nodeCount)) {
+        } else if (config.cloud === "sandbox" && countsInRange && nodeCapacity(pod) < BigInt(nodeCount)) {
             // The sandbox's simulated kubelets take a range per node (node IPAM standing in for Calico's
             // block affinity, simulator/kubelets.ts). Real clusters are not refused: Calico lets a node
             // borrow addresses from other blocks when its pool has no free block left.
@@ -297,8 +325,8 @@ export function checkConfig(config: StackConfig): CheckedConfig {
     if (config.cloud === "existing") {
         hosts = validateHosts(config, usesIpv6, pods, services, problems);
     } else {
-        checkRange("controlPlaneCount", config.controlPlaneCount, 1, 7, problems);
-        checkRange("workerCount", config.workerCount, 1, 100, problems);
+        checkRange("controlPlaneCount", config.controlPlaneCount, ...CONTROL_PLANE_COUNT, problems);
+        checkRange("workerCount", config.workerCount, ...WORKER_COUNT, problems);
     }
     for (const { key, block } of nodeNetworks) {
         for (const [listKey, blocks] of [
@@ -321,6 +349,15 @@ export function checkConfig(config: StackConfig): CheckedConfig {
     checkSources("adminCidrs", config.adminCidrs, problems);
     checkSources("nodePortCidrs", config.nodePortCidrs, problems);
     checkRange("nginxReplicas", config.nginxReplicas, 1, 50, problems);
+    for (const [key, example] of [
+        ["nginxCpu", "100m"],
+        ["nginxMemory", "64Mi"],
+    ] as const) {
+        const rule = quantityProblem(config[key], example);
+        if (rule) problems.push({ key, value: config[key], rule });
+    }
+    const imageRule = imageReferenceProblem(config.nginxImage);
+    if (imageRule) problems.push({ key: "nginxImage", value: config.nginxImage, rule: imageRule });
     checkRange("deployTimeoutMinutes", config.deployTimeoutMinutes, 1, 600, problems);
     checkRange("blockedGraceMinutes", config.blockedGraceMinutes, 0, 600, problems);
     checkRange("errorGraceMinutes", config.errorGraceMinutes, 0, 600, problems);
@@ -378,9 +415,21 @@ function validateHosts(config: StackConfig, usesIpv6: boolean, pods: Cidr[], ser
     }
     const hosts = config.hosts.map((entry) => parseHostEntry(entry, problems)).filter((host): host is HostEntry => host !== undefined);
     const names = new Set<string>();
+    /** Which host each address was given to first (addresses are canonical, so one address has one text). */
+    const owners = new Map<string, string>();
     for (const host of hosts) {
         if (names.has(host.name)) problems.push({ key: "hosts", value: host.name, rule: "host names must be unique" });
         names.add(host.name);
+        for (const address of [host.ipv4, ...host.ipv6]) {
+            const owner = owners.get(address);
+            if (owner !== undefined) {
+                problems.push({
+                    key: "hosts",
+                    value: host.name,
+                    rule: `address ${address} is also given to ${owner === host.name ? "this host" : owner}: each host needs addresses of its own (Juju would enlist one machine for both, and one machine takes one role)`,
+                });
+            } else owners.set(address, host.name);
+        }
         if (usesIpv6 && host.ipv6.length === 0) {
             problems.push({ key: "hosts", value: host.name, rule: "has no IPv6 address, but podCidr or serviceCidr uses IPv6" });
         }

@@ -44,10 +44,26 @@ export function leadingZeroProblem(text: string): string | undefined {
     return `"${text}" has ${why}, so to them it is ${theirs}, not ${ours}; write it as ${ours} if that is the host meant`;
 }
 
-/** Parses one address (no prefix) into family and numeric value, or undefined if invalid (leading-zero IPv4 octets included). */
+/**
+ * Why an IPv6 address written with a zone ID (`fe80::1%eth0`) is refused, or undefined when it has
+ * none. A zone names an interface of one machine: it means nothing to the other hosts, to Juju or to
+ * the charms (`loadbalancer-ips` and the certificates' SANs take plain addresses), and whatever
+ * follows `%` would travel downstream as text. ip-address accepts any text there.
+ */
+export function zoneProblem(text: string): string | undefined {
+    if (!text.includes("%")) return undefined;
+    return `"${text}" has a zone ID (the part from %), which names an interface of one machine and means nothing to the other hosts, Juju or the charms; write the address without it`;
+}
+
+/** Why an address's text is refused before it is even parsed (a leading-zero octet, a zone ID), or undefined. */
+export function addressTextProblem(text: string): string | undefined {
+    return leadingZeroProblem(text) ?? zoneProblem(text);
+}
+
+/** Parses one address (no prefix) into family and numeric value, or undefined if invalid (addressTextProblem included). */
 export function parseAddress(text: string): { family: Family; value: bigint } | undefined {
     const family = familyOf(text);
-    if (text.includes("/") || leadingZeroProblem(text)) return undefined;
+    if (text.includes("/") || addressTextProblem(text)) return undefined;
     if (family === "IPv4") {
         return Address4.isValid(text) ? { family, value: new Address4(text).bigInt() } : undefined;
     }
@@ -64,8 +80,8 @@ export function parseCidr(text: string): Cidr | CidrError {
     if (slash < 0) return { error: "must be a CIDR block such as 10.0.0.0/16 or fd00::/64 (no prefix length given)" };
     const addressText = trimmed.slice(0, slash);
     const prefixText = trimmed.slice(slash + 1);
-    const leadingZero = leadingZeroProblem(addressText);
-    if (leadingZero) return { error: leadingZero };
+    const textProblem = addressTextProblem(addressText);
+    if (textProblem) return { error: textProblem };
     const address = parseAddress(addressText);
     if (!address) return { error: `"${addressText}" is not a valid IPv4 or IPv6 address` };
     const bits = FAMILY_BITS[address.family];
@@ -158,6 +174,11 @@ const RESERVED: ReadonlyArray<{ cidr: string; name: string }> = [
     { cidr: "fe80::/10", name: "link-local" },
     { cidr: "ff00::/8", name: "multicast" },
 ];
+
+/** The name of the reserved range an address lies in (loopback, link-local, ...), if any. */
+export function reservedRangeOfAddress(family: Family, value: bigint): string | undefined {
+    return reservedRangeOf({ family, network: value, prefix: FAMILY_BITS[family] });
+}
 
 /** The name of the reserved range the block overlaps, if any. */
 export function reservedRangeOf(cidr: Cidr): string | undefined {

@@ -1,0 +1,46 @@
+// Value formats that another system parses later (the Kubernetes API, the container runtime): checked
+// here so a bad value is refused before anything exists, not at the workload's apply after the deploy.
+
+/**
+ * A Kubernetes resource quantity, as k8s.io/apimachinery pkg/api/resource/quantity.go documents its
+ * serialization format: `<signedNumber><suffix>`, the number `<digits>`, `<digits>.<digits>`,
+ * `<digits>.` or `.<digits>` with an optional sign, the suffix a binary SI one (Ki, Mi, Gi, Ti, Pi,
+ * Ei), a decimal exponent (`e` or `E` and a signed number) or a decimal SI one (n, u, m, none, k,
+ * M, G, T, P, E; ParseQuantity's suffixer also reads n and u).
+ */
+const QUANTITY = /^([+-]?)(\d+\.?\d*|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?(?:\d+\.?\d*|\.\d+)|[numkMGTPE]?)$/;
+
+/** Why `text` is not a positive Kubernetes quantity (a CPU or memory request), or undefined. */
+export function quantityProblem(text: string, example: string): string | undefined {
+    const match = QUANTITY.exec(text);
+    if (!match) return `must be a Kubernetes quantity such as ${example} (a number, then a suffix such as m, Mi or Gi)`;
+    if (match[1] === "-" || Number(match[2]) === 0) return `must be more than zero, e.g. ${example}`;
+    return undefined;
+}
+
+/**
+ * A container image reference, as distribution/reference (the parser containerd and the kubelet
+ * use) defines it in reference.go's grammar and regexp.go: `[domain/]path[:tag][@digest]`, path
+ * components of lower-case letters and digits joined by `.`, `_`, `__` or dashes, a domain of
+ * DNS labels (or a bracketed IPv6 address) with an optional port, a tag of up to 128 word
+ * characters, dots and dashes, and a digest `algorithm:hex`; the name at most 255 characters
+ * (NameTotalLengthMax).
+ */
+const PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+const DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?`;
+const NAME = `(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*`;
+const TAG = "[\\w][\\w.-]{0,127}";
+const DIGEST = "[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}";
+const IMAGE_REFERENCE = new RegExp(`^(${NAME})(?::${TAG})?(?:@${DIGEST})?$`);
+const NAME_MAX_CHARS = 255;
+
+/** Why `text` is not a container image reference, or undefined. */
+export function imageReferenceProblem(text: string): string | undefined {
+    const match = IMAGE_REFERENCE.exec(text);
+    if (!match) {
+        return "must be a container image reference such as ghcr.io/canonical/cdk/diverdane/nginxdualstack:1.0.0 ([registry/]path[:tag][@digest]; lower-case path, no spaces)";
+    }
+    if (match[1].length > NAME_MAX_CHARS) return `has a name longer than ${NAME_MAX_CHARS} characters, which image references cannot have`;
+    return undefined;
+}
