@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, loadConfig } from "../components/config/load";
 import { readStackFileChecked, stackNameProblem } from "../components/config/stackFile";
-import { renderPlan } from "../components/plan/render";
+import { renderPlan } from "./lib/renderPlan";
 
 function main(): number {
     const stack = process.argv[2];
