@@ -1,23 +1,19 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as awsCluster from "./aws/ClusterNodes";
-import * as awsNetwork from "./aws/DualStackNetwork";
-import { Ipv6LoadBalancer as AwsIpv6LoadBalancer } from "./aws/Ipv6LoadBalancer";
+import { awsNodes } from "./aws";
+import { CloudNodesFunction } from "./cloud";
+import { CLOUDS } from "./config/keys";
 import { ConfigError, ValidConfig, loadConfig } from "./config/load";
 import { ownConfig } from "./config/ownKeys";
-import { ExistingHosts } from "./existing/ExistingHosts";
+import { existingNodes } from "./existing";
 import { JujuCluster } from "./juju/JujuCluster";
 import { settlePolicyOf } from "./juju/settle";
-import { ingressRules } from "./net/firewall";
 import { ServiceRange } from "./cluster/ServiceRange";
 import { providerKubeconfig } from "./cluster/kubeCredential";
-import { ClusterNode } from "./nodes";
-import * as osCluster from "./openstack/ClusterNodes";
-import * as osNetwork from "./openstack/DualStackNetwork";
-import { Ipv6LoadBalancer as OsIpv6LoadBalancer } from "./openstack/Ipv6LoadBalancer";
 import { apiOverIpv6 } from "./net/families";
+import { openstackNodes } from "./openstack";
 import { workloadOptions } from "./workload/specs";
-import { SandboxNodes } from "./sandbox/SandboxNodes";
+import { sandboxNodes } from "./sandbox";
 import { NginxDualStack } from "./workload/NginxDualStack";
 import { workerIpv6Urls } from "./workload/urls";
 
@@ -40,114 +36,20 @@ export function validatedConfig(): ValidConfig {
     }
 }
 
-/** New instances have an address well before sshd answers (cloud-init, first boot). */
-const NEW_INSTANCE_SSH_WAIT_SECONDS = 600;
-
-/** What the cloud layer hands on: the nodes, and what a load balancer needs. */
-interface CloudNodes {
-    nodes: ClusterNode[];
-    /** How long enlisting waits for sshd on a node: new instances take minutes to boot; sandbox nodes have no sshd. */
-    sshWaitSeconds: number;
-    /**
-     * Hosts outlive their Juju machines (existing hosts; the sandbox's simulated ones), so Juju's
-     * clean-up must run on them before they can be enlisted again; cloud instances go with them.
-     */
-    cleanUpHosts: boolean;
-    loadBalancer?: (nodePort: pulumi.Output<number>) => pulumi.Output<string>;
-}
-
-function cloudNodes({ config, hosts }: ValidConfig): CloudNodes {
-    const loadBalancer = config.loadBalancer !== "none";
-    const ingress = ingressRules(config.adminCidrs, config.nodePortCidrs, { loadBalancer });
-    const counts = { controlPlaneCount: config.controlPlaneCount, workerCount: config.workerCount, sshUser: config.sshUser };
-    const workersOf = (nodes: ClusterNode[]) => nodes.filter((n) => n.roles.includes("worker"));
-    switch (config.cloud) {
-        case "aws": {
-            const network = new awsNetwork.DualStackNetwork("ck", {
-                nodeCidr: config.nodeCidr,
-                availabilityZones: config.availabilityZones,
-                ingress,
-                loadBalancer,
-            });
-            const nodes = new awsCluster.ClusterNodes("ck", {
-                ...counts,
-                instanceType: config.instanceType,
-                balancerInstanceType: config.balancerInstanceType,
-                imageId: config.imageId,
-                sshPublicKey: config.sshPublicKey,
-                subnetIds: network.publicSubnetIds,
-                clusterSecurityGroupId: network.clusterSecurityGroupId,
-                apiSecurityGroupId: network.apiSecurityGroupId,
-                workerSecurityGroupId: network.workerSecurityGroupId,
-            });
-            const securityGroupId = network.loadBalancerSecurityGroupId;
-            return {
-                nodes: nodes.nodes,
-                sshWaitSeconds: NEW_INSTANCE_SSH_WAIT_SECONDS,
-                cleanUpHosts: false,
-                loadBalancer: securityGroupId
-                    ? (nodePort) =>
-                          new AwsIpv6LoadBalancer("nginx", {
-                              subnetIds: network.publicSubnetIds,
-                              vpcId: network.vpcId,
-                              securityGroupId,
-                              workerIpv6Addresses: workersOf(nodes.nodes).map((n) => n.ipv6),
-                              nodePort,
-                          }).dnsName
-                    : undefined,
-            };
-        }
-        case "openstack": {
-            const network = new osNetwork.DualStackNetwork("ck", {
-                nodeCidr: config.nodeCidr,
-                nodeIpv6Cidr: config.nodeIpv6Cidr,
-                ipv6SubnetPool: config.ipv6SubnetPool,
-                ipv6Mode: config.ipv6Mode,
-                externalNetwork: config.externalNetwork,
-                ingress,
-                loadBalancer,
-            });
-            const nodes = new osCluster.ClusterNodes("ck", {
-                ...counts,
-                flavor: config.flavor,
-                balancerFlavor: config.balancerFlavor,
-                image: config.image,
-                sshPublicKey: config.sshPublicKey,
-                networkId: network.networkId,
-                ipv4SubnetId: network.ipv4SubnetId,
-                ipv6SubnetId: network.ipv6SubnetId,
-                externalNetwork: config.externalNetwork,
-                routerInterfaces: network.routerInterfaces,
-                securityGroupIds: network.securityGroupIds,
-            });
-            const workerAddresses = pulumi.all(workersOf(nodes.nodes).map((n) => n.ipv6)).apply((lists) => lists.flat());
-            // The VIP is IPv6: Octavia refuses IPv4 sources on it (validation keeps IPv6 ones).
-            const allowedCidrs = ingress.filter((r) => r.nodes === "load-balancer" && r.family === "IPv6").map((r) => r.cidr);
-            return {
-                nodes: nodes.nodes,
-                sshWaitSeconds: NEW_INSTANCE_SSH_WAIT_SECONDS,
-                cleanUpHosts: false,
-                loadBalancer: (nodePort) =>
-                    new OsIpv6LoadBalancer("nginx", { ipv6SubnetId: network.ipv6SubnetId, workerAddresses, nodePort, allowedCidrs })
-                        .vipAddress,
-            };
-        }
-        case "existing":
-            return {
-                nodes: new ExistingHosts("ck", { hosts, sshUser: config.sshUser }).nodes,
-                sshWaitSeconds: 60,
-                cleanUpHosts: true,
-            };
-        default:
-            return { nodes: new SandboxNodes("ck", counts).nodes, sshWaitSeconds: 0, cleanUpHosts: true };
-    }
-}
+/** Each cloud folder's one function (components/<cloud>/index.ts): a cloud without one does not compile. */
+const CLOUD_NODES: Record<(typeof CLOUDS)[number], CloudNodesFunction> = {
+    aws: awsNodes,
+    openstack: openstackNodes,
+    existing: existingNodes,
+    sandbox: sandboxNodes,
+};
 
 /** The whole deployment; its return value is the stack outputs. */
 export async function program(): Promise<Record<string, unknown>> {
     const valid = validatedConfig();
     const { config, families } = valid;
-    const cloud = cloudNodes(valid);
+    // Validation has refused any other cloud.
+    const cloud = CLOUD_NODES[config.cloud as (typeof CLOUDS)[number]](valid);
     const ipv6Api = apiOverIpv6(families, config.apiOverIpv6);
     const cluster = new JujuCluster("ck", {
         // As configured: state never holds this checkout's location; a path with a slash is resolved
@@ -157,8 +59,7 @@ export async function program(): Promise<Record<string, unknown>> {
         model: config.model,
         bundle: config.bundle,
         channel: config.channel,
-        podCidr: families.podCidrs.join(","),
-        serviceCidr: families.serviceCidrs.join(","),
+        families,
         apiOverIpv6: ipv6Api,
         nodes: cloud.nodes,
         sshWaitSeconds: cloud.sshWaitSeconds,

@@ -14,11 +14,11 @@ export interface ClusterNodesArgs {
     readonly instanceType: string;
     /** Instance type of the load-balancer node (kubeapi-load-balancer alone). */
     readonly balancerInstanceType: string;
-    /** AMI; empty for the newest Ubuntu 24.04 LTS from Canonical. */
+    /** AMI; empty for the newest Ubuntu 24.04 LTS (amd64) from Canonical. Applies to nodes created from then on. */
     readonly imageId: string;
-    /** Public key for the login user (validation requires one on aws). */
+    /** Public key for the image's default user, ubuntu (validation requires one on aws). Applies to nodes created from then on. */
     readonly sshPublicKey: string;
-    /** Login user Juju enlists with. */
+    /** Login user Juju enlists with: the image's default user, which gets the key (validation keeps it `ubuntu`). */
     readonly sshUser: string;
     /** Subnets, one per zone: cp-i and worker-i go in subnet i mod their number (zoneSlot), whatever the counts. */
     readonly subnetIds: pulumi.Input<string>[];
@@ -32,7 +32,8 @@ export interface ClusterNodesArgs {
 
 /**
  * Instances for the control-plane, worker and load-balancer roles, each with an IPv6 address at creation
- * (no `assign-ipv6-addresses` loop afterwards) and source/dest check off (Calico routes pods).
+ * (no `assign-ipv6-addresses` loop afterwards). The source/destination check stays on: calico runs
+ * `vxlan: Always` with `natOutgoing`, so a node only ever sends from its own addresses.
  *
  * A node's identity is stable over day-2 changes:
  * - its subnet (so its zone) follows from its name (zoneSlot), so changing either count never moves,
@@ -41,7 +42,13 @@ export interface ClusterNodesArgs {
  *   released when the instance stops and a new one given when it starts ("Public IPv4 addresses",
  *   EC2 user guide), and a changed `address` replaces the Juju machine. An EIP stays through stop and
  *   start. It is tied to its instance's lifetime (replaced with it, see below), so a new instance is
- *   always a new address, and so a new Juju machine.
+ *   always a new address, and so a new Juju machine;
+ * - its image and key are those it was created with: `ami` and `key_name` are ForceNew (aws_instance),
+ *   so a newer Ubuntu image, a new imageId or a rotated sshPublicKey apply to nodes created from then
+ *   on and never replace a running one (and its Juju machine, with every unit). The key pair itself
+ *   is replaced (public_key is ForceNew in aws_key_pair; a deleted key pair does not affect the
+ *   instances launched with it, EC2 user guide "Delete your key pair"); running nodes get a new key
+ *   through Juju: `juju add-ssh-key` (README, day-2 operations).
  */
 export class ClusterNodes extends pulumi.ComponentResource {
     public readonly nodes: ClusterNode[];
@@ -78,16 +85,14 @@ export class ClusterNodes extends pulumi.ComponentResource {
                         ...(roles.includes("worker") ? [args.workerSecurityGroupId] : []),
                     ],
                     ipv6AddressCount: 1,
-                    sourceDestCheck: false,
                     keyName: keyPair.keyName,
                     rootBlockDevice: { volumeSize: 32, volumeType: "gp3" },
                     metadataOptions: { httpTokens: "required", httpProtocolIpv6: "enabled" },
                     tags: { Name: `${name}-${nodeName}`, "ck-dualstack:role": roles.join("+") },
                 },
-                // The newest Ubuntu image is looked up at every run: when Canonical publishes a new one,
-                // running nodes (and their Juju machines, with every unit) must not be replaced for it.
-                // A new imageId set on purpose still applies (and the Juju layer refuses the re-enlisting).
-                { parent: this, ...(args.imageId ? {} : { ignoreChanges: ["ami"] }) },
+                // The newest Ubuntu image is looked up at every run and the key pair is replaced with the
+                // key: neither may replace a running node (see the class comment).
+                { parent: this, ignoreChanges: ["ami", "keyName"] },
             );
             // Allocated and associated in one resource: with `instance` set, the provider's create
             // allocates, associates, waits for the association and then reads `public_ip`

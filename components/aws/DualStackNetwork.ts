@@ -15,29 +15,43 @@ export interface DualStackNetworkArgs {
 }
 
 /**
- * Path MTU discovery towards the NLB: AWS's recommended inbound rules for an NLB security group
- * admit ICMP "to support MTU or Path MTU Discovery" (ELB docs, "Update the security groups for your
- * Network Load Balancer"). Only the messages it uses: IPv4 "fragmentation needed" (type 3 code 4)
- * and ICMPv6 "packet too big" (type 2 code 0), from the sources port 80 is open to. For `icmp`/`icmpv6`, fromPort is the type and toPort the code
- * (aws.ec2.SecurityGroup ingress docs).
+ * Path MTU discovery: "fragmentation needed" (ICMP type 3 code 4) and ICMPv6 "packet too big" (type 2
+ * code 0) come from whichever router on the path has the smaller MTU, not from the client, so they
+ * are admitted from anywhere, and only those messages. AWS asks for them on an NLB's group "to
+ * support MTU or Path MTU Discovery" (ELB docs, "Update the security groups for your Network Load
+ * Balancer") and on instances ("Path MTU Discovery", EC2 user guide). For `icmp`/`icmpv6`,
+ * fromPort is the type and toPort the code (aws.ec2.SecurityGroup ingress docs).
  */
-function pathMtuRuleArgs(rule: IngressRule) {
-    return rule.family === "IPv6"
-        ? {
-              description: `path MTU discovery (ICMPv6 packet too big) from ${rule.cidr}`,
-              protocol: "icmpv6",
-              fromPort: 2,
-              toPort: 0,
-              ipv6CidrBlocks: [rule.cidr],
-          }
-        : {
-              description: `path MTU discovery (ICMP fragmentation needed) from ${rule.cidr}`,
-              protocol: "icmp",
-              fromPort: 3,
-              toPort: 4,
-              cidrBlocks: [rule.cidr],
-          };
-}
+export const PATH_MTU_RULES = [
+    {
+        description: "path MTU discovery (ICMP fragmentation needed) from anywhere",
+        protocol: "icmp",
+        fromPort: 3,
+        toPort: 4,
+        cidrBlocks: ["0.0.0.0/0"],
+    },
+    {
+        description: "path MTU discovery (ICMPv6 packet too big) from anywhere",
+        protocol: "icmpv6",
+        fromPort: 2,
+        toPort: 0,
+        ipv6CidrBlocks: ["::/0"],
+    },
+];
+
+/**
+ * The zones a subnet may go in: Availability Zones that need no opt-in. `state: available` alone
+ * also lists the Local and Wavelength Zones the account opted into, sorted by name among the others
+ * (`us-east-1-bos-1a` before `us-east-1a`), where NLBs and most instance types are not offered
+ * (DescribeAvailabilityZones filters `opt-in-status` and `zone-type`, EC2 API reference).
+ */
+export const USABLE_ZONES = {
+    state: "available",
+    filters: [
+        { name: "opt-in-status", values: ["opt-in-not-required"] },
+        { name: "zone-type", values: ["availability-zone"] },
+    ],
+};
 
 function ruleArgs(rule: IngressRule) {
     return {
@@ -60,13 +74,13 @@ export class DualStackNetwork extends pulumi.ComponentResource {
     public readonly vpcId: pulumi.Output<string>;
     public readonly ipv6CidrBlock: pulumi.Output<string>;
     public readonly publicSubnetIds: pulumi.Output<string>[];
-    /** All traffic between cluster nodes, both families (Calico VXLAN included); SSH from admin ranges. */
+    /** All traffic between cluster nodes, both families (Calico VXLAN included); SSH from admin ranges; path MTU ICMP from anywhere. */
     public readonly clusterSecurityGroupId: pulumi.Output<string>;
     /** The API port the kubeconfig uses, from admin ranges: the load-balancer node (kubeapi-load-balancer) only. */
     public readonly apiSecurityGroupId: pulumi.Output<string>;
     /** NodePorts 30000-32767 from the configured ranges and from the load balancer. */
     public readonly workerSecurityGroupId: pulumi.Output<string>;
-    /** The Network Load Balancer's own group (port 80 and path MTU ICMP from the NodePort ranges); only with loadBalancer. */
+    /** The Network Load Balancer's own group (port 80 from the NodePort ranges, path MTU ICMP from anywhere); only with loadBalancer. */
     public readonly loadBalancerSecurityGroupId?: pulumi.Output<string>;
 
     constructor(name: string, args: DualStackNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -82,7 +96,7 @@ export class DualStackNetwork extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const zones = aws.getAvailabilityZonesOutput({ state: "available" }, { parent: this });
+        const zones = aws.getAvailabilityZonesOutput(USABLE_ZONES, { parent: this });
         const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: { Name: `${name}-igw` } }, { parent: this });
         const publicRoutes = new aws.ec2.RouteTable(
             `${name}-public`,
@@ -110,7 +124,10 @@ export class DualStackNetwork extends pulumi.ComponentResource {
                     mapPublicIpOnLaunch: true,
                     tags: { Name: `${name}-${layout.name}` },
                 },
-                { parent: this },
+                // A subnet's zone is ForceNew (terraform-provider-aws aws_subnet availability_zone), and
+                // the zone list shifts when a zone is impaired or added: a subnet keeps the zone it was
+                // created in, with everything in it.
+                { parent: this, ignoreChanges: ["availabilityZone"] },
             );
             new aws.ec2.RouteTableAssociation(
                 `${name}-${layout.name}`,
@@ -140,6 +157,7 @@ export class DualStackNetwork extends pulumi.ComponentResource {
         const internal = clusterInternalRules();
         const cluster = group("cluster", "ck-dualstack cluster nodes", [
             { protocol: "-1", fromPort: 0, toPort: 0, self: true, description: internal.map((r) => r.description).join("; ") },
+            ...PATH_MTU_RULES,
             ...fromOutside("all"),
         ]);
         const api = group("api", "ck-dualstack Kubernetes API (kubeapi-load-balancer node)", fromOutside("api"));
@@ -150,10 +168,7 @@ export class DualStackNetwork extends pulumi.ComponentResource {
                 {
                     vpcId: vpc.id,
                     description: "ck-dualstack Network Load Balancer in front of the workers",
-                    ingress: [
-                        ...fromOutside("load-balancer"),
-                        ...args.ingress.filter((rule) => rule.nodes === "load-balancer").map(pathMtuRuleArgs),
-                    ],
+                    ingress: [...fromOutside("load-balancer"), ...PATH_MTU_RULES],
                     // Only towards the workers' NodePorts (listener traffic and health checks).
                     egress: [
                         {
@@ -162,7 +177,9 @@ export class DualStackNetwork extends pulumi.ComponentResource {
                             toPort: NODE_PORT_RANGE.to,
                             cidrBlocks: [vpc.cidrBlock],
                             ipv6CidrBlocks: [vpc.ipv6CidrBlock],
-                            description: "to the workers' NodePorts",
+                            // No apostrophe: rule descriptions allow only `A-Za-z0-9 ._-:/()#,@[]+=&;{}!$*`
+                            // (terraform-provider-aws internal/service/ec2/validate.go validSecurityGroupRuleDescription).
+                            description: "to the worker NodePorts",
                         },
                     ],
                     tags: { Name: `${name}-nlb` },

@@ -107,6 +107,12 @@ export const CONFIG_KEYS = {
         default: "none",
         description: "IPv6-capable load balancer for nginx: none, nlb (AWS) or octavia (OpenStack)",
     },
+    octaviaProvider: {
+        type: "string",
+        default: "amphora",
+        description:
+            "Octavia provider of loadBalancer=octavia: amphora (ROUND_ROBIN, listener allowed_cidrs) or ovn (SOURCE_IP_PORT, clients filtered by the workers' security group)",
+    },
     nginxReplicas: { type: "integer", default: 2, description: "Replicas of the nginx dual-stack Deployment (1 to 50)" },
     nginxImage: {
         type: "string",

@@ -11,11 +11,11 @@ export interface ClusterNodesArgs {
     readonly flavor: string;
     /** Flavor of the load-balancer node (kubeapi-load-balancer alone). */
     readonly balancerFlavor: string;
-    /** Image name. */
+    /** Image name; its newest image at creation is a node's for good. */
     readonly image: string;
-    /** Public key for the login user (validation requires one on openstack). */
+    /** Public key for the image's default user, ubuntu (validation requires one on openstack). Applies to nodes created from then on. */
     readonly sshPublicKey: string;
-    /** Login user Juju enlists with. */
+    /** Login user Juju enlists with: the image's default user, which gets the key (validation keeps it `ubuntu`). */
     readonly sshUser: string;
     /** The dual-stack network. */
     readonly networkId: pulumi.Input<string>;
@@ -43,6 +43,13 @@ export function ipv6Of(fixedIps: readonly string[]): string[] {
  * reach the node over SSH. Addresses are read
  * from the port: the instance's `networks[].port` is only what was configured and its
  * `fixedIpV6` is in brackets in the provider version used (terraform-provider-openstack v1.54.1).
+ *
+ * A node keeps the image and key it was created with. The image is resolved to an id once: with
+ * `image_name`, a rotated or deleted image reads back as "Image not found" and the provider's Update
+ * rebuilds the server in place (compute_instance_v2.go, setImageInformation and servers.Rebuild),
+ * wiping the node under its Juju machine. `key_pair` is ForceNew: a rotated sshPublicKey replaces the
+ * key pair (its public_key is ForceNew too) and applies to nodes created from then on; running nodes
+ * get a new key through Juju, `juju add-ssh-key` (README, day-2 operations).
  */
 export class ClusterNodes extends pulumi.ComponentResource {
     public readonly nodes: ClusterNode[];
@@ -50,6 +57,8 @@ export class ClusterNodes extends pulumi.ComponentResource {
     constructor(name: string, args: ClusterNodesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ck-dualstack:openstack:ClusterNodes", name, {}, opts);
         const keypair = new openstack.compute.Keypair(`${name}-key`, { publicKey: args.sshPublicKey }, { parent: this });
+        // The newest image of that name (Glance keeps the rotated ones until they are deleted).
+        const imageId = openstack.images.getImageOutput({ name: args.image, mostRecent: true }, { parent: this }).id;
         this.nodes = nodeNames(args.controlPlaneCount, args.workerCount).map(({ name: nodeName, roles }) => {
             const balancer = roles.includes("load-balancer");
             const port = new openstack.networking.Port(
@@ -70,7 +79,7 @@ export class ClusterNodes extends pulumi.ComponentResource {
                 `${name}-${nodeName}`,
                 {
                     flavorName: balancer ? args.balancerFlavor : args.flavor,
-                    imageName: args.image,
+                    imageId,
                     keyPair: keypair.name,
                     networks: [{ port: port.id }],
                     metadata: { "ck-dualstack-role": roles.join("+") },
@@ -78,7 +87,8 @@ export class ClusterNodes extends pulumi.ComponentResource {
                 // cloud-init reads the metadata service (169.254.169.254) at first boot; with Neutron's
                 // L3 agent it is proxied by the subnet's router, so without the interface the node
                 // gets no SSH key (OVN serves it per network, where waiting costs nothing).
-                { parent: this, dependsOn: args.routerInterfaces },
+                // The image and key a node was created with stay its own (see the class comment).
+                { parent: this, dependsOn: args.routerInterfaces, ignoreChanges: ["imageId", "keyPair"] },
             );
             const floating = new openstack.networking.FloatingIp(
                 `${name}-${nodeName}-fip`,

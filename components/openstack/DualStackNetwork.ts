@@ -19,6 +19,33 @@ export interface DualStackNetworkArgs {
     readonly loadBalancer: boolean;
 }
 
+/**
+ * Path MTU discovery: "fragmentation needed" (ICMP type 3 code 4) and ICMPv6 "packet too big" (type 2)
+ * come from whichever router on the path has the smaller MTU, so they are admitted from anywhere,
+ * and only those messages. For ICMP, Neutron reads port_range_min as the type and port_range_max as
+ * the code (neutron/db/securitygroups_db.py `_validate_port_range`); the provider leaves a code of 0
+ * out (gophercloud CreateOpts `port_range_max,omitempty`), which for type 2, whose only code is 0,
+ * admits the same messages.
+ */
+export const PATH_MTU_RULES = [
+    {
+        ethertype: "IPv4",
+        protocol: "icmp",
+        portRangeMin: 3,
+        portRangeMax: 4,
+        remoteIpPrefix: "0.0.0.0/0",
+        description: "path MTU discovery (ICMP fragmentation needed) from anywhere",
+    },
+    {
+        ethertype: "IPv6",
+        protocol: "ipv6-icmp",
+        portRangeMin: 2,
+        portRangeMax: 0,
+        remoteIpPrefix: "::/0",
+        description: "path MTU discovery (ICMPv6 packet too big) from anywhere",
+    },
+] as const;
+
 const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
 /** How the IPv6 subnet gets its /64: a fixed CIDR, a pool ID, or a pool to look up. */
@@ -116,6 +143,13 @@ export class DualStackNetwork extends pulumi.ComponentResource {
                         { parent: this },
                     );
                 }
+                PATH_MTU_RULES.forEach((rule) => {
+                    new openstack.networking.SecGroupRule(
+                        `${name}-${suffix}-path-mtu-${rule.ethertype.toLowerCase()}`,
+                        { direction: "ingress", securityGroupId: secgroup.id, ...rule },
+                        { parent: this },
+                    );
+                });
             }
             args.ingress
                 .filter((rule) => rule.nodes === nodes)

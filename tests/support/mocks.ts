@@ -5,12 +5,18 @@
  * from the state it gave those resources, so a component that wires the wrong thing gets the
  * wrong (or empty) answer, as it would in a real `pulumi up`.
  *
+ * Every registration is also checked against what the providers refuse (support/providerRules.ts):
+ * providerRefusals() lists what a real run would have failed on. In a preview, new resources' ids
+ * and what the cloud decides at creation are unknown, as the engine reports them.
+ *
  * Sources:
  * - @pulumi/openstack 3.15.2 wraps terraform-provider-openstack v1.54.1 (design.md, "Clouds");
  * - @pulumi/aws 7.48.0 wraps terraform-provider-aws (its docs are in node_modules/@pulumi/aws).
  */
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { Cidr, formatCidr, parseCidr, subnetAt } from "../../components/net/cidr";
+import { Cidr, formatAddress, formatCidr, parseCidr, subnetAt } from "../../components/net/cidr";
+import { ProviderRules } from "./providerRules";
 
 /** A resource the program registered under mocks. */
 export interface Registered {
@@ -23,6 +29,16 @@ export interface Registered {
     readonly replaceOnChanges: string[];
     /** The name of the resource given as `deletedWith`, or "". */
     readonly deletedWith: string;
+    /** The resource option ignoreChanges: inputs whose new values the engine replaces with the old ones. */
+    readonly ignoreChanges: string[];
+}
+
+/** What the fake cloud holds besides what the program creates. */
+export interface CloudOptions {
+    /** Run as `pulumi preview` does: new resources' ids and what the cloud decides at creation are unknown. */
+    readonly preview?: boolean;
+    /** Canonical and the OpenStack operator have published a newer image since the stack was deployed. */
+    readonly imagesRotated?: boolean;
 }
 
 /** The /56 Amazon gives the VPC. */
@@ -41,6 +57,53 @@ function known(value: unknown): value is string {
     return typeof value === "string" && value !== pulumi.runtime.unknownValue;
 }
 
+/**
+ * The SLAAC address of a MAC in a /64: the modified EUI-64 interface id (the MAC's universal/local
+ * bit flipped, ff:fe in the middle; RFC 4291 appendix A), as Neutron computes the address of a port
+ * on a slaac or dhcpv6-stateless subnet (neutron/common/ipv6_utils.py get_ipv6_addr_by_EUI64).
+ */
+export function eui64Address(cidr: string, mac: string): string {
+    const bytes = mac.split(":").map((part) => parseInt(part, 16));
+    const iid = [bytes[0] ^ 0x02, bytes[1], bytes[2], 0xff, 0xfe, bytes[3], bytes[4], bytes[5]].reduce(
+        (value, byte) => (value << 8n) | BigInt(byte),
+        0n,
+    );
+    return formatAddress("IPv6", (parseCidr(cidr) as Cidr).network | iid);
+}
+
+/**
+ * EC2's zones for this account (DescribeAvailabilityZones): Availability Zones that need no opt-in,
+ * Local and Wavelength Zones the account opted into, and one it did not (listed only with
+ * AllAvailabilityZones).
+ */
+const AWS_ZONES = [
+    { name: "us-east-1-bos-1a", zoneId: "use1-bos1-az1", zoneType: "local-zone", optInStatus: "opted-in" },
+    { name: "us-east-1-wl1-bos-wlz-1", zoneId: "use1-wl1-bos-wlz1", zoneType: "wavelength-zone", optInStatus: "opted-in" },
+    { name: "us-east-1-mia-1a", zoneId: "use1-mia1-az1", zoneType: "local-zone", optInStatus: "not-opted-in" },
+    { name: "us-east-1a", zoneId: "use1-az1", zoneType: "availability-zone", optInStatus: "opt-in-not-required" },
+    { name: "us-east-1b", zoneId: "use1-az2", zoneType: "availability-zone", optInStatus: "opt-in-not-required" },
+    { name: "us-east-1c", zoneId: "use1-az4", zoneType: "availability-zone", optInStatus: "opt-in-not-required" },
+].map((zone) => ({ ...zone, state: "available" }));
+
+/** The project's subnet pools (Neutron), the default IPv6 one routed by the external network. */
+const SUBNET_POOLS = [
+    {
+        id: "6f1b5a3c-0d4e-4b8a-9c2f-3e7d1a2b4c5d",
+        name: "shared-default-subnetpool-v6",
+        ipVersion: 6,
+        isDefault: true,
+        prefixes: [POOL_IPV6],
+    },
+    {
+        id: "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+        name: "shared-default-subnetpool-v4",
+        ipVersion: 4,
+        isDefault: true,
+        prefixes: ["10.100.0.0/16"],
+    },
+    { id: "9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d", name: "routed-v6", ipVersion: 6, isDefault: false, prefixes: ["2001:db8:5000::/48"] },
+];
+
 /** The n-th host address of a block, e.g. hostIn("10.0.0.0/24", 5) = "10.0.0.5". */
 function hostIn(cidr: string, n: number): string {
     const block = parseCidr(cidr) as Cidr;
@@ -52,9 +115,15 @@ function hostIn(cidr: string, n: number): string {
 class FakeCloud {
     private readonly byId = new Map<string, { type: string; state: State }>();
     private counter = 0;
+    readonly rules = new ProviderRules();
+    /** What the providers refused so far, one line each with its source. */
+    readonly refusals: string[] = [];
 
     /** In a preview, what the cloud decides at creation is not known yet. */
-    constructor(private readonly preview: boolean) {}
+    constructor(
+        readonly preview: boolean,
+        private readonly imagesRotated: boolean,
+    ) {}
 
     /** A value the cloud picks at creation: unknown in a preview, as the engine reports it. */
     private atCreation<T>(value: T): T | string {
@@ -91,13 +160,22 @@ class FakeCloud {
                     ...inputs,
                     arn: `arn:aws:ec2:us-east-1:123456789012:vpc/${name}`,
                     ipv6CidrBlock: this.atCreation(inputs.assignGeneratedIpv6CidrBlock === true ? VPC_IPV6 : ""),
-                    ipv6AssociationId: inputs.assignGeneratedIpv6CidrBlock === true ? `vpc-cidr-assoc-${n}` : "",
+                    ipv6AssociationId: this.atCreation(inputs.assignGeneratedIpv6CidrBlock === true ? `vpc-cidr-assoc-${n}` : ""),
                 };
             case "aws:ec2/subnet:Subnet":
                 return { ...inputs, arn: `arn:aws:ec2:us-east-1:123456789012:subnet/${name}` };
-            case "aws:ec2/keyPair:KeyPair":
-                // key_name is Optional+Computed: generated when not given (aws_key_pair docs).
-                return { ...inputs, keyName: inputs.keyName ?? `${name}-${n}`, fingerprint: "00:11:22" };
+            case "aws:ec2/keyPair:KeyPair": {
+                // key_name is Optional+Computed: auto-named when not given (aws_key_pair docs), and public_key
+                // is ForceNew, so another key is another key pair, with another name: named here after the key.
+                const digest = createHash("sha256").update(String(inputs.publicKey)).digest("hex").slice(0, 7);
+                return { ...inputs, keyName: inputs.keyName ?? `${name}-${digest}`, fingerprint: digest };
+            }
+            case "openstack:compute/keypair:Keypair": {
+                // name is Required+ForceNew (compute_keypair_v2.go); the engine auto-names it, so a new key
+                // (public_key is ForceNew) is a new key pair with a new name: named here after the key.
+                const digest = createHash("sha256").update(String(inputs.publicKey)).digest("hex").slice(0, 7);
+                return { ...inputs, name: inputs.name ?? `${name}-${digest}`, fingerprint: digest };
+            }
             case "aws:ec2/securityGroup:SecurityGroup":
                 return { ...inputs, arn: `arn:aws:ec2:us-east-1:123456789012:security-group/${name}` };
             case "aws:ec2/instance:Instance": {
@@ -164,7 +242,8 @@ class FakeCloud {
                 // resource_openstack_networking_subnet_v2.go): with subnetpool_id and no cidr, Neutron
                 // allocates it from the pool at creation, so a preview does not know it.
                 if (inputs.subnetpoolId && !inputs.cidr) {
-                    const pool = parseCidr(POOL_IPV6) as Cidr;
+                    const prefix = SUBNET_POOLS.find((candidate) => candidate.id === inputs.subnetpoolId)?.prefixes[0] ?? POOL_IPV6;
+                    const pool = parseCidr(prefix) as Cidr;
                     return { ...inputs, cidr: this.atCreation(formatCidr(subnetAt(pool, Number(inputs.prefixLength ?? 64), n))) };
                 }
                 return { ...inputs };
@@ -172,18 +251,21 @@ class FakeCloud {
                 // all_fixed_ips is what Neutron allocated, plain addresses, Computed (resource_openstack_networking_port_v2.go
                 // at v1.54.1, `d.Set("all_fixed_ips", ...)`): unknown in a preview. fixed_ip[].ip_address stays as
                 // configured, blank unless set (PortFixedIp docs: "This field will not be populated if it is left blank").
+                // On a slaac or dhcpv6-stateless subnet the address is the EUI-64 of the port's MAC.
                 const fixedIps = (inputs.fixedIps ?? []) as { subnetId: string; ipAddress?: string }[];
+                const macAddress = `fa:16:3e:00:00:${(n % 256).toString(16).padStart(2, "0")}`;
                 const allFixedIps = fixedIps
                     .map((fixed) => {
-                        const cidr = this.stateOf(fixed.subnetId)?.cidr;
-                        return fixed.ipAddress ?? (known(cidr) ? hostIn(cidr, 10 + (n % 240)) : "");
+                        const subnet = this.stateOf(fixed.subnetId);
+                        const cidr = subnet?.cidr;
+                        if (fixed.ipAddress) return fixed.ipAddress;
+                        if (!known(cidr)) return "";
+                        return ["slaac", "dhcpv6-stateless"].includes(String(subnet?.ipv6AddressMode))
+                            ? eui64Address(cidr, macAddress)
+                            : hostIn(cidr, 10 + (n % 240));
                     })
                     .filter((address) => address !== "");
-                return {
-                    ...inputs,
-                    allFixedIps: this.atCreation(allFixedIps),
-                    macAddress: `fa:16:3e:00:00:${(n % 256).toString(16).padStart(2, "0")}`,
-                };
+                return { ...inputs, allFixedIps: this.atCreation(allFixedIps), macAddress: this.atCreation(macAddress) };
             }
             case "openstack:compute/instance:Instance": {
                 // terraform-provider-openstack v1.54.1, openstack/compute_instance_v2.go:
@@ -229,7 +311,8 @@ class FakeCloud {
                     ...inputs,
                     // vip_address is Optional+Computed: Neutron picks it at creation.
                     vipAddress: this.atCreation(known(subnet?.cidr) ? hostIn(subnet.cidr, 0x200 + n) : ""),
-                    vipPortId: `vip-port-${n}`,
+                    // Computed: the port Octavia makes for the VIP.
+                    vipPortId: this.atCreation(`vip-port-${n}`),
                 };
             }
             case "pulumi-nodejs:dynamic/juju:Model":
@@ -302,25 +385,72 @@ class FakeCloud {
         }
     }
 
-    /** Data sources. */
+    /** Data sources, answered as the providers' read functions do; a look-up they would fail is a refusal. */
     call(token: string, inputs: State): State {
         switch (token) {
-            case "aws:index/getAvailabilityZones:getAvailabilityZones":
-                return { names: ["us-east-1a", "us-east-1b", "us-east-1c"], zoneIds: ["use1-az1", "use1-az2", "use1-az4"] };
-            case "aws:ec2/getAmi:getAmi":
-                return { id: "ami-ubuntu", name: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20260101" };
+            case "aws:index/getAvailabilityZones:getAvailabilityZones": {
+                // terraform-provider-aws data source aws_availability_zones: DescribeAvailabilityZones with
+                // `state` and `filter` as filters and all_availability_zones as AllAvailabilityZones (without
+                // it, zones the account did not opt into are left out); names come back sorted.
+                const filters = [
+                    ...((inputs.filters ?? []) as { name: string; values: string[] }[]),
+                    ...(inputs.state ? [{ name: "state", values: [String(inputs.state)] }] : []),
+                ];
+                const field: Record<string, keyof (typeof AWS_ZONES)[number]> = {
+                    "opt-in-status": "optInStatus",
+                    "zone-type": "zoneType",
+                    state: "state",
+                    "zone-name": "name",
+                };
+                const zones = AWS_ZONES.filter((zone) => inputs.allAvailabilityZones === true || zone.optInStatus !== "not-opted-in")
+                    .filter((zone) => filters.every((filter) => filter.values.includes(zone[field[filter.name]])))
+                    .sort((a, b) => (a.name < b.name ? -1 : 1));
+                return { names: zones.map((zone) => zone.name), zoneIds: zones.map((zone) => zone.zoneId) };
+            }
+            case "aws:ec2/getAmi:getAmi": {
+                // The newest of Canonical's images matching the name filter, amd64 or arm64 as the name says.
+                const nameFilter = ((inputs.filters ?? []) as { name: string; values: string[] }[]).find((f) => f.name === "name");
+                const architecture = nameFilter?.values.some((value) => value.includes("arm64")) ? "arm64" : "x86_64";
+                const build = this.imagesRotated ? "20260601" : "20260101";
+                const id = `ami-ubuntu${architecture === "arm64" ? "-arm64" : ""}${this.imagesRotated ? "-2" : ""}`;
+                this.rules.answered("ami", id, { architecture });
+                return {
+                    id,
+                    architecture,
+                    name: `ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-${architecture === "arm64" ? "arm64" : "amd64"}-server-${build}`,
+                };
+            }
+            case "openstack:images/getImage:getImage": {
+                // terraform-provider-openstack v1.54.1 data_source_openstack_images_image_v2.go: several images of
+                // the name fail the read unless most_recent is set ("Your query returned more than one result").
+                const images = [
+                    { id: "img-noble-1", name: "ubuntu-24.04", createdAt: "2026-01-01T00:00:00Z" },
+                    ...(this.imagesRotated ? [{ id: "img-noble-2", name: "ubuntu-24.04", createdAt: "2026-06-01T00:00:00Z" }] : []),
+                ].filter((image) => inputs.name === undefined || image.name === inputs.name);
+                if (images.length === 0 || (images.length > 1 && inputs.mostRecent !== true)) {
+                    this.refusals.push(
+                        `${token}: ${images.length === 0 ? "no image matches" : "more than one image matches and most_recent is not set"}`,
+                    );
+                }
+                const newest = images.sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))[0] ?? { id: "", name: "", createdAt: "" };
+                return { ...newest };
+            }
             case "openstack:networking/getNetwork:getNetwork":
                 return { id: "ext-net-id", name: inputs.name ?? "public", external: true };
-            case "openstack:networking/getSubnetPool:getSubnetPool":
-                // The data source fails unless exactly one pool matches; here the project has one IPv6 pool.
-                return {
-                    id: "6f1b5a3c-0d4e-4b8a-9c2f-3e7d1a2b4c5d",
-                    name: inputs.name ?? "shared-default-subnetpool-v6",
-                    ipVersion: 6,
-                    isDefault: true,
-                    prefixes: [POOL_IPV6],
-                    defaultPrefixlen: 64,
-                };
+            case "openstack:networking/getSubnetPool:getSubnetPool": {
+                // data_source_openstack_networking_subnetpool_v2.go (v1.54.1): the given arguments are list
+                // filters, and the read fails unless exactly one pool matches.
+                const pools = SUBNET_POOLS.filter(
+                    (pool) =>
+                        (inputs.name === undefined || pool.name === inputs.name) &&
+                        (inputs.ipVersion === undefined || pool.ipVersion === inputs.ipVersion) &&
+                        (inputs.isDefault === undefined || pool.isDefault === inputs.isDefault),
+                );
+                if (pools.length !== 1)
+                    this.refusals.push(`${token}: ${pools.length} pools match ${JSON.stringify(inputs)}, the read needs exactly one`);
+                const pool = pools[0] ?? SUBNET_POOLS[0];
+                return { ...pool, defaultPrefixlen: 64 };
+            }
             default:
                 return inputs;
         }
@@ -332,7 +462,23 @@ interface RegisterRequest {
     getName(): string;
     getDependenciesList(): string[];
     getReplaceonchangesList(): string[];
+    getIgnorechangesList(): string[];
     getDeletedwith(): string;
+    getPropertydependenciesMap(): { forEach(callback: (value: { getUrnsList(): string[] }, key: string) => void): void };
+}
+
+/** `type::name` of a URN (urn:pulumi:stack::project::parent$type::name). */
+function keyOfUrn(urn: string): string {
+    const [, , qualifiedType, name] = urn.split("::");
+    return `${qualifiedType.slice(qualifiedType.lastIndexOf("$") + 1)}::${name}`;
+}
+
+/** The fake cloud of the latest installMocks. */
+let currentCloud: FakeCloud | undefined;
+
+/** What the providers refused of what the program sent since installMocks, one line each with its source. */
+export function providerRefusals(): readonly string[] {
+    return currentCloud?.refusals ?? [];
 }
 interface Monitor {
     registerResource(req: RegisterRequest, callback: (...args: unknown[]) => void): void;
@@ -342,16 +488,20 @@ interface Monitor {
  * Installs mocks with the given stack config; returns the list registrations are added to. With
  * `preview`, runs as `pulumi preview` does: what clouds decide at creation is unknown.
  */
-export function installMocks(config: Record<string, string>, stack = "test", options: { preview?: boolean } = {}): Registered[] {
+export function installMocks(config: Record<string, string>, stack = "test", options: CloudOptions = {}): Registered[] {
     const registered: Registered[] = [];
-    const cloud = new FakeCloud(options.preview ?? false);
+    const cloud = new FakeCloud(options.preview ?? false, options.imagesRotated ?? false);
+    currentCloud = cloud;
     const dependencies = new Map<string, string[]>();
     const replaceOnChanges = new Map<string, string[]>();
+    const ignoreChanges = new Map<string, string[]>();
+    const propertyDependencies = new Map<string, Record<string, string[]>>();
     const deletedWith = new Map<string, string>();
     pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [k.includes(":") ? k : `ck-dualstack:${k}`, v])));
     pulumi.runtime.setMocks(
         {
             newResource: (args) => {
+                const key = `${args.type}::${args.name}`;
                 const id = cloud.idFor(args.type, args.name);
                 const state = cloud.state(args.type, args.name, args.inputs, id);
                 cloud.remember(id, args.type, state);
@@ -359,11 +509,17 @@ export function installMocks(config: Record<string, string>, stack = "test", opt
                     type: args.type,
                     name: args.name,
                     inputs: args.inputs,
-                    dependencies: dependencies.get(`${args.type}::${args.name}`) ?? [],
-                    replaceOnChanges: replaceOnChanges.get(`${args.type}::${args.name}`) ?? [],
-                    deletedWith: deletedWith.get(`${args.type}::${args.name}`) ?? "",
+                    dependencies: dependencies.get(key) ?? [],
+                    replaceOnChanges: replaceOnChanges.get(key) ?? [],
+                    deletedWith: deletedWith.get(key) ?? "",
+                    ignoreChanges: ignoreChanges.get(key) ?? [],
                 });
-                return { id, state };
+                const refs = propertyDependencies.get(key) ?? {};
+                cloud.refusals.push(
+                    ...cloud.rules.check({ type: args.type, name: args.name, inputs: args.inputs, state: { ...state, id }, refs }),
+                );
+                // A new resource's id is the cloud's to give: unknown in a preview (an empty id is unknown to the SDK).
+                return { id: cloud.preview ? "" : id, state };
             },
             call: (args) => cloud.call(args.token, args.inputs),
         },
@@ -380,6 +536,12 @@ export function installMocks(config: Record<string, string>, stack = "test", opt
             req.getDependenciesList().map((urn) => urn.slice(urn.lastIndexOf("::") + 2)),
         );
         replaceOnChanges.set(`${req.getType()}::${req.getName()}`, req.getReplaceonchangesList());
+        ignoreChanges.set(`${req.getType()}::${req.getName()}`, req.getIgnorechangesList());
+        const refs: Record<string, string[]> = {};
+        req.getPropertydependenciesMap().forEach((value, property) => {
+            refs[property] = value.getUrnsList().map(keyOfUrn);
+        });
+        propertyDependencies.set(`${req.getType()}::${req.getName()}`, refs);
         const deletedWithUrn = req.getDeletedwith();
         deletedWith.set(`${req.getType()}::${req.getName()}`, deletedWithUrn.slice(deletedWithUrn.lastIndexOf("::") + 2));
         register(req, callback);

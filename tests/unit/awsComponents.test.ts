@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Cidr, cidrContains, parseCidr } from "../../components/net/cidr";
-import { EIP_IPV4, VPC_IPV6, installMocks, settle, valueOf } from "../support/mocks";
+import { EIP_IPV4, VPC_IPV6, installMocks, providerRefusals, settle, valueOf } from "../support/mocks";
 
 const registered = installMocks({});
 // Components import @pulumi/aws, which must see the mocks first.
@@ -100,6 +100,21 @@ describe("AWS dual-stack network and nodes", () => {
         );
     });
 
+    it("puts subnets in zones that need no opt-in, never an opted-in Local or Wavelength Zone, and keeps each subnet's zone (issue 19)", async () => {
+        const aws = require("@pulumi/aws") as typeof import("@pulumi/aws");
+        // What `state: available` alone returns in this account: the opted-in Local and Wavelength Zones sort first.
+        const listed = await aws.getAvailabilityZones({ state: "available" });
+        assert.deepEqual(listed.names.slice(0, 2), ["us-east-1-bos-1a", "us-east-1-wl1-bos-wlz-1"]);
+        const { of } = await build("zone");
+        const subnets = of("aws:ec2/subnet:Subnet");
+        assert.deepEqual(
+            subnets.map((s) => s.inputs.availabilityZone),
+            ["us-east-1a", "us-east-1b", "us-east-1c"],
+        );
+        // availability_zone is ForceNew: an impaired or added zone shifting the list must not move a subnet.
+        for (const subnet of subnets) assert.deepEqual(subnet.ignoreChanges, ["availabilityZone"], subnet.name);
+    });
+
     it("routes ::/0 and 0.0.0.0/0 to the internet gateway and makes no private subnets (defect 9)", async () => {
         const { of } = await build("b");
         const tables = of("aws:ec2/routeTable:RouteTable").map(
@@ -113,16 +128,18 @@ describe("AWS dual-stack network and nodes", () => {
         assert.equal(of("aws:ec2/routeTableAssociation:RouteTableAssociation").length, 3);
     });
 
-    it("launches every instance with a public IPv4, an IPv6 address, a key pair and source/dest check off", async () => {
+    it("launches every instance with a public IPv4, an IPv6 address, a key pair and the source/dest check left on", async () => {
         const { of, nodes } = await build("c");
         const instances = of("aws:ec2/instance:Instance");
         assert.equal(instances.length, 5);
         for (const instance of instances) {
             assert.ok((instance.inputs.ipv6AddressCount as number) >= 1, instance.name);
-            assert.equal(instance.inputs.sourceDestCheck, false, instance.name);
+            // calico runs vxlan: Always with natOutgoing: a node only sends its own addresses (issue 19).
+            assert.equal(instance.inputs.sourceDestCheck, undefined, instance.name);
             assert.equal(instance.inputs.ami, "ami-ubuntu");
             assert.ok(instance.inputs.keyName, "the key Juju logs in with");
         }
+        assert.deepEqual(providerRefusals(), []);
         const [ipv6] = await valueOf(nodes.nodes[0].ipv6);
         assert.ok(cidrContains(parseCidr(VPC_IPV6) as Cidr, parseCidr(`${ipv6}/128`) as Cidr), ipv6);
         const ipv4 = await valueOf(nodes.nodes[0].ipv4);
@@ -135,11 +152,15 @@ describe("AWS dual-stack network and nodes", () => {
         assert.deepEqual([typeOf("worker-0"), typeOf("lb-0")], ["t3.large", "t3.medium"], "the balancer's node has its own, smaller type");
     });
 
-    it("opens nothing to the outside by default", async () => {
+    it("opens nothing to the outside by default but path MTU ICMP, which routers anywhere on the path send", async () => {
         const { ingress } = await build("d");
         assert.deepEqual(
-            ingress("cluster").map((r) => [r.protocol, r.self]),
-            [["-1", true]],
+            ingress("cluster").map((r) => [r.protocol, r.self, r.fromPort, r.toPort, r.cidrBlocks ?? r.ipv6CidrBlocks]),
+            [
+                ["-1", true, 0, 0, undefined],
+                ["icmp", undefined, 3, 4, ["0.0.0.0/0"]],
+                ["icmpv6", undefined, 2, 0, ["::/0"]],
+            ],
         );
         assert.deepEqual(ingress("api"), []);
         assert.deepEqual(ingress("workers"), []);
@@ -166,7 +187,7 @@ describe("AWS dual-stack network and nodes", () => {
             ssh.map((r) => r.ipv6CidrBlocks ?? r.cidrBlocks),
             [["203.0.113.7/32"], ["2001:db8:1::/48"]],
         );
-        for (const rule of [...ingress("cluster"), ...ingress("api")]) {
+        for (const rule of [...ingress("cluster"), ...ingress("api")].filter((r) => !r.protocol.startsWith("icmp"))) {
             assert.ok(!(rule.cidrBlocks ?? []).includes("0.0.0.0/0") && !(rule.ipv6CidrBlocks ?? []).includes("::/0"));
         }
     });
@@ -213,21 +234,25 @@ describe("AWS Network Load Balancer in front of the IPv6 NodePort (defect 1)", (
         assert.equal(of("aws:lb/loadBalancer:LoadBalancer")[0].inputs.enableCrossZoneLoadBalancing, true);
     });
 
-    it("admits path MTU discovery on the NLB from the sources port 80 is open to, in each family", async () => {
+    it("admits path MTU discovery on the NLB and the nodes from anywhere (routers on the path send it), and no other ICMP", async () => {
         const { ingress } = await build("p", { nodePortCidrs: ["198.51.100.0/24", "2001:db8::/32"], loadBalancer: true });
-        const icmp = ingress("nlb").filter((r) => r.protocol !== "tcp");
-        assert.deepEqual(
-            icmp.map((r) => [r.protocol, r.fromPort, r.toPort, r.cidrBlocks ?? r.ipv6CidrBlocks]),
-            [
-                ["icmp", 3, 4, ["198.51.100.0/24"]],
-                ["icmpv6", 2, 0, ["2001:db8::/32"]],
-            ],
-        );
+        for (const group of ["nlb", "cluster"]) {
+            const icmp = ingress(group).filter((r) => r.protocol !== "tcp" && !r.self);
+            assert.deepEqual(
+                icmp.map((r) => [r.protocol, r.fromPort, r.toPort, r.cidrBlocks ?? r.ipv6CidrBlocks]),
+                [
+                    ["icmp", 3, 4, ["0.0.0.0/0"]],
+                    ["icmpv6", 2, 0, ["::/0"]],
+                ],
+                group,
+            );
+        }
         assert.deepEqual(
             ingress("workers").filter((r) => r.protocol.startsWith("icmp")),
             [],
-            "only on the NLB",
+            "every node has the cluster group already",
         );
+        assert.deepEqual(providerRefusals(), []);
     });
 
     it("answers the target group's health check with the provider's HTTP default when none is given", async () => {
@@ -243,11 +268,12 @@ describe("AWS Network Load Balancer in front of the IPv6 NodePort (defect 1)", (
         const nlb = of("aws:lb/loadBalancer:LoadBalancer")[0].inputs;
         assert.deepEqual(nlb.securityGroups, [nlbGroup]);
         assert.deepEqual(
-            ingress("nlb").map((r) => [r.protocol, r.fromPort, r.toPort, r.ipv6CidrBlocks]),
+            ingress("nlb").map((r) => [r.protocol, r.fromPort, r.toPort, r.ipv6CidrBlocks ?? r.cidrBlocks]),
             [
                 ["tcp", 80, 80, ["2001:db8::/32"]],
-                // ICMPv6 packet too big (type 2, code 0) for path MTU discovery.
-                ["icmpv6", 2, 0, ["2001:db8::/32"]],
+                // "fragmentation needed" and "packet too big" for path MTU discovery, from any router on the path.
+                ["icmp", 3, 4, ["0.0.0.0/0"]],
+                ["icmpv6", 2, 0, ["::/0"]],
             ],
         );
         const egress = group("nlb")!.inputs.egress as Rule[];
@@ -332,8 +358,7 @@ describe("AWS node identity over day-2 count changes (issue 14, stable node iden
                 cidrContains(parseCidr(EIP_IPV4) as Cidr, parseCidr(`${await valueOf(node.ipv4)}/32`) as Cidr),
                 `${node.name}: the EIP's address, not the launch-time public IPv4`,
             );
-            // Unchanged by the EIP: IPv6 from the instance, source/dest check off, its groups.
-            assert.equal(instance.inputs.sourceDestCheck, false);
+            // Unchanged by the EIP: IPv6 from the instance, its groups.
             assert.equal(instance.inputs.ipv6AddressCount, 1);
             const [ipv6] = await valueOf(node.ipv6);
             assert.ok(cidrContains(parseCidr(VPC_IPV6) as Cidr, parseCidr(`${ipv6}/128`) as Cidr), `${node.name}: ${ipv6}`);

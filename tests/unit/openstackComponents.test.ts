@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Cidr, cidrContains, parseCidr } from "../../components/net/cidr";
-import { POOL_IPV6, installMocks, settle, valueOf } from "../support/mocks";
+import { POOL_IPV6, installMocks, providerRefusals, settle, valueOf } from "../support/mocks";
 
 const registered = installMocks({});
 const { DualStackNetwork, ipv6Source } =
@@ -16,6 +16,7 @@ interface BuildOptions {
     adminCidrs?: string[];
     nodePortCidrs?: string[];
     loadBalancer?: boolean;
+    octaviaProvider?: "amphora" | "ovn";
 }
 
 async function build(prefix: string, options: BuildOptions = {}) {
@@ -49,10 +50,11 @@ async function build(prefix: string, options: BuildOptions = {}) {
     const workers = nodes.nodes.filter((n) => n.roles.includes("worker"));
     if (loadBalancer) {
         const lb = new Ipv6LoadBalancer(prefix, {
+            provider: options.octaviaProvider ?? "amphora",
             ipv6SubnetId: network.ipv6SubnetId,
             workerAddresses: valueOf(Promise.all(workers.map((n) => valueOf(n.ipv6))).then((lists) => lists.flat())),
             nodePort: 30080,
-            allowedCidrs: ingress.filter((r) => r.nodes === "load-balancer" && r.family === "IPv6").map((r) => r.cidr),
+            clientCidrs: ingress.filter((r) => r.nodes === "load-balancer" && r.family === "IPv6").map((r) => r.cidr),
         });
         await valueOf(lb.vipAddress);
     }
@@ -95,7 +97,7 @@ describe("OpenStack dual-stack network and nodes", () => {
         assert.ok(cidrContains(parseCidr(POOL_IPV6) as Cidr, parseCidr(`${address}/128`) as Cidr), address);
     });
 
-    it("mirrors the AWS rules: cluster traffic (Calico VXLAN included) in both ethertypes, IPv6 NodePorts on workers only", async () => {
+    it("mirrors the AWS rules: cluster traffic (Calico VXLAN included) in both ethertypes, IPv6 NodePorts on workers only, path MTU ICMP from anywhere", async () => {
         const { of } = await build("q");
         const rules = of("openstack:networking/secGroupRule:SecGroupRule").map((r) => r.inputs);
         const internal = rules.filter((r) => r.remoteGroupId);
@@ -109,9 +111,15 @@ describe("OpenStack dual-stack network and nodes", () => {
         );
         const open = rules.filter((r) => r.remoteIpPrefix);
         assert.deepEqual(
-            open.map((r) => [r.ethertype, r.portRangeMin, r.portRangeMax, r.remoteIpPrefix]),
-            [["IPv6", 30000, 32767, "2001:db8::/32"]],
+            open.map((r) => [r.ethertype, r.protocol, r.portRangeMin, r.portRangeMax, r.remoteIpPrefix]),
+            [
+                ["IPv6", "tcp", 30000, 32767, "2001:db8::/32"],
+                // Only "fragmentation needed" and "packet too big": routers anywhere on the path send them.
+                ["IPv4", "icmp", 3, 4, "0.0.0.0/0"],
+                ["IPv6", "ipv6-icmp", 2, 0, "::/0"],
+            ],
         );
+        assert.deepEqual(providerRefusals(), []);
     });
 
     it("opens the API port on the load-balancer node's port only, where kubeapi-load-balancer runs (defect 8)", async () => {
@@ -158,12 +166,16 @@ describe("OpenStack ports, floating IPs and order (defects 2, 3, 4)", () => {
     });
 
     it("reads IPv6 addresses from the port, without the brackets the instance's fixedIpV6 has (defect 3)", async () => {
-        const { nodes } = await build("t");
+        const { nodes, of } = await build("t");
         for (const node of nodes.nodes) {
             const addresses = await valueOf(node.ipv6);
             assert.equal(addresses.length, 1, node.name);
-            assert.match(addresses[0], /^fd00:c00b:100::[0-9a-f]+$/, node.name);
+            // dhcpv6-stateless: Neutron gives the EUI-64 address of the port's MAC (fa:16:3e:...).
+            assert.match(addresses[0], /^fd00:c00b:100:0:f816:3eff:fe[0-9a-f]{2}:[0-9a-f]{1,4}$/, node.name);
         }
+        const instance = of("openstack:compute/instance:Instance")[0];
+        assert.equal(instance.inputs.imageId, "img-noble-1", "the image is resolved to an id, never booted by name");
+        assert.equal(instance.inputs.imageName, undefined);
         assert.match(await valueOf(nodes.nodes[0].ipv4), /^203\.0\.113\.\d+$/);
     });
 
@@ -217,18 +229,49 @@ describe("Octavia in front of the workers (defect 6)", () => {
         assert.ok(members.every((m) => !m.address.includes("[")));
     });
 
-    it("refuses a listener that would admit everyone or IPv4 sources", () => {
-        for (const allowedCidrs of [[], ["0.0.0.0/0"]]) {
+    it("refuses a load balancer that would admit everyone or IPv4 sources", () => {
+        for (const clientCidrs of [[], ["0.0.0.0/0"]]) {
             assert.throws(
                 () =>
-                    new Ipv6LoadBalancer(`x${allowedCidrs.length}`, {
+                    new Ipv6LoadBalancer(`x${clientCidrs.length}`, {
+                        provider: "amphora",
                         ipv6SubnetId: "s",
                         workerAddresses: [],
                         nodePort: 30080,
-                        allowedCidrs,
+                        clientCidrs,
                     }),
-                /IPv6 sources only/,
+                /IPv6 client ranges only/,
             );
         }
+    });
+
+    it("pins the amphora provider with ROUND_ROBIN and the listener's allowed_cidrs, which it accepts (issue 19)", async () => {
+        const { of } = await build("am", { ipv6SubnetPool: "default", nodePortCidrs: ["2001:db8:42::/48"], loadBalancer: true });
+        assert.equal(of("openstack:loadbalancer/loadBalancer:LoadBalancer")[0].inputs.loadbalancerProvider, "amphora");
+        assert.equal(of("openstack:loadbalancer/pool:Pool")[0].inputs.lbMethod, "ROUND_ROBIN");
+        assert.deepEqual(of("openstack:loadbalancer/listener:Listener")[0].inputs.allowedCidrs, ["2001:db8:42::/48"]);
+        assert.deepEqual(providerRefusals(), []);
+    });
+
+    it("on ovn, balances SOURCE_IP_PORT and filters clients on the workers' group, not the listener (issue 19)", async () => {
+        const { of, network } = await build("ov", {
+            ipv6SubnetPool: "default",
+            nodePortCidrs: ["2001:db8:42::/48"],
+            loadBalancer: true,
+            octaviaProvider: "ovn",
+        });
+        assert.equal(of("openstack:loadbalancer/loadBalancer:LoadBalancer")[0].inputs.loadbalancerProvider, "ovn");
+        assert.equal(of("openstack:loadbalancer/pool:Pool")[0].inputs.lbMethod, "SOURCE_IP_PORT");
+        assert.equal(of("openstack:loadbalancer/listener:Listener")[0].inputs.allowedCidrs, undefined);
+        // OVN's balancer is NAT: members see the client's address, which the workers' group admits only from nodePortCidrs.
+        const worker = await valueOf(network.securityGroupIds.worker);
+        const clients = of("openstack:networking/secGroupRule:SecGroupRule").filter(
+            (r) => r.inputs.securityGroupId === worker && r.inputs.remoteIpPrefix === "2001:db8:42::/48",
+        );
+        assert.deepEqual(
+            clients.map((r) => [r.inputs.portRangeMin, r.inputs.portRangeMax]),
+            [[30000, 32767]],
+        );
+        assert.deepEqual(providerRefusals(), []);
     });
 });

@@ -162,3 +162,73 @@ describe("cloud access validation (issue 11)", () => {
         );
     });
 });
+
+describe("what the clouds would refuse mid-up, or what would replace nodes, refused at preview (issue 19)", () => {
+    it("refuses any sshUser but ubuntu on aws and openstack, naming the key: the key pair goes to the image's default user", () => {
+        for (const cloud of ["aws", "openstack"]) {
+            assert.deepEqual(problems({ cloud, ...READY, sshUser: "admin" }), [
+                `ck-dualstack:sshUser = "admin": must be ubuntu on cloud=${cloud}: the key pair (sshPublicKey) is installed for the Ubuntu image's default user only, so admin could not log in to enlist the node`,
+            ]);
+        }
+        assert.deepEqual(problems({ cloud: "sandbox", sshUser: "admin" }), [], "the sandbox enlists nothing over SSH");
+    });
+
+    it("refuses a source listed twice, also when written differently: the second rule would be refused", () => {
+        const found = problems({
+            cloud: "openstack",
+            ...READY,
+            ipv6SubnetPool: "default",
+            adminCidrs: JSON.stringify(["203.0.113.7/32", "203.0.113.7/32"]),
+            nodePortCidrs: JSON.stringify(["2001:db8::/32", "2001:0DB8:0::/32"]),
+        });
+        assert.equal(found.length, 2, found.join("\n"));
+        assert.match(found[0], /^ck-dualstack:adminCidrs = .*: lists 203\.0\.113\.7\/32 more than once: .*409 SecurityGroupRuleExists/);
+        assert.match(found[1], /^ck-dualstack:nodePortCidrs = .*: lists 2001:db8::\/32 more than once/);
+    });
+
+    it("refuses more sources of a family than a security group's 60-rule quota leaves room for, per group", () => {
+        const v4 = (count: number) => Array.from({ length: count }, (_, i) => `198.51.${Math.floor(i / 250)}.${i % 250}/32`);
+        const at = (adminCount: number, nodePortCount: number, loadBalancer = "none") =>
+            problems({
+                cloud: "aws",
+                ...READY,
+                adminCidrs: JSON.stringify(v4(adminCount)),
+                nodePortCidrs: JSON.stringify(v4(nodePortCount)),
+                loadBalancer,
+            });
+        // The cluster group holds one rule per admin range, the self rule and path MTU ICMP: 58 fit.
+        assert.deepEqual(at(58, 60), []);
+        const admin = at(59, 0);
+        assert.equal(admin.length, 1, admin.join("\n"));
+        assert.match(
+            admin[0],
+            /^ck-dualstack:adminCidrs = .*: has 59 IPv4 ranges: the cluster group \(59 \+ 2 between the nodes, and path MTU ICMP\) would exceed EC2's 60 inbound IPv4 rules per security group/,
+        );
+        // With the NLB, the workers' group also admits the NLB, and the NLB's group path MTU ICMP.
+        const nodePorts = at(1, 60, "nlb");
+        assert.equal(nodePorts.length, 1, nodePorts.join("\n"));
+        assert.match(nodePorts[0], /the workers group \(60 \+ 1 from the NLB\), the nlb group \(60 \+ 1 path MTU ICMP\)/);
+        assert.deepEqual(at(1, 59, "nlb"), []);
+    });
+
+    it("refuses an arm64 instance type with the default amd64 image, naming the key", () => {
+        const found = problems({ cloud: "aws", ...READY, balancerInstanceType: "t4g.medium" });
+        assert.equal(found.length, 1, found.join("\n"));
+        assert.match(
+            found[0],
+            /^ck-dualstack:balancerInstanceType = "t4g\.medium": is an arm64 \(Graviton\) type, but the image is Canonical's amd64/,
+        );
+        assert.equal(problems({ cloud: "aws", ...READY, instanceType: "m7gd.large" }).length, 1);
+        assert.deepEqual(problems({ cloud: "aws", ...READY, instanceType: "m7gd.large", imageId: "ami-0123456789abcdef0" }), []);
+        for (const type of ["t3.large", "g4dn.xlarge", "m7i.large", "c7i-flex.large"]) {
+            assert.deepEqual(problems({ cloud: "aws", ...READY, instanceType: type }), [], type);
+        }
+    });
+
+    it("knows the Octavia providers it drives: amphora (the default) and ovn", () => {
+        assert.deepEqual(problems({ cloud: "openstack", ...READY, octaviaProvider: "ovn" }), []);
+        assert.deepEqual(problems({ cloud: "openstack", ...READY, octaviaProvider: "f5" }), [
+            'ck-dualstack:octaviaProvider = "f5": must be amphora or ovn (their capabilities differ: see the README\'s OpenStack section)',
+        ]);
+    });
+});
