@@ -38,16 +38,21 @@ export function jujuStatus(target: JujuTarget, attempts?: number): Promise<JujuS
 }
 
 /** True when juju said the model, machine, application or unit is gone (nothing else counts). */
-export function isGone(error: unknown): boolean {
+export function isGone(error: unknown): error is JujuError {
     return error instanceof JujuError && error.kind === "not-found";
 }
 
-/** Runs `action`, treating "not found" as success: deleting what is already gone is done. */
-export async function ignoringGone(action: () => Promise<unknown>): Promise<void> {
+/**
+ * Runs `action`, treating "not found" as success: deleting what is already gone is done. Returns
+ * Juju's not-found message when that is how it ended, so a caller can say so instead of "removed".
+ */
+export async function ignoringGone(action: () => Promise<unknown>): Promise<string | undefined> {
     try {
         await action();
+        return undefined;
     } catch (error) {
         if (!isGone(error)) throw error;
+        return error.detail;
     }
 }
 

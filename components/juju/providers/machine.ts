@@ -131,13 +131,14 @@ export class MachineProvider implements pulumi.dynamic.ResourceProvider {
         const say = (line: string) => progress(`machine ${props.name}`, line);
         const graceMs = (props.removeGraceMinutes ?? 10) * 60_000;
         const pollMs = (props.pollSeconds ?? 2) * 1000;
-        await ignoringGone(async () => {
+        const gone = await ignoringGone(async () => {
             await verifyModel(props);
             const deadline = Date.now() + graceMs;
             let hosting = false;
             for (;;) {
                 const status = await jujuStatus(props);
-                if (!status.machines?.[props.machineId]) return;
+                if (!status.machines?.[props.machineId])
+                    return say(`machine ${props.machineId} was already gone (Juju removes a machine with its last unit)`);
                 hosting = Object.values(status.applications ?? {}).some((app) =>
                     Object.values(app.units ?? {}).some((unit) => unit.machine === props.machineId),
                 );
@@ -157,6 +158,7 @@ export class MachineProvider implements pulumi.dynamic.ResourceProvider {
             });
             say(`machine ${props.machineId} removed`);
         });
+        if (gone) say(`machine ${props.machineId} was already gone: ${gone}`);
         if (props.sshPath) {
             const { cleanUpHost, manualCleanup } = await import("../hostCleanup");
             const failure = await cleanUpHost({ sshPath: toolPath(props.sshPath), user: props.sshUser, host: props.address });
