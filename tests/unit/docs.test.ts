@@ -80,6 +80,34 @@ describe("README and docs/", () => {
     });
 });
 
+describe("docs/ipv6-known-issues.md", () => {
+    /**
+     * Each `- Code:` or `- Test(s):` item cites files by link; every `code span` and "quoted test name" after a
+     * link must be in that file, so a renamed function or test cannot leave a citation behind.
+     */
+    it("cites only names the linked code and tests hold", () => {
+        const doc = fs.readFileSync(path.join(ROOT, "docs", "ipv6-known-issues.md"), "utf8");
+        const items = doc.split(/\n(?=- )|\n\n/).filter((item) => /^- (Code|Tests?):/.test(item));
+        const flat = (text: string) => text.replace(/\s+/g, " ");
+        let checked = 0;
+        for (const item of items) {
+            let cited: { file: string; text: string } | undefined;
+            for (const [, link, code, quote] of item.matchAll(/\[[^\]]*\]\(([^)]+)\)|`([^`]+)`|"([^"]+)"/g)) {
+                if (link) {
+                    const file = path.resolve(ROOT, "docs", link);
+                    cited = { file: path.relative(ROOT, file), text: flat(fs.readFileSync(file, "utf8")) };
+                    continue;
+                }
+                const name = flat(code ?? quote);
+                assert.ok(cited, `${name} is cited before any file: ${item}`);
+                assert.ok(cited.text.includes(name), `docs/ipv6-known-issues.md cites ${name} in ${cited.file}, which does not hold it`);
+                checked++;
+            }
+        }
+        assert.ok(checked > 30, `only ${checked} citations found: the pattern is broken`);
+    });
+});
+
 describe("npm run docs", () => {
     for (const { file } of GENERATED) {
         it(`has written ${file} from components/config/keys.ts (run npm run docs after editing keys.ts)`, async () => {

@@ -246,10 +246,3 @@ describe("npm run plan", () => {
         }
     });
 });
-
-describe("README", () => {
-    it("documents every config key", () => {
-        const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-        for (const key of Object.keys(CONFIG_KEYS)) assert.match(readme, new RegExp(`\\| \`${key}\` +\\|`), key);
-    });
-});
