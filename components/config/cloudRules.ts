@@ -112,7 +112,7 @@ export function validateCloudRules(config: StackConfig): Problem[] {
         problems.push({
             key: "octaviaProvider",
             value: config.octaviaProvider,
-            rule: `must be ${OCTAVIA_PROVIDERS.join(" or ")} (their capabilities differ: see the README's OpenStack section)`,
+            rule: `must be ${OCTAVIA_PROVIDERS.join(" or ")} (their capabilities differ: see docs/clouds.md, OpenStack)`,
         });
     }
     if (config.cloud !== "aws" && config.cloud !== "openstack") return problems;

@@ -1,7 +1,8 @@
 /**
  * The stack config contract: every key under the `ck-dualstack` namespace, with its type,
- * default and description. Pulumi.yaml declares the same keys (a unit test keeps them equal),
- * so the engine, `npm run plan` and the README agree.
+ * default and description. `npm run docs` writes Pulumi.yaml's `config:` block and the reference in
+ * docs/configuration.md from them (tests/unit/docs.test.ts fails until it has), so the engine,
+ * `npm run plan` and the docs agree.
  */
 export type KeyType = "string" | "integer" | "boolean" | "array";
 

@@ -591,7 +591,7 @@ function checkSshPublicKey(config: StackConfig, cloud: AccessCloud, problems: Pr
  * - Octavia admits everyone on a listener without `allowed_cidrs` and refuses sources of the
  *   other family than its VIP (octavia/api/v2/controllers/listener.py,
  *   `_validate_cidr_compatible_with_vip`): it needs IPv6 nodePortCidrs;
- * - privateSubnets is refused (see the README): nodes must stay reachable from the Juju client.
+ * - privateSubnets is refused (docs/clouds.md, "Public subnets"): nodes must stay reachable from the Juju client.
  */
 export function validateCloudAccess(config: StackConfig): Problem[] {
     const problems: Problem[] = [];

@@ -16,7 +16,7 @@ import { alive } from "../../simulator/state";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 export const SANDBOX_DIR = path.join(ROOT, ".sandbox");
-/** Public, sandbox-only passphrase (README, "Sandbox"); it protects nothing of value. */
+/** Public, sandbox-only passphrase (docs/sandbox.md); it protects nothing of value. */
 export const SANDBOX_PASSPHRASE = "ck-dualstack-sandbox";
 
 /** The sandbox's state folder (CK_DUALSTACK_SANDBOX_STATE lets tests keep their own). */
@@ -24,7 +24,7 @@ export function stateDir(): string {
     return process.env.CK_DUALSTACK_SANDBOX_STATE ?? path.join(SANDBOX_DIR, "state");
 }
 
-/** Engine settings for an offline, file-backed sandbox (the README's lines, plus the simulator's home). */
+/** Engine settings for an offline, file-backed sandbox (docs/sandbox.md's lines, plus the simulator's home). */
 export function sandboxEnv(extra: Record<string, string> = {}): Record<string, string> {
     return {
         PULUMI_BACKEND_URL: `file://${extra.CK_DUALSTACK_SANDBOX_STATE ?? stateDir()}`,
@@ -58,7 +58,7 @@ export function assertSandboxStack(projectDir: string, stackName: string): void 
         throw new NotASandboxStack(
             `sandbox: refusing stack "${stackName}": its cloud is ${JSON.stringify(cloud)}, not "sandbox". ` +
                 "The sandbox driver keeps state in a local folder under the public sandbox passphrase; " +
-                `run real stacks with the Pulumi CLI and your own backend and secrets (README, "Real deployments").`,
+                `run real stacks with the Pulumi CLI and your own backend and secrets (docs/clouds.md).`,
         );
 }
 

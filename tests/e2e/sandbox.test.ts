@@ -212,7 +212,7 @@ describe("sandbox end to end", () => {
         assert.equal(grown.summary.resourceChanges?.replace, 1);
         assert.match(grown.stdout, /\+-\s+kubernetes:networking\.k8s\.io\/v1:ServiceCIDR/);
         assert.ok((grown.summary.resourceChanges?.update ?? 0) >= 1);
-        // The charm's service-cidr stays: the ServiceCIDR object adds the range (README, "Day-2 operations").
+        // The charm's service-cidr stays: the ServiceCIDR object adds the range (docs/day-two.md, "Growing the service range").
         assert.ok(!calls().some((c) => c.args.includes("service-cidr=10.152.0.0/16,fd00:c00b:2::/108")));
         assert.equal(calls().filter((c) => c.args[0] === "deploy").length, deploysBefore, "no redeploy");
         await stack.setConfig("ck-dualstack:serviceCidr", { value: "10.152.183.0/25,fd00:c00b:2::/112" });

@@ -228,7 +228,7 @@ describe("what the clouds would refuse mid-up, or what would replace nodes, refu
     it("knows the Octavia providers it drives: amphora (the default) and ovn", () => {
         assert.deepEqual(problems({ cloud: "openstack", ...READY, octaviaProvider: "ovn" }), []);
         assert.deepEqual(problems({ cloud: "openstack", ...READY, octaviaProvider: "f5" }), [
-            'ck-dualstack:octaviaProvider = "f5": must be amphora or ovn (their capabilities differ: see the README\'s OpenStack section)',
+            'ck-dualstack:octaviaProvider = "f5": must be amphora or ovn (their capabilities differ: see docs/clouds.md, OpenStack)',
         ]);
     });
 });
