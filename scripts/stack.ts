@@ -1,5 +1,5 @@
 // The sandbox driver: `pulumi up | preview | refresh | destroy --stack <stack>` in the project
-// folder, as the README tells users, with the sandbox's local backend and public passphrase.
+// folder, as docs/sandbox.md tells users, with the sandbox's local backend and public passphrase.
 // Called by scripts/sandbox.sh. Refuses any stack whose cloud is not `sandbox`.
 import * as fs from "fs";
 import * as path from "path";
@@ -73,7 +73,7 @@ function main(command: string, stackName: string): number {
         fs.mkdirSync(outDir, { recursive: true });
         fs.writeFileSync(path.join(outDir, "outputs.json"), `${JSON.stringify(encryptedOutputs({ name: stackName }), null, 2)}\n`);
         console.log(
-            `\nStack outputs are in out/${stackName}/outputs.json (secrets encrypted); read them with the CLI (README, "Sandbox").`,
+            `\nStack outputs are in out/${stackName}/outputs.json (secrets encrypted); read them with the CLI (docs/sandbox.md, "Sandbox").`,
         );
     }
     return 0;
