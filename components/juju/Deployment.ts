@@ -10,7 +10,6 @@ export class Deployment extends pulumi.dynamic.Resource {
     public readonly controlPlaneApp!: pulumi.Output<string>;
     /** What Juju was last asked to make of the model: Settled waits again when it changes. */
     public readonly generation!: pulumi.Output<string>;
-    public readonly serviceCidr!: pulumi.Output<string>;
     public readonly loadbalancerIps!: pulumi.Output<string>;
     /** The etcd snapshot the last channel upgrade took first, on the operator's machine. */
     public readonly etcdSnapshot!: pulumi.Output<string | undefined>;

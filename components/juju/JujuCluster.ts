@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { FamilyPlan } from "../net/families";
 import { ClusterNode } from "../nodes";
 import { Deployment } from "./Deployment";
 import { Kubeconfig } from "./Kubeconfig";
@@ -29,10 +30,8 @@ export interface JujuClusterArgs {
     readonly bundle: string;
     /** Channel of the bundle and its charms. */
     readonly channel: string;
-    /** Calico `cidr`. */
-    readonly podCidr: string;
-    /** Control-plane `service-cidr`. */
-    readonly serviceCidr: string;
+    /** The pod and service ranges as validation planned them (calico `cidr`, control-plane `service-cidr`). */
+    readonly families: FamilyPlan;
     /** Reach the API over IPv6 (kubeapi-load-balancer's `loadbalancer-ips` on its IPv6 address). */
     readonly apiOverIpv6: boolean;
     /** The hosts to enlist. */
@@ -113,8 +112,7 @@ export class JujuCluster extends pulumi.ComponentResource {
                 ...args.settle,
                 bundle: args.bundle,
                 channel: args.channel,
-                podCidr: args.podCidr,
-                serviceCidr: args.serviceCidr,
+                families: args.families,
                 loadbalancerIps: apiAddress,
                 nodes: args.nodes.map((node) => ({ name: node.name, roles: [...node.roles] })),
                 machines: pulumi.all(

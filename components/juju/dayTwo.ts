@@ -62,7 +62,7 @@ export function channelChangeProblem(from: string, to: string): string | undefin
  * go: the control plane carries etcd's quorum and the CA (easyrsa, on the first control-plane
  * node), and the load-balancer node carries kubeapi-load-balancer, whose address every client and
  * worker uses. A stack of an older version, which had no load-balancer node (the balancer was on
- * the first worker), gains one: the balancer moves onto it in place (balancerMove).
+ * the first worker), gains one: the balancer moves onto it in place (migrations.ts balancerMove).
  */
 export function nodeChangeProblem(olds: readonly NodeRole[], news: readonly NodeRole[]): string | undefined {
     const names = (nodes: readonly NodeRole[], role: string) => nodes.filter((n) => n.roles.includes(role)).map((n) => n.name);
@@ -75,32 +75,6 @@ export function nodeChangeProblem(olds: readonly NodeRole[], news: readonly Node
         return `the load-balancer node ${oldLb.join(", ")} carries kubeapi-load-balancer, the API endpoint of every client and worker; it cannot be removed or replaced in place. Keep it in ck-dualstack:hosts`;
     }
     return undefined;
-}
-
-/**
- * What a preview says of a stack of an older version gaining its load-balancer node (node names
- * and roles are known at preview; machine ids are not): what moves, and that nothing is redeployed.
- */
-export function balancerNodeMove(olds: readonly NodeRole[], news: readonly NodeRole[]): string | undefined {
-    const first = (nodes: readonly NodeRole[], role: string) => nodes.find((n) => n.roles.includes(role))?.name;
-    const [from, to] = [first(olds, "worker"), first(news, "load-balancer")];
-    if (first(olds, "load-balancer") !== undefined || from === undefined || to === undefined) return undefined;
-    return `kubeapi-load-balancer moves in place from worker ${from}'s machine to the new load-balancer node ${to} (juju add-unit there, then a graceful remove-unit of the old unit; no application is redeployed, no data moves); kubernetes-worker's ingress then follows workerIngress`;
-}
-
-/**
- * The move of kubeapi-load-balancer off a worker onto the load-balancer machine, for a stack that
- * an older version placed on the first worker: undefined when nothing moves.
- */
-export function balancerMove(
-    olds: readonly PlacedMachineRef[],
-    news: readonly PlacedMachineRef[],
-): { from: string; to: string } | undefined {
-    const balancer = (machines: readonly PlacedMachineRef[]) => machines.find((m) => m.roles.includes("load-balancer"))?.id;
-    if (balancer(olds) !== undefined) return undefined;
-    const to = balancer(news);
-    const from = olds.find((m) => m.roles.includes("worker"))?.id;
-    return to !== undefined && from !== undefined ? { from, to } : undefined;
 }
 
 /** Worker machines to add units to, and worker machines whose units go, between two placements. */

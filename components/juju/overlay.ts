@@ -27,6 +27,11 @@ export interface OverlayOptions {
 /** Calico's encapsulation between nodes, as the charmed-kubernetes bundle sets it (bundle.yaml, calico options). */
 export const CALICO_VXLAN = "Always";
 
+/** A list of ranges as calico's `cidr` and the control plane's `service-cidr` take it: comma-separated, preferred first. */
+export function cidrOption(cidrs: readonly string[]): string {
+    return cidrs.join(",");
+}
+
 type Applications = Record<string, { options: Record<string, string | boolean> }>;
 
 /**
@@ -48,8 +53,8 @@ type Applications = Record<string, { options: Record<string, string | boolean> }
  *   it sets with `juju config`).
  */
 export function dualStackOverlay(options: OverlayOptions): { description: string; applications: Applications } {
-    const calico: Record<string, string> = { cidr: options.families.podCidrs.join(","), vxlan: CALICO_VXLAN };
-    const controlPlane: Record<string, string> = { "service-cidr": options.families.serviceCidrs.join(",") };
+    const calico: Record<string, string> = { cidr: cidrOption(options.families.podCidrs), vxlan: CALICO_VXLAN };
+    const controlPlane: Record<string, string> = { "service-cidr": cidrOption(options.families.serviceCidrs) };
     if (needsImageRegistry(options.channel)) {
         calico["image-registry"] = IMAGE_REGISTRY;
         controlPlane["image-registry"] = IMAGE_REGISTRY;

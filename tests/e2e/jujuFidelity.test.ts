@@ -15,7 +15,6 @@ import { SettledProvider } from "../../components/juju/providers/settled";
 import { BUNDLE_APPLICATIONS } from "../../components/juju/JujuCluster";
 import { readCalls as simCalls, readState as simState } from "../../simulator/state";
 import { dualStackOverlay } from "../../components/juju/overlay";
-import { planFamilies } from "../../components/net/families";
 import { TWO_NODE_DEPLOYMENT } from "../support/deployment";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -419,7 +418,7 @@ describe("the Juju layer against the simulator", () => {
 
 /** The dual-stack overlay of earlier versions: the program's, with the worker's ingress off. */
 function oldOptions(): object {
-    const families = planFamilies(TWO_NODE_DEPLOYMENT.podCidr, TWO_NODE_DEPLOYMENT.serviceCidr);
+    const families = TWO_NODE_DEPLOYMENT.families;
     return dualStackOverlay({ families, channel: TWO_NODE_DEPLOYMENT.channel, workerIngress: false });
 }
 

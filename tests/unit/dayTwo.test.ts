@@ -1,14 +1,8 @@
 // What a live cluster can take in place (pure planning; the providers and the simulator carry it out).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import {
-    UPGRADE_ORDER,
-    balancerMove,
-    balancerNodeMove,
-    channelChangeProblem,
-    nodeChangeProblem,
-    workerChanges,
-} from "../../components/juju/dayTwo";
+import { UPGRADE_ORDER, channelChangeProblem, nodeChangeProblem, workerChanges } from "../../components/juju/dayTwo";
+import { balancerMove, balancerNodeMove } from "../../components/juju/migrations";
 
 const nodes = (cp: number, workers: number, balancer = "lb-0") => [
     ...Array.from({ length: cp }, (_, i) => ({ name: `cp-${i}`, roles: ["control-plane"] })),

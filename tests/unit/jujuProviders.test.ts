@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -22,10 +23,15 @@ import { KubeconfigProvider } from "../../components/juju/providers/kubeconfig";
 import { MachineProvider } from "../../components/juju/providers/machine";
 import { ModelProvider, OWNER_KEY } from "../../components/juju/providers/model";
 import { SettledProvider } from "../../components/juju/providers/settled";
+import { planFamilies } from "../../components/net/families";
 import { settlePolicyOf } from "../../components/juju/settle";
 import { alive } from "../../simulator/state";
-import { TWO_NODE_DEPLOYMENT } from "../support/deployment";
+import { SEED_FAMILIES, TWO_NODE_DEPLOYMENT } from "../support/deployment";
 import { FakeJuju, statusDoc } from "../support/fakeJuju";
+
+/** `value` without `keys`. */
+const omit = <T extends object, K extends keyof T>(value: T, ...keys: K[]): Omit<T, K> =>
+    Object.fromEntries(Object.entries(value).filter(([key]) => !keys.includes(key as K))) as Omit<T, K>;
 
 const VERSION = { version: [{ stdout: "3.6.4-genericlinux-amd64\n" }] };
 const UNREACHABLE = { stderr: "ERROR cannot connect to API: dial tcp 10.0.0.2:17070: connect: connection refused\n", code: 1 };
@@ -447,6 +453,15 @@ describe("Deployment provider", () => {
         overlay: {},
         controlPlaneApp: "kubernetes-control-plane",
         generation: generationOf(inputs(jujuPath)),
+        charmServiceCidr: "10.152.183.0/24,fd00:c00b:2::/112",
+    });
+    /** The inputs with other ranges, planned as validation plans them. */
+    const withRanges = (jujuPath: string, ranges: { podCidr?: string; serviceCidr?: string }): DeploymentInputs => ({
+        ...inputs(jujuPath),
+        families: planFamilies(
+            ranges.podCidr ?? "192.168.0.0/16,fd00:c00b:1::/112",
+            ranges.serviceCidr ?? "10.152.183.0/24,fd00:c00b:2::/112",
+        ),
     });
 
     it("deploys with both overlays onto existing machines, the bundle after --, and leaves the wait to Settled", async () => {
@@ -549,37 +564,37 @@ describe("Deployment provider", () => {
     it("never replaces the deployment: what cannot change in place is refused at preview, naming the key", async () => {
         const provider = new DeploymentProvider();
         const olds = outputs("juju");
-        for (const [key, value, reason] of [
-            ["podCidr", "10.1.0.0/16,fd00:c00b:1::/112", /does not re-address its IP pools/],
-            ["channel", "1.37/stable", /skips a minor version/],
-            ["channel", "1.34/stable", /cannot be downgraded in place/],
-            ["bundle", "kubernetes-core", /deployed from charmed-kubernetes/],
+        for (const [key, news, reason] of [
+            ["podCidr", withRanges("juju", { podCidr: "10.1.0.0/16,fd00:c00b:1::/112" }), /does not re-address its IP pools/],
+            ["channel", { ...inputs("juju"), channel: "1.37/stable" }, /skips a minor version/],
+            ["channel", { ...inputs("juju"), channel: "1.34/stable" }, /cannot be downgraded in place/],
+            ["bundle", { ...inputs("juju"), bundle: "kubernetes-core" }, /deployed from charmed-kubernetes/],
         ] as const) {
-            const checked = await provider.check(olds, { ...inputs("juju"), [key]: value });
+            const checked = await provider.check(olds, news);
             assert.equal(checked.failures?.[0].property, key);
             assert.match(checked.failures?.[0].reason ?? "", reason);
-            assert.deepEqual((await provider.diff("id", olds, { ...inputs("juju"), [key]: value })).replaces, []);
+            assert.deepEqual((await provider.diff("id", olds, news)).replaces, []);
         }
-        const grow = await provider.diff("id", olds, { ...inputs("juju"), serviceCidr: "10.152.0.0/16,fd00:c00b:2::/108" });
+        const grow = await provider.diff("id", olds, withRanges("juju", { serviceCidr: "10.152.0.0/16,fd00:c00b:2::/108" }));
         assert.deepEqual([grow.changes, grow.replaces], [true, []]);
         assert.equal((await provider.diff("id", olds, inputs("juju"))).changes, false);
     });
 
     it("refuses shrinking or changing the families of the service range", async () => {
         const provider = new DeploymentProvider();
-        const shrink = await provider.check(outputs("juju"), { ...inputs("juju"), serviceCidr: "10.152.183.0/25,fd00:c00b:2::/112" });
+        const shrink = await provider.check(outputs("juju"), withRanges("juju", { serviceCidr: "10.152.183.0/25,fd00:c00b:2::/112" }));
         assert.match(shrink.failures?.[0].reason ?? "", /can only grow/);
-        const swap = await provider.check(outputs("juju"), { ...inputs("juju"), serviceCidr: "fd00:c00b:2::/112,10.152.183.0/24" });
+        const swap = await provider.check(outputs("juju"), withRanges("juju", { serviceCidr: "fd00:c00b:2::/112,10.152.183.0/24" }));
         assert.match(swap.failures?.[0].reason ?? "", /families cannot change/);
         assert.equal((await provider.check({}, inputs("juju"))).failures, undefined);
     });
 
     it("grows the service range without touching the charm's service-cidr (its first address is in the API certificate)", async () => {
         const f = fake({ status: [{ stdout: settledDoc }], config: [{}] });
-        const grown = { ...inputs(f.path), serviceCidr: "10.152.0.0/16,fd00:c00b:2::/108" };
+        const grown = withRanges(f.path, { serviceCidr: "10.152.0.0/16,fd00:c00b:2::/108" });
         const updated = await new DeploymentProvider().update("id", outputs(f.path), grown);
         assert.deepEqual(f.calls(), []);
-        assert.equal(updated.outs?.serviceCidr, "10.152.0.0/16,fd00:c00b:2::/108");
+        assert.deepEqual(updated.outs?.families.serviceCidrs, ["10.152.0.0/16", "fd00:c00b:2::/108"]);
         assert.equal(updated.outs?.charmServiceCidr, "10.152.183.0/24,fd00:c00b:2::/112");
     });
 
@@ -609,6 +624,63 @@ describe("Deployment provider", () => {
         );
     });
 
+    /**
+     * A Deployment as the version before this one stored it: the ranges as comma strings (podCidr,
+     * serviceCidr), an overlay without calico's vxlan, and neither workerIngress, removeGraceMinutes
+     * nor charmServiceCidr; its generation digest as that version computed it.
+     */
+    const earlierState = (jujuPath: string) => {
+        const rest = omit(inputs(jujuPath), "families", "workerIngress", "removeGraceMinutes");
+        const [podCidr, serviceCidr] = ["192.168.0.0/16,fd00:c00b:1::/112", "10.152.183.0/24,fd00:c00b:2::/112"];
+        const applied = [rest.bundle, rest.channel, podCidr, serviceCidr, rest.loadbalancerIps, "false", rest.machines];
+        return {
+            ...rest,
+            podCidr,
+            serviceCidr,
+            overlay: {
+                applications: {
+                    calico: { options: { cidr: podCidr, "image-registry": "ghcr.io/canonical/cdk" } },
+                    "kubernetes-control-plane": { options: { "service-cidr": serviceCidr, "image-registry": "ghcr.io/canonical/cdk" } },
+                    "kubernetes-worker": { options: { ingress: false } },
+                },
+            },
+            controlPlaneApp: "kubernetes-control-plane",
+            generation: createHash("sha256").update(JSON.stringify(applied)).digest("hex").slice(0, 16),
+        };
+    };
+
+    it("previews a stack of the previous version (ranges as strings, no vxlan in its overlay) as no change, calling no juju", async () => {
+        const f = fake({});
+        const provider = new DeploymentProvider();
+        const earlierInputs = omit(earlierState(f.path), "overlay", "controlPlaneApp", "generation");
+        assert.equal((await provider.check(earlierInputs, inputs(f.path))).failures, undefined);
+        const diff = await provider.diff("id", earlierState(f.path), inputs(f.path));
+        assert.deepEqual([diff.changes, diff.replaces], [false, []]);
+        assert.deepEqual(f.calls(), []);
+        // Its pod range is still guarded: the old string is what is live.
+        const moved = await provider.check(earlierInputs, withRanges(f.path, { podCidr: "10.1.0.0/16,fd00:c00b:1::/112" }));
+        assert.match(moved.failures?.[0].reason ?? "", /192\.168\.0\.0\/16,fd00:c00b:1::\/112 is live/);
+    });
+
+    it("changes a stack of the previous version in place with juju config only, and stores it in this version's shape", async () => {
+        const f = fake({ ...VERSION, config: [{}] });
+        const news = { ...inputs(f.path), loadbalancerIps: "2001:db8::20" };
+        const updated = await new DeploymentProvider().update("id", earlierState(f.path), news);
+        assert.deepEqual(
+            f.calls().map((c) => c[0]),
+            ["config"],
+            "no deploy: the balancer's loadbalancer-ips set in place",
+        );
+        const outs = updated.outs as DeploymentOutputs & { podCidr?: string };
+        assert.equal(outs.podCidr, undefined);
+        assert.deepEqual(outs.families, SEED_FAMILIES);
+        assert.equal(outs.charmServiceCidr, "10.152.183.0/24,fd00:c00b:2::/112");
+        assert.equal(
+            (outs.overlay as { applications: { calico: { options: { vxlan?: string } } } }).applications.calico.options.vxlan,
+            "Always",
+        );
+    });
+
     it("records a model ref that gained its controller without touching juju", async () => {
         const f = fake({});
         const updated = await new DeploymentProvider().update("id", { ...outputs(f.path), modelRef: "ck" }, inputs(f.path));
@@ -623,7 +695,7 @@ describe("Deployment provider", () => {
             "config -m lxd:ck -- kubeapi-load-balancer loadbalancer-ips": [{ stdout: "\n" }],
         });
         const read = await new DeploymentProvider().read("id", outputs(f.path));
-        assert.equal((read.props as DeploymentOutputs).podCidr, "10.9.0.0/16,fd00:c00b:1::/112");
+        assert.deepEqual((read.props as DeploymentOutputs).families.podCidrs, ["10.9.0.0/16", "fd00:c00b:1::/112"]);
     });
 
     it("removes the applications on delete gracefully, without --force, and waits until they are gone", async () => {

@@ -130,10 +130,12 @@ describe("the program (sandbox, IPv6-preferred, under mocks)", () => {
         assert.equal(await pulumi.isSecret(endpoints), false);
     });
 
-    it("builds the deployment from podCidr and serviceCidr and the enlisted machines", () => {
+    it("builds the deployment from the family plan of podCidr and serviceCidr and the enlisted machines", () => {
         const deployment = registered.find((r) => r.type === "pulumi-nodejs:dynamic/juju:Deployment")!.inputs;
-        assert.equal(deployment.podCidr, "fd00:c00b:1::/112,192.168.0.0/16");
-        assert.equal(deployment.serviceCidr, "fd00:c00b:2::/112,10.152.183.0/24");
+        const families = deployment.families as { podCidrs: string[]; serviceCidrs: string[]; mode: string };
+        assert.deepEqual(families.podCidrs, ["fd00:c00b:1::/112", "192.168.0.0/16"]);
+        assert.deepEqual(families.serviceCidrs, ["fd00:c00b:2::/112", "10.152.183.0/24"]);
+        assert.equal(families.mode, "dual-stack, IPv6 preferred");
         assert.deepEqual(deployment.machines, [
             { id: "0", roles: ["control-plane"] },
             { id: "10", roles: ["worker"] },

@@ -81,8 +81,9 @@ describe("the dev stack (AWS) under mocks", () => {
             assert.ok(machine.dependencies.includes(eip.name), `${node}: add-machine waits for the association: ${machine.dependencies}`);
         }
         const deployment = byType("pulumi-nodejs:dynamic/juju:Deployment")[0].inputs;
-        assert.equal(deployment.podCidr, "192.168.0.0/16,fd00:c00b:1::/112");
-        assert.equal(deployment.serviceCidr, "10.152.183.0/24,fd00:c00b:2::/112");
+        const families = deployment.families as { podCidrs: string[]; serviceCidrs: string[] };
+        assert.deepEqual(families.podCidrs, ["192.168.0.0/16", "fd00:c00b:1::/112"]);
+        assert.deepEqual(families.serviceCidrs, ["10.152.183.0/24", "fd00:c00b:2::/112"]);
         assert.equal(deployment.loadbalancerIps, "", "IPv4-preferred: the API stays on IPv4, through kubeapi-load-balancer");
     });
 });

@@ -38,7 +38,7 @@ describe("the openstack stack under mocks", () => {
 
     it("reaches the API over IPv6 because services prefer it, through kubeapi-load-balancer on a routed address, port 443 open to admins", () => {
         const deployment = byType("pulumi-nodejs:dynamic/juju:Deployment")[0].inputs;
-        assert.match(deployment.serviceCidr as string, /^fd00:c00b:2::\/112,/);
+        assert.equal((deployment.families as { serviceCidrs: string[] }).serviceCidrs[0], "fd00:c00b:2::/112");
         assert.ok(inPool(deployment.loadbalancerIps as string), String(deployment.loadbalancerIps));
         const kubeconfig = byType("pulumi-nodejs:dynamic/juju:Kubeconfig")[0].inputs;
         assert.equal(kubeconfig.apiAddress, deployment.loadbalancerIps);

@@ -9,7 +9,6 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { planFamilies } from "../../components/net/families";
 import { dualStackOverlay, placementOverlay } from "../../components/juju/overlay";
 import { TWO_NODE_DEPLOYMENT } from "../support/deployment";
 
@@ -96,7 +95,7 @@ before(async () => {
     // The program's overlays (components/juju/overlay.ts), less the control plane's service-cidr: with it
     // the simulator starts a real etcd and kube-apiserver, which this test does not need.
     const options = dualStackOverlay({
-        families: planFamilies(TWO_NODE_DEPLOYMENT.podCidr, TWO_NODE_DEPLOYMENT.serviceCidr),
+        families: TWO_NODE_DEPLOYMENT.families,
         channel: TWO_NODE_DEPLOYMENT.channel,
     });
     delete options.applications["kubernetes-control-plane"].options["service-cidr"];

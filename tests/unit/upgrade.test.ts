@@ -15,6 +15,7 @@ import { etcdChannelFor } from "../../components/juju/upgrade";
 import { SimCall, hostFile, readCalls, readState } from "../../simulator/state";
 import { FakeKubeApi, KubeRequest, fakeKubeApi, seedModel, standInProcess } from "../support/simSeed";
 import { BUNDLE_APPLICATIONS } from "../../components/juju/JujuCluster";
+import { SEED_FAMILIES } from "../support/deployment";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const JUJU = path.join(ROOT, "simulator", "juju");
@@ -39,8 +40,7 @@ function inputs(channel: string, upgradeDrain = true): DeploymentInputs {
         modelRef: MODEL,
         bundle: "charmed-kubernetes",
         channel,
-        podCidr: "192.168.0.0/16,fd00:c00b:1::/112",
-        serviceCidr: "10.152.183.0/24,fd00:c00b:2::/112",
+        families: SEED_FAMILIES,
         loadbalancerIps: "",
         machines: [
             { id: "0", roles: ["control-plane"] },
@@ -49,7 +49,14 @@ function inputs(channel: string, upgradeDrain = true): DeploymentInputs {
             { id: "3", roles: ["worker"] },
         ],
         expectedApplications: BUNDLE_APPLICATIONS,
+        nodes: [
+            { name: "cp-0", roles: ["control-plane"] },
+            { name: "lb-0", roles: ["load-balancer"] },
+            { name: "worker-0", roles: ["worker"] },
+            { name: "worker-1", roles: ["worker"] },
+        ],
         workerIngress: "",
+        removeGraceMinutes: 10,
         upgradeDrain,
         pollSeconds: 0.2,
         idleSeconds: 0.5,
@@ -66,6 +73,7 @@ const outputs = (channel: string): DeploymentOutputs => ({
     overlay: {},
     controlPlaneApp: "kubernetes-control-plane",
     generation: "g1",
+    charmServiceCidr: "10.152.183.0/24,fd00:c00b:2::/112",
 });
 
 /** Runs the provider's update, collecting what it printed. */

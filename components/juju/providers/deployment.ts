@@ -4,48 +4,51 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import type * as pulumi from "@pulumi/pulumi";
 import { serviceCidrChangeProblem } from "../../net/serviceRange";
-import { planFamilies } from "../../net/families";
-import { PlacedMachine, dualStackOverlay, placementOverlay, workerIngressOf } from "../overlay";
+import { splitList } from "../../net/cidr";
+import { FamilyPlan } from "../../net/families";
+import { PlacedMachine, cidrOption, dualStackOverlay, placementOverlay, workerIngressOf } from "../overlay";
 import { createHash } from "crypto";
 import { ensureSupportedJuju, runJuju } from "../cli";
-import { NodeRole, balancerMove, balancerNodeMove, channelChangeProblem, nodeChangeProblem, workerChanges } from "../dayTwo";
+import { NodeRole, channelChangeProblem, nodeChangeProblem, workerChanges } from "../dayTwo";
+import { StoredDeployment, addBalancerUnit, balancerMove, balancerNodeMove, migrateDeployment, removeOldBalancer } from "../migrations";
 import { removeGracefully } from "../removal";
 import { SettlePolicy, waitUnderPolicy } from "../settle";
-import { JujuStatus, controlPlaneApplication } from "../status";
+import { controlPlaneApplication } from "../status";
 import { upgradeChannel } from "../upgrade";
 import { JujuTarget, getKubeconfig, ignoringGone, isGone, jujuOptions, jujuStatus, liveOption, progress, verifyModel } from "./common";
 
 export interface DeploymentInputs extends JujuTarget, SettlePolicy {
     readonly bundle: string;
     readonly channel: string;
-    /** Calico `cidr`. */
-    readonly podCidr: string;
-    /** Control-plane `service-cidr`. */
-    readonly serviceCidr: string;
+    /** The pod and service ranges as validation planned them: calico `cidr` and the control plane's `service-cidr`. */
+    readonly families: FamilyPlan;
     /** Space-separated `loadbalancer-ips`; empty when the API is reached on IPv4. */
     readonly loadbalancerIps: string;
     /** Enlisted machines and their roles, for the placement overlay. */
     readonly machines: PlacedMachine[];
     /** The nodes by name and role, known at preview: what may change in place is decided on them. */
-    readonly nodes?: NodeRole[];
+    readonly nodes: NodeRole[];
     /** Applications the bundle deploys, subordinates included. */
     readonly expectedApplications: string[];
-    /** kubernetes-worker `ingress`: "true", "false", or "" for the charm's default (absent in stacks of older versions, whose overlay set false). */
-    readonly workerIngress?: string;
+    /** kubernetes-worker `ingress`: "true", "false", or "" for the charm's default. */
+    readonly workerIngress: string;
     /** Minutes a graceful removal may take before it is forced. */
-    readonly removeGraceMinutes?: number;
+    readonly removeGraceMinutes: number;
     /** Drain each worker's Node before its upgrade action. */
-    readonly upgradeDrain?: boolean;
+    readonly upgradeDrain: boolean;
 }
 
-export interface DeploymentOutputs extends DeploymentInputs {
+/** The state of a Deployment (stored states of earlier versions go through migrateDeployment first). */
+export interface DeploymentOutputs extends Omit<DeploymentInputs, "nodes"> {
+    /** Absent in stacks of versions that did not record the nodes. */
+    readonly nodes?: NodeRole[];
     /**
      * The control plane's `service-cidr` as deployed. A grown `serviceCidr` leaves it as it is: the
      * charm puts the first address of each range in the API certificate and derives the cluster DNS
      * address from it, while the `kubernetes` Service keeps its address from the default ServiceCIDR;
      * the grown range is added as a ServiceCIDR object instead (components/cluster/ServiceRange.ts).
      */
-    readonly charmServiceCidr?: string;
+    readonly charmServiceCidr: string;
     /** The dual-stack overlay that was deployed. */
     readonly overlay: object;
     readonly controlPlaneApp: string;
@@ -58,18 +61,21 @@ export interface DeploymentOutputs extends DeploymentInputs {
     readonly etcdSnapshot?: string;
 }
 
-/** The ingress the worker was deployed with: stacks of older versions set it off in their overlay. */
-const ingressOf = (inputs: Partial<DeploymentInputs>) => inputs.workerIngress ?? "false";
+/** Calico's `cidr` option. */
+const podCidrOf = (state: Pick<DeploymentInputs, "families">) => cidrOption(state.families.podCidrs);
+
+/** The control plane's `service-cidr` option as configured. */
+const serviceCidrOf = (state: Pick<DeploymentInputs, "families">) => cidrOption(state.families.serviceCidrs);
 
 /** What Juju is asked to make of the model: the Settled resource waits again whenever this changes. */
 export function generationOf(inputs: DeploymentInputs): string {
     const applied = [
         inputs.bundle,
         inputs.channel,
-        inputs.podCidr,
-        inputs.serviceCidr,
+        podCidrOf(inputs),
+        serviceCidrOf(inputs),
         inputs.loadbalancerIps,
-        ingressOf(inputs),
+        inputs.workerIngress,
         inputs.machines,
     ];
     return createHash("sha256").update(JSON.stringify(applied)).digest("hex").slice(0, 16);
@@ -77,10 +83,10 @@ export function generationOf(inputs: DeploymentInputs): string {
 
 function overlayOf(inputs: DeploymentInputs) {
     return dualStackOverlay({
-        families: planFamilies(inputs.podCidr, inputs.serviceCidr),
+        families: inputs.families,
         channel: inputs.channel,
         loadbalancerIps: inputs.loadbalancerIps || undefined,
-        workerIngress: workerIngressOf(ingressOf(inputs)),
+        workerIngress: workerIngressOf(inputs.workerIngress),
     });
 }
 
@@ -156,9 +162,9 @@ function jujuChanges(olds: DeploymentOutputs, news: DeploymentInputs): ConfigCha
     if (olds.loadbalancerIps !== news.loadbalancerIps) {
         changes.push({ application: "kubeapi-load-balancer", settings: [`loadbalancer-ips=${news.loadbalancerIps}`] });
     }
-    if (ingressOf(olds) !== ingressOf(news)) {
+    if (olds.workerIngress !== news.workerIngress) {
         // Empty: back to the charm's default (`juju config --reset`).
-        const ingress = ingressOf(news);
+        const ingress = news.workerIngress;
         changes.push(
             ingress === ""
                 ? { application: "kubernetes-worker", settings: [], reset: ["ingress"] }
@@ -178,14 +184,15 @@ const placementChanged = (olds: DeploymentOutputs, news: DeploymentInputs) =>
  */
 export function deploymentChangeProblems(olds: Partial<DeploymentOutputs>, news: DeploymentInputs): { property: string; reason: string }[] {
     const problems: { property: string; reason: string }[] = [];
-    if (olds.serviceCidr && olds.serviceCidr !== news.serviceCidr) {
-        const problem = serviceCidrChangeProblem(olds.serviceCidr, news.serviceCidr);
+    const [oldServices, oldPods] = olds.families ? [serviceCidrOf(olds as DeploymentOutputs), podCidrOf(olds as DeploymentOutputs)] : [];
+    if (oldServices && oldServices !== serviceCidrOf(news)) {
+        const problem = serviceCidrChangeProblem(oldServices, serviceCidrOf(news));
         if (problem) problems.push({ property: "serviceCidr", reason: problem });
     }
-    if (olds.podCidr && olds.podCidr !== news.podCidr) {
+    if (oldPods && oldPods !== podCidrOf(news)) {
         problems.push({
             property: "podCidr",
-            reason: `the calico charm does not re-address its IP pools in place (${olds.podCidr} is live); changing the pod range needs a manual migration (README, "Changing the pod range"). Set ck-dualstack:podCidr back to ${olds.podCidr}`,
+            reason: `the calico charm does not re-address its IP pools in place (${oldPods} is live); changing the pod range needs a manual migration (README, "Changing the pod range"). Set ck-dualstack:podCidr back to ${oldPods}`,
         });
     }
     if (olds.bundle && olds.bundle !== news.bundle) {
@@ -201,19 +208,14 @@ export function deploymentChangeProblems(olds: Partial<DeploymentOutputs>, news:
     return problems;
 }
 
-const say = (inputs: DeploymentInputs, line: string) => progress(`deployment ${inputs.modelRef}`, line);
-
-/** How long a graceful removal may take before it is forced (stacks of older versions: 10 min). */
-const removeGraceMs = (inputs: Partial<DeploymentInputs>) => (inputs.removeGraceMinutes ?? 10) * 60_000;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const say = (inputs: JujuTarget, line: string) => progress(`deployment ${inputs.modelRef}`, line);
 
 /** `juju remove-unit` without --force, waited for; forced only after the grace (removal.ts). */
 const removeUnitGracefully = (news: DeploymentInputs, unit: string) =>
     removeGracefully(news, {
         kind: "unit",
         names: [unit],
-        graceMs: removeGraceMs(news),
+        graceMs: news.removeGraceMinutes * 60_000,
         pollMs: news.pollSeconds * 1000,
         say: (line) => say(news, line),
     });
@@ -242,47 +244,6 @@ async function removeWorker(news: DeploymentInputs, machine: string, controlPlan
     if (node && kubeconfig) await deleteNode({ kubeconfig, node, log: (line) => say(news, line) });
 }
 
-/**
- * Moving kubeapi-load-balancer off a worker (where stacks of older versions placed it, and where it
- * never settles: the two charms claim 443) onto the load-balancer machine, first step: a unit is
- * added there and waited for. Then the options are set (the balancer's `loadbalancer-ips` while the
- * old unit, the application's leader, still answers the control plane: only the leader answers
- * lb-consumers requests, loadbalancer-interface provides.py), and the old unit is removed
- * (removeOldBalancer). The balancer keeps no data (its certificate comes from easyrsa, its servers
- * from the control plane's requests), so nothing is lost.
- */
-async function addBalancerUnit(news: DeploymentInputs, from: string, to: string): Promise<void> {
-    const unitOn = (status: JujuStatus) => balancerUnitOn(status, to);
-    if (!unitOn(await jujuStatus(news))) {
-        say(news, `juju add-unit ${BALANCER} --to ${to} (moving it off worker machine ${from}, to a machine of its own)`);
-        await runJuju(jujuOptions(news), ["add-unit", "-m", news.modelRef, "--to", to, "--", BALANCER]);
-    }
-    const deadline = Date.now() + news.timeoutMinutes * 60_000;
-    for (;;) {
-        const status = await jujuStatus(news);
-        const unit = unitOn(status);
-        const current = unit ? status.applications?.[BALANCER]?.units?.[unit] : undefined;
-        if (current?.["workload-status"]?.current === "active" && current["juju-status"]?.current === "idle") return;
-        if (Date.now() > deadline) {
-            throw new Error(
-                `the new ${BALANCER} unit on machine ${to} did not become active within ${news.timeoutMinutes} min; the old one on ${from} still serves`,
-            );
-        }
-        await sleep(news.pollSeconds * 1000);
-    }
-}
-
-/** The last step of the move: the old balancer unit on the worker goes, gracefully. */
-async function removeOldBalancer(news: DeploymentInputs, from: string): Promise<void> {
-    const old = balancerUnitOn(await jujuStatus(news), from);
-    if (old) await removeUnitGracefully(news, old);
-}
-
-const BALANCER = "kubeapi-load-balancer";
-
-const balancerUnitOn = (status: JujuStatus, machine: string) =>
-    Object.entries(status.applications?.[BALANCER]?.units ?? {}).find(([, u]) => u.machine === machine)?.[0];
-
 /** How long a drain may take before the removal fails (PodDisruptionBudgets may hold it). */
 const DRAIN_TIMEOUT_MS = 10 * 60_000;
 
@@ -293,8 +254,8 @@ const DRAIN_TIMEOUT_MS = 10 * 60_000;
  * removes the applications.
  */
 export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
-    async check(olds: Partial<DeploymentOutputs>, news: DeploymentInputs): Promise<pulumi.dynamic.CheckResult> {
-        const failures = deploymentChangeProblems(olds, news);
+    async check(olds: Partial<StoredDeployment>, news: DeploymentInputs): Promise<pulumi.dynamic.CheckResult> {
+        const failures = deploymentChangeProblems(migrateDeployment(olds), news);
         return failures.length > 0 ? { inputs: news, failures } : { inputs: news };
     }
 
@@ -312,13 +273,14 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
             overlay: overlayOf(inputs),
             controlPlaneApp,
             generation: generationOf(inputs),
-            charmServiceCidr: inputs.serviceCidr,
+            charmServiceCidr: serviceCidrOf(inputs),
         };
         return { id: `${inputs.modelRef}/${inputs.bundle}`, outs };
     }
 
     /** Reports the live options so `pulumi refresh` shows drift. */
-    async read(id: string, props: DeploymentOutputs): Promise<pulumi.dynamic.ReadResult> {
+    async read(id: string, stored: StoredDeployment): Promise<pulumi.dynamic.ReadResult> {
+        const props = migrateDeployment(stored);
         try {
             const app = props.controlPlaneApp;
             const [podCidr, charmServiceCidr, loadbalancerIps] = await Promise.all([
@@ -326,7 +288,10 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
                 liveOption(props, app, "service-cidr"),
                 liveOption(props, "kubeapi-load-balancer", "loadbalancer-ips"),
             ]);
-            return { id, props: { ...props, podCidr, charmServiceCidr, loadbalancerIps } };
+            // A pod range changed behind the stack shows as drift, refused at the next preview (check).
+            const families = { ...props.families, podCidrs: splitList(podCidr) };
+            const read: DeploymentOutputs = { ...props, families, charmServiceCidr, loadbalancerIps };
+            return { id, props: read };
         } catch (error) {
             if (isGone(error)) return {};
             throw error;
@@ -334,11 +299,13 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
     }
 
     /** Nothing is ever replaced: what cannot change in place is refused in check. */
-    async diff(_id: string, olds: DeploymentOutputs, news: DeploymentInputs): Promise<pulumi.dynamic.DiffResult> {
+    async diff(_id: string, stored: StoredDeployment, news: DeploymentInputs): Promise<pulumi.dynamic.DiffResult> {
+        const olds = migrateDeployment(stored);
         const changes =
             jujuChanges(olds, news).length > 0 ||
             placementChanged(olds, news) ||
-            (["jujuPath", "modelRef", "modelUuid", "channel", "serviceCidr"] as const).some((key) => olds[key] !== news[key]) ||
+            (["jujuPath", "modelRef", "modelUuid", "channel"] as const).some((key) => olds[key] !== news[key]) ||
+            serviceCidrOf(olds) !== serviceCidrOf(news) ||
             JSON.stringify(olds.nodes) !== JSON.stringify(news.nodes) ||
             olds.generation !== generationOf(news);
         const moving = olds.nodes && news.nodes ? balancerNodeMove(olds.nodes, news.nodes) : undefined;
@@ -352,7 +319,8 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
      * own machine (stacks of older versions), workers added with `add-unit` and removed after a drain
      * with `remove-unit`.
      */
-    async update(_id: string, olds: DeploymentOutputs, news: DeploymentInputs): Promise<pulumi.dynamic.UpdateResult> {
+    async update(_id: string, stored: StoredDeployment, news: DeploymentInputs): Promise<pulumi.dynamic.UpdateResult> {
+        const olds = migrateDeployment(stored);
         const settings = jujuChanges(olds, news);
         const workers = workerChanges(olds.machines, news.machines);
         const move = balancerMove(olds.machines, news.machines);
@@ -362,7 +330,7 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
             ...news,
             overlay: overlayOf(news),
             generation: generationOf(news),
-            charmServiceCidr: olds.charmServiceCidr ?? olds.serviceCidr,
+            charmServiceCidr: olds.charmServiceCidr,
         });
         if (settings.length === 0 && workers.added.length === 0 && workers.removed.length === 0 && !upgrading && !move) {
             // Only how the model or the nodes are referred to, or the service ranges the cluster's
@@ -373,13 +341,13 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
         const upgraded = upgrading
             ? await upgradeChannel(news, olds.controlPlaneApp, (acceptBlocked) => waitSettled(news, acceptBlocked))
             : undefined;
-        if (move) await addBalancerUnit(news, move.from, move.to);
+        if (move) await addBalancerUnit(news, move, (line) => say(news, line));
         for (const change of settings) {
             const reset = (change.reset ?? []).flatMap((key) => ["--reset", key]);
             say(news, `juju config ${change.application} ${[...reset, ...change.settings].join(" ")}`);
             await runJuju(jujuOptions(news), ["config", "-m", news.modelRef, ...reset, "--", change.application, ...change.settings]);
         }
-        if (move) await removeOldBalancer(news, move.from);
+        if (move) await removeOldBalancer(news, move, (unit) => removeUnitGracefully(news, unit));
         for (const machine of workers.added) {
             say(news, `juju add-unit kubernetes-worker --to ${machine}`);
             await runJuju(jujuOptions(news), ["add-unit", "-m", news.modelRef, "--to", machine, "--", "kubernetes-worker"]);
@@ -392,7 +360,8 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
      * Removes every application gracefully (their stop hooks run); what is still there after
      * `removeGraceMinutes` is forced, each named with the units that held it.
      */
-    async delete(_id: string, props: DeploymentOutputs): Promise<void> {
+    async delete(_id: string, stored: StoredDeployment): Promise<void> {
+        const props = migrateDeployment(stored);
         await ignoringGone(async () => {
             await verifyModel(props);
             const apps = Object.keys((await jujuStatus(props)).applications ?? {});
@@ -401,7 +370,7 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
                 kind: "application",
                 names: apps,
                 flags: ["--destroy-storage"],
-                graceMs: removeGraceMs(props),
+                graceMs: props.removeGraceMinutes * 60_000,
                 pollMs: props.pollSeconds * 1000,
                 say: (line) => say(props, line),
             });

@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { JujuError, ensureSupportedJuju, runJuju } from "../cli";
+import { migrateMachine } from "../migrations";
 import { machineByAddress } from "../status";
 import { JujuTarget, ignoringGone, isGone, jujuOptions, jujuStatus, progress, toolPath, verifyModel } from "./common";
 
@@ -16,9 +17,9 @@ export interface MachineInputs extends JujuTarget {
     readonly enlistConcurrency?: number;
     /** The SSH client that cleans the host once its machine is removed; empty (or absent: older stacks) when the host goes too. */
     readonly sshPath?: string;
-    /** Minutes a graceful removal may take before it is forced (default 10). */
+    /** Minutes a graceful removal may take before it is forced (absent in stacks of earlier versions: migrateMachine). */
     readonly removeGraceMinutes?: number;
-    /** Seconds between status polls while it is removed (default 2). */
+    /** Seconds between status polls while it is removed (absent in stacks of earlier versions: migrateMachine). */
     readonly pollSeconds?: number;
 }
 
@@ -127,10 +128,11 @@ export class MachineProvider implements pulumi.dynamic.ResourceProvider {
      * (existing hosts, the sandbox's) then gets Juju's clean-up, so it can be enlisted again; when that
      * cannot run, the exact command is printed.
      */
-    async delete(_id: string, props: MachineOutputs): Promise<void> {
+    async delete(_id: string, stored: MachineOutputs): Promise<void> {
+        const props = migrateMachine(stored);
         const say = (line: string) => progress(`machine ${props.name}`, line);
-        const graceMs = (props.removeGraceMinutes ?? 10) * 60_000;
-        const pollMs = (props.pollSeconds ?? 2) * 1000;
+        const graceMs = props.removeGraceMinutes * 60_000;
+        const pollMs = props.pollSeconds * 1000;
         const gone = await ignoringGone(async () => {
             await verifyModel(props);
             const deadline = Date.now() + graceMs;
