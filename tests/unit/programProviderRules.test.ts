@@ -46,3 +46,21 @@ describe("every committed stack, with every loadBalancer choice, sends only what
         }
     }
 });
+
+describe("the EC2 rule quota validation allows is the quota the provider enforces (issue 19)", () => {
+    it("dev with the NLB and as many ranges as validation accepts (58 admin, 59 NodePort, per family) sends groups EC2 accepts", async () => {
+        const ranges = (count: number, family: 4 | 6) =>
+            Array.from({ length: count }, (_, i) => (family === 4 ? `198.51.${i}.0/24` : `2001:db8:${(i + 1).toString(16)}::/48`));
+        const config = {
+            ...readStackFile(ROOT, "dev"),
+            ...OPERATOR,
+            loadBalancer: "nlb",
+            adminCidrs: JSON.stringify([...ranges(58, 4), ...ranges(58, 6)]),
+            nodePortCidrs: JSON.stringify([...ranges(59, 4), ...ranges(59, 6)]),
+        };
+        const registered = await run(config, "dev", true);
+        const cluster = registered.find((r) => r.name === "ck-cluster")!.inputs.ingress as unknown[];
+        assert.equal(cluster.length, 3 + 116, "self, path MTU ICMP in two families, SSH per range");
+        assert.deepEqual(providerRefusals(), []);
+    });
+});
