@@ -125,11 +125,12 @@ function awsSecurityGroup(resource: Submitted): string[] {
 }
 
 function awsElbName(resource: Submitted): string[] {
-    const name = typeof resource.inputs.name === "string" ? resource.inputs.name : `${resource.name}-xxxxxxx`;
-    if (resource.inputs.name === undefined && resource.name.length + AUTONAME_SUFFIX > AWS_ELB_NAME_MAX) {
-        return [`auto-name of ${resource.name} would exceed ${AWS_ELB_NAME_MAX} characters (ELB API Name)`];
-    }
-    return name.length > AWS_ELB_NAME_MAX ? [`name ${name} is longer than ${AWS_ELB_NAME_MAX} characters (ELB API Name)`] : [];
+    const name = resource.inputs.name;
+    if (typeof name === "string")
+        return name.length > AWS_ELB_NAME_MAX ? [`name ${name} is longer than ${AWS_ELB_NAME_MAX} characters (ELB API Name)`] : [];
+    return resource.name.length + AUTONAME_SUFFIX > AWS_ELB_NAME_MAX
+        ? [`auto-name of ${resource.name} would exceed ${AWS_ELB_NAME_MAX} characters (ELB API Name)`]
+        : [];
 }
 
 // ---- OpenStack -------------------------------------------------------------------------------
@@ -276,7 +277,7 @@ export class ProviderRules {
                     if (mode !== undefined && !NEUTRON_IPV6_MODES.includes(String(mode)))
                         refusals.push(`${key} ${String(mode)} is not an IPv6 mode`);
                 }
-                // neutron/db/ipv6_utils / db_base_plugin_common `_validate_ipv6_combination`: both modes set must be equal.
+                // neutron/db/db_base_plugin_v2.py `_validate_ipv6_combination`: both modes set must be equal.
                 if (inputs.ipv6AddressMode && inputs.ipv6RaMode && inputs.ipv6AddressMode !== inputs.ipv6RaMode) {
                     refusals.push("ipv6_ra_mode and ipv6_address_mode differ (Neutron InvalidInput)");
                 }
@@ -285,8 +286,8 @@ export class ProviderRules {
                 return refusals;
             }
             case "openstack:networking/port:Port": {
-                // Neutron refuses a given address on a subnet that computes its own (ipam_backend_mixin
-                // `_validate_fixed_ips_for_port`: "IPv6 address ... can not be directly assigned to a port on
+                // Neutron refuses a given address on a subnet that computes its own (neutron/db/
+                // ipam_pluggable_backend.py `_test_fixed_ips_for_port`: "IPv6 address ... can not be directly assigned to a port on
                 // subnet ... since the subnet is configured for automatic addresses").
                 const fixedIps = (inputs.fixedIps ?? []) as { subnetId?: string; ipAddress?: string }[];
                 const subnets = (resource.refs.fixedIps ?? []).map((key) => this.submitted.get(key));
