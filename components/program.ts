@@ -76,6 +76,12 @@ export async function program(): Promise<Record<string, unknown>> {
     // unreachable cluster is an error, never "deleted": what must go with the cluster is
     // `deletedWith` its Juju model, so destroy completes when the cluster is already gone.
     const provider = new k8s.Provider("ck-k8s", {
+        // The cluster is the Juju model: while its UUID stays, a kubeconfig that is unknown at preview
+        // (read again whenever the Deployment changes, e.g. a worker added) is an update of the
+        // provider, not its replacement with every Kubernetes object (pulumi-kubernetes
+        // provider/pkg/provider/provider.go DiffConfig replaces on a computed kubeconfig unless
+        // clusterIdentifier is unchanged).
+        clusterIdentifier: cluster.model.uuid,
         kubeconfig: pulumi
             .all([cluster.kubeconfig, cluster.modelRef])
             .apply(([kubeconfig, modelRef]) => providerKubeconfig(kubeconfig, { jujuPath: config.jujuPath, modelRef })),
