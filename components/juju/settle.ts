@@ -64,11 +64,11 @@ export function waitUnderPolicy(
     return waitForSettled({
         ...wait,
         pollMs: policy.pollSeconds * 1000,
-        idlePeriodMs: policy.idleSeconds * 1000,
+        idleMs: policy.idleSeconds * 1000,
         timeoutMs: policy.timeoutMinutes * 60_000,
         blockedGraceMs: policy.blockedGraceMinutes * 60_000,
         errorGraceMs: policy.errorGraceMinutes * 60_000,
-        outageLimitMs: policy.outageMinutes * 60_000,
+        outageMs: policy.outageMinutes * 60_000,
         downGraceMs: policy.downGraceMinutes * 60_000,
     });
 }

@@ -13,7 +13,7 @@ export interface WaitOptions {
      * How long every unit must stay active and idle, poll after poll, before the model counts as
      * settled (python-libjuju's wait_for_idle `idle_period`: hooks go briefly idle between runs).
      */
-    readonly idlePeriodMs: number;
+    readonly idleMs: number;
     /** Give up after this long, naming what was still pending. */
     readonly timeoutMs: number;
     /** How long a unit may stay blocked before the wait fails. */
@@ -21,7 +21,7 @@ export interface WaitOptions {
     /** How long a unit may stay in error (Juju retries failed hooks) before the wait fails. */
     readonly errorGraceMs: number;
     /** How long `juju status` may keep failing transiently (controller unreachable) before the wait gives up. */
-    readonly outageLimitMs: number;
+    readonly outageMs: number;
     /**
      * How long a machine may stay `down` or a unit agent `lost` before the wait fails (agents
      * reconnect after a controller restart); 0: fail on the second poll in a row that sees it.
@@ -104,9 +104,9 @@ export async function waitForSettled(options: WaitOptions): Promise<{ view: Stat
             if (!isTransient(error)) throw error;
             outageSince ??= polledAt;
             const outage = now() - outageSince;
-            if (outage >= options.outageLimitMs) {
+            if (outage >= options.outageMs) {
                 throw new DeploymentFailed(
-                    `deployment gave up: juju status kept failing for ${duration(outage)} (limit ${duration(options.outageLimitMs)}): ${(error as Error).message}`,
+                    `deployment gave up: juju status kept failing for ${duration(outage)} (limit ${duration(options.outageMs)}): ${(error as Error).message}`,
                 );
             }
             options.log(`juju status failed (${(error as Error).message}); still waiting, outage so far ${duration(outage)}`);
@@ -170,20 +170,18 @@ export async function waitForSettled(options: WaitOptions): Promise<{ view: Stat
                     view.unreachable.size === 0 &&
                     view.units.every((unit) => (unit.workload === "active" && unit.agent === "idle") || accepted(unit)));
             settledSince = settledNow ? (settledSince ?? polledAt) : undefined;
-            if (settledSince !== undefined && polledAt - settledSince >= options.idlePeriodMs) return last;
+            if (settledSince !== undefined && polledAt - settledSince >= options.idleMs) return last;
         }
         if (now() - start >= options.timeoutMs) {
             const pending = last?.view.pending.join(", ");
             throw new DeploymentFailed(
-                `deployment timed out after ${duration(options.timeoutMs)}; still pending: ${pending || (settledSince !== undefined ? `units to stay settled for ${duration(options.idlePeriodMs)}` : "a first answer from juju status")}`,
+                `deployment timed out after ${duration(options.timeoutMs)}; still pending: ${pending || (settledSince !== undefined ? `units to stay settled for ${duration(options.idleMs)}` : "a first answer from juju status")}`,
             );
         }
         // Polls start every interval (call time included); once settled, the confirming poll
         // comes when the idle period ends, so readiness is seen within about one poll.
         const nextAt =
-            settledSince !== undefined
-                ? Math.min(polledAt + options.pollMs, settledSince + options.idlePeriodMs)
-                : polledAt + options.pollMs;
+            settledSince !== undefined ? Math.min(polledAt + options.pollMs, settledSince + options.idleMs) : polledAt + options.pollMs;
         await sleep(Math.max(1, nextAt - now()));
     }
 }

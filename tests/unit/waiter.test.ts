@@ -14,8 +14,8 @@ async function wait(
         timeoutMs?: number;
         blockedGraceMs?: number;
         errorGraceMs?: number;
-        outageLimitMs?: number;
-        idlePeriodMs?: number;
+        outageMs?: number;
+        idleMs?: number;
         downGraceMs?: number;
     } = {},
 ) {
@@ -30,11 +30,11 @@ async function wait(
         },
         expectedApplications: ["etcd"],
         pollMs: 10_000,
-        idlePeriodMs: overrides.idlePeriodMs ?? 15_000,
+        idleMs: overrides.idleMs ?? 15_000,
         timeoutMs: overrides.timeoutMs ?? 600_000,
         blockedGraceMs: overrides.blockedGraceMs ?? 60_000,
         errorGraceMs: overrides.errorGraceMs ?? 60_000,
-        outageLimitMs: overrides.outageLimitMs ?? 120_000,
+        outageMs: overrides.outageMs ?? 120_000,
         downGraceMs: overrides.downGraceMs ?? 0,
         log: (line) => lines.push(line),
         now: () => clock,
@@ -68,7 +68,7 @@ describe("waiting for the model to settle", () => {
     });
 
     it("does not call a model settled on polls a few seconds apart within the idle period", async () => {
-        const run = await wait([pending, settled, settled, pending, settled], { idlePeriodMs: 30_000 });
+        const run = await wait([pending, settled, settled, pending, settled], { idleMs: 30_000 });
         await run.result;
         assert.ok(run.clock() >= 40_000 + 30_000, `returned at ${run.clock()} ms, before units stayed settled for 30 s`);
     });
@@ -134,13 +134,13 @@ describe("waiting for the model to settle", () => {
     });
 
     it("rides out a juju status outage shorter than the limit", async () => {
-        const run = await wait([pending, unreachable(), unreachable(), unreachable(), settled], { outageLimitMs: 60_000 });
+        const run = await wait([pending, unreachable(), unreachable(), unreachable(), settled], { outageMs: 60_000 });
         assert.equal((await run.result).view.settled, true);
         assert.ok(run.lines.some((line) => /juju status answers again after 30s/.test(line)));
     });
 
     it("gives up, saying so, when the outage outlasts its limit", async () => {
-        const run = await wait([pending, unreachable()], { outageLimitMs: 60_000 });
+        const run = await wait([pending, unreachable()], { outageMs: 60_000 });
         await assert.rejects(run.result, /gave up: juju status kept failing for 1 min \(limit 1 min\)/);
     });
 
