@@ -79,12 +79,13 @@ export function shownValue(value: string): string {
 
 /**
  * A rule's text with what it quotes of a secret value taken out. Rules quote parts of the value
- * (`"<field>" is not an IPv4 address`): when the value looks secret, every word of it is replaced,
- * and anything secret-looking or over-long in the rule itself is too.
+ * (`"<field>" is not an IPv4 address`): when the value is a secret (`secret`: set as one) or looks
+ * like one, every word of it is replaced, and anything secret-looking or over-long in the rule
+ * itself is too.
  */
-export function shownRule(rule: string, value: string): string {
+export function shownRule(rule: string, value: string, secret = false): string {
     let text = rule;
-    if (secretKind(value)) {
+    if (secret || secretKind(value)) {
         const words = [...new Set(value.split(/[\s,;"'`]+/).filter((word) => word.length >= 4))].sort((a, b) => b.length - a.length);
         for (const word of words) text = text.split(word).join("…");
     }

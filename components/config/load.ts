@@ -26,13 +26,19 @@ export class ConfigError extends Error {
 /**
  * Reads and validates raw config values (our keys, without the namespace); throws ConfigError
  * listing every problem, those found reading them (`readProblems`: the stack file's, keys of a
- * mistyped namespace) first. What it returns holds addresses and ranges as validation read them
- * (canonicalConfig), never the raw text.
+ * mistyped namespace) first; the values of `secretKeys` (set as secrets) are never shown. What it
+ * returns holds addresses and ranges as validation read them (canonicalConfig), never the raw text.
  */
-export function loadConfig(raw: Readonly<Record<string, string | undefined>>, readProblems: readonly Problem[] = []): ValidConfig {
+export function loadConfig(
+    raw: Readonly<Record<string, string | undefined>>,
+    readProblems: readonly Problem[] = [],
+    secretKeys: ReadonlySet<string> = new Set(),
+): ValidConfig {
     const { config: rawConfig, problems: typeProblems } = readStackConfig(raw);
     const checked = checkConfig(rawConfig);
-    const problems = [...readProblems, ...typeProblems, ...checked.problems];
+    const problems = [...readProblems, ...typeProblems, ...checked.problems].map((problem) =>
+        secretKeys.has(problem.key) ? { ...problem, secret: true } : problem,
+    );
     if (problems.length > 0) throw new ConfigError(problems);
     return {
         config: canonicalConfig(rawConfig, checked),

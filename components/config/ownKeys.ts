@@ -8,6 +8,7 @@ export interface KeyProblem {
     readonly key: string;
     readonly value: string;
     readonly rule: string;
+    readonly secret?: boolean;
 }
 
 /** Levenshtein distance: the fewest one-character insertions, deletions and substitutions from a to b. */
@@ -40,22 +41,31 @@ const NAMESPACE_TYPO_DISTANCE = 2;
  * ours mistyped: one in a namespace a typo away from ours (`ck-dualstak:cloud`). Keys of other
  * namespaces (aws:region, openstack:authUrl, ...) belong to their providers and are left alone.
  * Unknown keys of our namespace are refused by readStackConfig, with the nearest known key.
+ * `isSecret` tells which full keys were set as secrets; `secretKeys` names ours among them, so a
+ * refusal never shows their values.
  */
-export function ownConfig(all: Readonly<Record<string, string>>): { raw: Record<string, string>; problems: KeyProblem[] } {
+export function ownConfig(
+    all: Readonly<Record<string, string>>,
+    isSecret: (fullKey: string) => boolean = () => false,
+): { raw: Record<string, string>; problems: KeyProblem[]; secretKeys: Set<string> } {
     const raw: Record<string, string> = {};
     const problems: KeyProblem[] = [];
+    const secretKeys = new Set<string>();
     for (const [fullKey, value] of Object.entries(all)) {
         const colon = fullKey.indexOf(":");
         const namespace = colon < 0 ? "" : fullKey.slice(0, colon);
         const key = fullKey.slice(colon + 1);
-        if (namespace === NAMESPACE) raw[key] = value;
-        else if (editDistance(namespace.toLowerCase(), NAMESPACE) <= NAMESPACE_TYPO_DISTANCE) {
+        if (namespace === NAMESPACE) {
+            raw[key] = value;
+            if (isSecret(fullKey)) secretKeys.add(key);
+        } else if (editDistance(namespace.toLowerCase(), NAMESPACE) <= NAMESPACE_TYPO_DISTANCE) {
             problems.push({
                 key: fullKey,
                 value,
                 rule: `is in namespace "${namespace}", which ck-dualstack does not read: did you mean ${NAMESPACE}:${key}?`,
+                ...(isSecret(fullKey) ? { secret: true } : {}),
             });
         }
     }
-    return { raw, problems };
+    return { raw, problems, secretKeys };
 }

@@ -27,7 +27,7 @@ export interface Problem {
     readonly key: string;
     readonly value: string;
     readonly rule: string;
-    /** The value is a secret (a `secure:` value of a stack file): it is never shown. */
+    /** The value is a secret (set with --secret, a `secure:` value of a stack file): it is never shown, nor quoted by the rule. */
     readonly secret?: boolean;
 }
 
@@ -38,7 +38,7 @@ export interface Problem {
 export function formatProblem(problem: Problem): string {
     const key = problem.key.includes(":") ? problem.key : `${NAMESPACE}:${problem.key}`;
     const value = problem.secret ? "(a secret, not shown)" : shownValue(problem.value);
-    return `${key} = ${value}: ${shownRule(problem.rule, problem.value)}`;
+    return `${key} = ${value}: ${shownRule(problem.rule, problem.value, problem.secret)}`;
 }
 
 /** kube-apiserver refuses service ranges larger than these. */

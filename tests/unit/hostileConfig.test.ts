@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, loadConfig } from "../../components/config/load";
 import { ownConfig } from "../../components/config/ownKeys";
 import { readStackFileChecked, stackNameProblem } from "../../components/config/stackFile";
@@ -169,6 +170,28 @@ describe("messages", () => {
             lines.join("\n"),
         );
         for (const line of lines) assert.doesNotMatch(line, /\/-\d/);
+    });
+});
+
+describe("secrets", () => {
+    it("never shows a value the engine hands over as a secret, nor what the rule quotes of it", () => {
+        // As the language host passes them: PULUMI_CONFIG and PULUMI_CONFIG_SECRET_KEYS.
+        pulumi.runtime.setAllConfig(
+            {
+                "ck-dualstack:model": "Hunter2 Model",
+                "ck-dualstack:cloud": "existing",
+                "ck-dualstack:hosts": JSON.stringify(["cp0 control-plane 010.9.8.7"]),
+            },
+            ["ck-dualstack:model", "ck-dualstack:hosts"],
+        );
+        const { validatedConfig } = require("../../components/program") as typeof import("../../components/program");
+        assert.throws(validatedConfig, (error: Error) => {
+            assert.match(error.message, /ck-dualstack:model = \(a secret, not shown\): must start with a letter/);
+            assert.match(error.message, /ck-dualstack:hosts = \(a secret, not shown\): /);
+            assert.doesNotMatch(error.message, /Hunter2|010\.9\.8\.7|cp0 control/);
+            return true;
+        });
+        pulumi.runtime.setAllConfig({});
     });
 });
 
