@@ -42,13 +42,14 @@ export function migrateDeployment(stored: Partial<StoredDeployment>): Partial<De
     if (Object.keys(stored).length === 0) return {};
     const { podCidr, serviceCidr, ...rest } = stored;
     const families = rest.families ?? (podCidr && serviceCidr ? planFamilies(podCidr, serviceCidr) : undefined);
+    // Recorded since service ranges grow through a ServiceCIDR object; before, the charm had what was configured.
+    const charmServiceCidr = rest.charmServiceCidr ?? serviceCidr;
     return {
         ...rest,
         ...(families ? { families } : {}),
         workerIngress: rest.workerIngress ?? EARLIER_DEFAULTS.workerIngress,
         removeGraceMinutes: rest.removeGraceMinutes ?? EARLIER_DEFAULTS.removeGraceMinutes,
-        // Recorded since service ranges grow through a ServiceCIDR object; before, the charm had what was configured.
-        ...((rest.charmServiceCidr ?? serviceCidr) ? { charmServiceCidr: rest.charmServiceCidr ?? serviceCidr } : {}),
+        ...(charmServiceCidr ? { charmServiceCidr } : {}),
     };
 }
 

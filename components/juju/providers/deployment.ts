@@ -184,7 +184,8 @@ const placementChanged = (olds: DeploymentOutputs, news: DeploymentInputs) =>
  */
 export function deploymentChangeProblems(olds: Partial<DeploymentOutputs>, news: DeploymentInputs): { property: string; reason: string }[] {
     const problems: { property: string; reason: string }[] = [];
-    const [oldServices, oldPods] = olds.families ? [serviceCidrOf(olds as DeploymentOutputs), podCidrOf(olds as DeploymentOutputs)] : [];
+    const { families } = olds;
+    const [oldServices, oldPods] = families ? [serviceCidrOf({ families }), podCidrOf({ families })] : [];
     if (oldServices && oldServices !== serviceCidrOf(news)) {
         const problem = serviceCidrChangeProblem(oldServices, serviceCidrOf(news));
         if (problem) problems.push({ property: "serviceCidr", reason: problem });
@@ -192,7 +193,7 @@ export function deploymentChangeProblems(olds: Partial<DeploymentOutputs>, news:
     if (oldPods && oldPods !== podCidrOf(news)) {
         problems.push({
             property: "podCidr",
-            reason: `the calico charm does not re-address its IP pools in place (${oldPods} is live); changing the pod range needs a manual migration (README, "Changing the pod range"). Set ck-dualstack:podCidr back to ${oldPods}`,
+            reason: `the calico charm does not re-address its IP pools in place (${oldPods} is live); changing the pod range needs a manual migration (docs/day-two.md, "Changing the pod range"). Set ck-dualstack:podCidr back to ${oldPods}`,
         });
     }
     if (olds.bundle && olds.bundle !== news.bundle) {
