@@ -18,6 +18,7 @@ import { loadConfig } from "../../components/config/load";
 import { readStackFile } from "../../components/config/stackFile";
 import { kubeconfigServer } from "../../components/juju/kubeconfigText";
 import { PROVIDER_FILES } from "../../components/juju/lazyProvider";
+import { migrateMachine } from "../../components/juju/migrations";
 import { DeploymentInputs, DeploymentOutputs, DeploymentProvider, generationOf } from "../../components/juju/providers/deployment";
 import { KubeconfigProvider } from "../../components/juju/providers/kubeconfig";
 import { MachineProvider } from "../../components/juju/providers/machine";
@@ -394,6 +395,17 @@ describe("Machine provider", () => {
         });
         await new MachineProvider().delete("ck/4", { ...inputs(raced.path), machineId: "4" });
         assert.ok(raced.calls().some((c) => c[0] === "remove-machine"));
+    });
+
+    it("removes a machine of an earlier version, which recorded no removal grace or poll, with the values that version used", () => {
+        const earlier = omit({ ...inputs("juju"), machineId: "4" }, "removeGraceMinutes", "pollSeconds");
+        const migrated = migrateMachine(earlier);
+        assert.deepEqual([migrated.removeGraceMinutes, migrated.pollSeconds], [10, 2]);
+        assert.deepEqual(migrateMachine({ ...earlier, removeGraceMinutes: 3, pollSeconds: 5 }), {
+            ...earlier,
+            removeGraceMinutes: 3,
+            pollSeconds: 5,
+        });
     });
 
     it("fails the delete when juju fails for another reason", async () => {
