@@ -59,7 +59,7 @@ function modelWithMachines(name: string): void {
     }
 }
 
-/** The program's placement (components/plan/overlay.ts): kubeapi-load-balancer alone on machine 2. */
+/** The program's placement (components/juju/overlay.ts): kubeapi-load-balancer alone on machine 2. */
 const PLACEMENT = {
     machines: { "0": {}, "1": {}, "2": {} },
     applications: {
