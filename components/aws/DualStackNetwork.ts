@@ -22,7 +22,7 @@ export interface DualStackNetworkArgs {
  * Balancer") and on instances ("Path MTU Discovery", EC2 user guide). For `icmp`/`icmpv6`,
  * fromPort is the type and toPort the code (aws.ec2.SecurityGroup ingress docs).
  */
-export const PATH_MTU_RULES = [
+const PATH_MTU_RULES = [
     {
         description: "path MTU discovery (ICMP fragmentation needed) from anywhere",
         protocol: "icmp",
@@ -45,7 +45,7 @@ export const PATH_MTU_RULES = [
  * (`us-east-1-bos-1a` before `us-east-1a`), where NLBs and most instance types are not offered
  * (DescribeAvailabilityZones filters `opt-in-status` and `zone-type`, EC2 API reference).
  */
-export const USABLE_ZONES = {
+const USABLE_ZONES = {
     state: "available",
     filters: [
         { name: "opt-in-status", values: ["opt-in-not-required"] },

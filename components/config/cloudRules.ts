@@ -15,20 +15,20 @@ export type OctaviaProvider = (typeof OCTAVIA_PROVIDERS)[number];
  * service's public key, which cloud-init installs for the image's default user, `ubuntu` on
  * Canonical's Ubuntu images (cloud-init's Ubuntu distro config, `default_user`). No other user exists.
  */
-export const IMAGE_DEFAULT_USER = "ubuntu";
+const IMAGE_DEFAULT_USER = "ubuntu";
 
 /**
  * "Inbound or outbound rules per security group: 60", enforced separately for IPv4 and IPv6 rules;
  * a rule that references a security group counts once in each (Amazon VPC quotas, "Security groups").
  */
-export const AWS_RULES_PER_GROUP = 60;
+const AWS_RULES_PER_GROUP = 60;
 
 /**
  * Graviton (arm64) instance types: `a1`, and families whose generation digit is followed by `g`
  * (t4g, m6g, m7gd, c6gn, r8g, im4gn, ...), EC2 instance type naming ("Instance type naming
  * conventions", EC2 instance types guide: processor family option `g` = AWS Graviton).
  */
-export function isArm64InstanceType(instanceType: string): boolean {
+function isArm64InstanceType(instanceType: string): boolean {
     return /^(a1|[a-z]+\d+g[a-z-]*)\./.test(instanceType);
 }
 

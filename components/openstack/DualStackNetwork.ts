@@ -27,7 +27,7 @@ export interface DualStackNetworkArgs {
  * out (gophercloud CreateOpts `port_range_max,omitempty`), which for type 2, whose only code is 0,
  * admits the same messages.
  */
-export const PATH_MTU_RULES = [
+const PATH_MTU_RULES = [
     {
         ethertype: "IPv4",
         protocol: "icmp",

@@ -13,7 +13,7 @@ import { LOAD_BALANCER_PORT } from "../net/firewall";
  *   balancer is a NAT rule in OVN: members see the client's own address, so the workers' security
  *   group, which admits only nodePortCidrs on the NodePorts, filters the clients instead.
  */
-export const OCTAVIA_PROVIDER_RULES: Record<OctaviaProvider, { lbMethod: string; listenerFilters: boolean }> = {
+const OCTAVIA_PROVIDER_RULES: Record<OctaviaProvider, { lbMethod: string; listenerFilters: boolean }> = {
     amphora: { lbMethod: "ROUND_ROBIN", listenerFilters: true },
     ovn: { lbMethod: "SOURCE_IP_PORT", listenerFilters: false },
 };

@@ -181,7 +181,7 @@ const NEUTRON_AUTO_ADDRESS_MODES = ["slaac", "dhcpv6-stateless"];
  * The default provider is the cloud's setting (octavia.conf [api_settings] default_provider_driver):
  * this cloud's is ovn, as on OVN-based clouds, so a load balancer that does not pin one gets ovn.
  */
-export const OCTAVIA_PROVIDERS: Record<string, { algorithms: string[]; protocols: string[]; monitors: string[]; allowedCidrs: boolean }> = {
+const OCTAVIA_PROVIDERS: Record<string, { algorithms: string[]; protocols: string[]; monitors: string[]; allowedCidrs: boolean }> = {
     amphora: {
         algorithms: ["ROUND_ROBIN", "LEAST_CONNECTIONS", "SOURCE_IP"],
         protocols: ["TCP", "UDP", "HTTP", "HTTPS", "TERMINATED_HTTPS", "SCTP", "PROXY"],
@@ -190,7 +190,7 @@ export const OCTAVIA_PROVIDERS: Record<string, { algorithms: string[]; protocols
     },
     ovn: { algorithms: ["SOURCE_IP_PORT"], protocols: ["TCP", "UDP", "SCTP"], monitors: ["TCP", "UDP-CONNECT"], allowedCidrs: false },
 };
-export const OCTAVIA_DEFAULT_PROVIDER = "ovn";
+const OCTAVIA_DEFAULT_PROVIDER = "ovn";
 
 /** The checks, with what they remember across registrations (rules per Neutron group, for duplicates). */
 export class ProviderRules {
