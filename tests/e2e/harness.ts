@@ -58,7 +58,7 @@ export function e2eSandbox(label: string, config: Record<string, unknown> = {}, 
         async cleanUp(stack?: Stack) {
             if (stack) await stack.destroy(quiet).catch(() => undefined);
             pulumi(["stack", "rm", "--yes", "--force", "--stack", name], { extra: env, capture: true });
-            sweepSimulator(simHome);
+            sweepSimulator(env.CK_JUJU_SIM_HOME, name);
             fs.rmSync(stackFile, { force: true });
             fs.rmSync(work, { recursive: true, force: true });
         },
@@ -66,15 +66,21 @@ export function e2eSandbox(label: string, config: Record<string, unknown> = {}, 
 }
 
 /**
- * Stops whatever the simulator with this home still runs (scripts/simulatorSweep.ts), and any
- * process this run's engines left behind: a killed engine's provider plugins outlive it. They are
- * recognised by this run's own CK_JUJU_SIM_HOME in their environment, so nobody else's is touched.
+ * Stops what the simulator with this home still runs for the stack's model (scripts/simulatorSweep.ts
+ * of the checkout in `projectDir`, as `npm run sandbox:destroy` runs it), and any process this run's
+ * engines left behind: a killed engine's provider plugins outlive it. They are recognised by this
+ * run's own CK_JUJU_SIM_HOME in their environment, so nobody else's is touched.
  */
-export function sweepSimulator(simHome: string): void {
-    spawnSync("node", ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "simulatorSweep.ts")], {
-        cwd: ROOT,
-        env: { ...process.env, CK_JUJU_SIM_HOME: simHome },
-    });
+export function sweepSimulator(simHome: string, stack: string, projectDir = ROOT): ReturnType<typeof spawnSync> {
+    const swept = spawnSync(
+        "node",
+        ["-r", "ts-node/register/transpile-only", path.join(projectDir, "scripts", "simulatorSweep.ts"), stack],
+        {
+            cwd: projectDir,
+            env: { ...process.env, CK_JUJU_SIM_HOME: simHome },
+            encoding: "utf8",
+        },
+    );
     for (const pid of fs.readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
         if (Number(pid) === process.pid) continue;
         try {
@@ -84,4 +90,5 @@ export function sweepSimulator(simHome: string): void {
             // gone, or not ours
         }
     }
+    return swept;
 }
