@@ -17,9 +17,13 @@ const DOCS = [
         .map((name) => `docs/${name}`),
 ];
 
+function withoutCodeBlocks(markdown: string): string {
+    return markdown.replace(/^```[^\n]*\n[\s\S]*?^```$/gm, "");
+}
+
 /** The text outside fenced code blocks and code spans, where a link is a link. */
 function prose(markdown: string): string {
-    return markdown.replace(/^```[^\n]*\n[\s\S]*?^```$/gm, "").replace(/`[^`\n]*`/g, "");
+    return withoutCodeBlocks(markdown).replace(/`[^`\n]*`/g, "");
 }
 
 /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens. */
@@ -31,8 +35,8 @@ function anchorOf(heading: string): string {
 }
 
 function anchorsOf(markdown: string): Set<string> {
-    const headings = prose(markdown.replace(/`/g, "")).match(/^#{1,6} .*$/gm) ?? [];
-    return new Set(headings.map((heading) => anchorOf(heading.replace(/^#+ /, ""))));
+    const headings = withoutCodeBlocks(markdown).match(/^#{1,6} .*$/gm) ?? [];
+    return new Set(headings.map((heading) => anchorOf(heading.replace(/^#+ /, "").replace(/`/g, ""))));
 }
 
 /** Every relative link target in a markdown file: `[text](target)`, outside code. */
@@ -77,6 +81,33 @@ describe("README and docs/", () => {
     it("link every docs/ file from the README", () => {
         const links = new Set(relativeLinks(fs.readFileSync(path.join(ROOT, "README.md"), "utf8")).map((target) => target.split("#")[0]));
         for (const doc of DOCS.filter((name) => name !== "README.md")) assert.ok(links.has(doc), `README.md does not link ${doc}`);
+    });
+});
+
+describe("pointers into the docs from code", () => {
+    function sources(dir: string): string[] {
+        return fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
+            const rel = `${dir}/${entry.name}`;
+            if (entry.isDirectory()) return entry.name === "fixtures" ? [] : sources(rel);
+            return /\.(ts|js|sh)$|^[a-z-]+$/.test(entry.name) ? [rel] : [];
+        });
+    }
+
+    it("name docs pages that exist, and sections those pages have", () => {
+        let checked = 0;
+        for (const file of ["index.ts", ...["components", "scripts", "simulator", "tests"].flatMap(sources)]) {
+            const text = fs.readFileSync(path.join(ROOT, file), "utf8");
+            for (const [, page, section] of text.matchAll(/\b(README|docs\/[\w-]+\.md)(?:'s)?(?:,? "([^"]+)")?/g)) {
+                const target = path.join(ROOT, page === "README" ? "README.md" : page);
+                assert.ok(fs.existsSync(target), `${file} points at ${page}, which does not exist`);
+                if (section !== undefined) {
+                    const anchors = anchorsOf(fs.readFileSync(target, "utf8"));
+                    assert.ok(anchors.has(anchorOf(section)), `${file} points at ${page}, "${section}": no such section`);
+                }
+                checked++;
+            }
+        }
+        assert.ok(checked > 5, `only ${checked} pointers found: the pattern is broken`);
     });
 });
 
