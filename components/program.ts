@@ -72,6 +72,8 @@ export async function program(): Promise<Record<string, unknown>> {
         families,
         apiOverIpv6: ipv6Api,
         nodes: cloud.nodes,
+        // Only the clouds that install sshPublicKey on their instances (aws, openstack) take it.
+        authorizedKey: config.cloud === "aws" || config.cloud === "openstack" ? config.sshPublicKey.trim() : "",
         sshWaitSeconds: cloud.sshWaitSeconds,
         sshPath: cloud.cleanUpHosts ? config.sshPath : "",
         workerIngress: config.workerIngress,

@@ -8,6 +8,7 @@ import { applicationCommands } from "./commands/applications";
 import { machineCommands } from "./commands/machines";
 import { modelCommands, teardown } from "./commands/models";
 import { scpCommands } from "./commands/scp";
+import { sshKeyCommands } from "./commands/sshKeys";
 import { statusCommands } from "./commands/status";
 import { unitCommands } from "./commands/units";
 import { Command, JujuExit, VERSION, env, err, flag, modelKey, out, parseArgs } from "./context";
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, Command> = {
     ...statusCommands,
     ...actionCommands,
     ...scpCommands,
+    ...sshKeyCommands,
 };
 
 /** Fault: the model vanishes under the caller (someone destroyed it by hand). */

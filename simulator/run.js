@@ -6,15 +6,18 @@ const fs = require("fs");
 const path = require("path");
 
 const root = path.resolve(__dirname, "..");
-// Every module of the simulator, the charm data it reads, and the project's pure network
-// functions it shares (components/net); the cache mirrors their place in the project.
-const sources = ["simulator", "simulator/commands", "components/net"].flatMap((dir) =>
-    fs
-        .readdirSync(path.join(root, dir))
-        .filter((name) => name.endsWith(".ts") || name === "charms.json")
-        .sort()
-        .map((name) => `${dir}/${name}`),
-);
+// Every module of the simulator, the charm data it reads, and the project's pure functions it
+// shares (components/net, components/juju/sshKeys.ts); the cache mirrors their place in the project.
+const sources = [
+    ...["simulator", "simulator/commands", "components/net"].flatMap((dir) =>
+        fs
+            .readdirSync(path.join(root, dir))
+            .filter((name) => name.endsWith(".ts") || name === "charms.json")
+            .sort()
+            .map((name) => `${dir}/${name}`),
+    ),
+    "components/juju/sshKeys.ts",
+];
 const hash = crypto.createHash("sha256");
 for (const file of sources) hash.update(fs.readFileSync(path.join(root, file)));
 const cacheDir = path.join(root, ".sandbox", "simulator-js", hash.digest("hex").slice(0, 16));

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { FamilyPlan } from "../net/families";
 import { ClusterNode } from "../nodes";
+import { AuthorizedKey } from "./AuthorizedKey";
 import { Deployment } from "./Deployment";
 import { Kubeconfig } from "./Kubeconfig";
 import { Machine } from "./Machine";
@@ -36,6 +37,8 @@ export interface JujuClusterArgs {
     readonly apiOverIpv6: boolean;
     /** The hosts to enlist. */
     readonly nodes: ClusterNode[];
+    /** The operator's SSH public key, kept in the model's authorized keys (rotated in place); empty: none (clouds without sshPublicKey). */
+    readonly authorizedKey: string;
     /** How long enlisting waits for sshd on each node (0: do not wait). */
     readonly sshWaitSeconds: number;
     /** The SSH client that cleans a host whose machine was removed; empty when hosts go with their machines. */
@@ -105,6 +108,9 @@ export class JujuCluster extends pulumi.ComponentResource {
         const apiAddress =
             args.apiOverIpv6 && balancerNode ? pulumi.output(balancerNode.ipv6).apply((ips) => ips[0] ?? "") : pulumi.output("");
         const target = { jujuPath: args.jujuPath, modelRef: model.modelRef, modelUuid: model.uuid };
+        // Instances read their key pair only at first boot: a new key reaches running nodes through Juju.
+        if (args.authorizedKey)
+            new AuthorizedKey(`${name}-authorized-key`, { ...target, key: args.authorizedKey }, { parent: this, dependsOn: [model] });
         const deployment = new Deployment(
             `${name}-deployment`,
             {

@@ -107,6 +107,7 @@ interface ProviderModules {
     settled: typeof import("./providers/settled");
     kubeconfig: typeof import("./providers/kubeconfig");
     workloadAddresses: typeof import("../workload/providers/addresses");
+    authorizedKey: typeof import("./providers/authorizedKey");
 }
 
 type ProviderClass = new () => pulumi.dynamic.ResourceProvider;
@@ -126,6 +127,7 @@ const PROVIDERS = {
     settled: { file: require.resolve("./providers/settled"), exportName: "SettledProvider" },
     kubeconfig: { file: require.resolve("./providers/kubeconfig"), exportName: "KubeconfigProvider" },
     workloadAddresses: { file: require.resolve("../workload/providers/addresses"), exportName: "WorkloadAddressesProvider" },
+    authorizedKey: { file: require.resolve("./providers/authorizedKey"), exportName: "AuthorizedKeyProvider" },
 } as const satisfies { [K in keyof ProviderModules]: { file: string; exportName: ProviderExport<ProviderModules[K]> } };
 
 export type ProviderKind = keyof typeof PROVIDERS;

@@ -1,0 +1,14 @@
+import * as pulumi from "@pulumi/pulumi";
+import { ResourceArgs, dynamicProvider } from "./lazyProvider";
+
+/** The AuthorizedKey's arguments: the provider's inputs (providers/authorizedKey.ts AuthorizedKeyInputs), each may be an Output. */
+export type AuthorizedKeyArgs = ResourceArgs<"authorizedKey">;
+
+/** The operator's SSH public key in the Juju model, which Juju writes to every machine; a new key is rotated in place. */
+export class AuthorizedKey extends pulumi.dynamic.Resource {
+    public readonly fingerprint!: pulumi.Output<string>;
+
+    constructor(name: string, args: AuthorizedKeyArgs, opts?: pulumi.CustomResourceOptions) {
+        super(dynamicProvider("authorizedKey"), name, { ...args, fingerprint: undefined }, opts, "juju", "AuthorizedKey");
+    }
+}
