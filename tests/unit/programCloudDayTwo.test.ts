@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { readStackFile } from "../../components/config/stackFile";
+import { AuthorizedKeyInputs, AuthorizedKeyOutputs, AuthorizedKeyProvider } from "../../components/juju/providers/authorizedKey";
+import { keyFingerprint, parseKeyLine } from "../../components/juju/sshKeys";
 import { CloudOptions, Registered, installMocks, providerRefusals, settle } from "../support/mocks";
 import { openstackOperatorConfig } from "../support/openstackStack";
 
@@ -62,6 +64,23 @@ describe("a rotated key or a new image on a deployed stack replaces no node (iss
         }
         const keyPairs = (run: Registered[]) => run.filter((r) => r.type === "aws:ec2/keyPair:KeyPair").map((r) => r.inputs.publicKey);
         assert.deepEqual(keyPairs(rotated), [KEY_AFTER], "new nodes get the new key");
+    });
+
+    it("aws: a new sshPublicKey reaches the running nodes through Juju: the model's AuthorizedKey is updated in place, no node replaced", async () => {
+        const dev = { ...readStackFile(ROOT, "dev"), adminCidrs: JSON.stringify(["203.0.113.7/32"]) };
+        const deployed = await run({ ...dev, sshPublicKey: KEY_BEFORE }, "dev", {});
+        const rotated = await run({ ...dev, sshPublicKey: KEY_AFTER }, "dev", {});
+        const authorizedKeys = (run: Registered[]) => run.filter((r) => r.type === "pulumi-nodejs:dynamic/juju:AuthorizedKey");
+        assert.equal(authorizedKeys(deployed).length, 1);
+        const [before, after] = [authorizedKeys(deployed)[0], authorizedKeys(rotated)[0]];
+        assert.equal(after?.name, before.name, "the same resource, not a new one");
+        assert.deepEqual([before.inputs.key, after.inputs.key], [KEY_BEFORE, KEY_AFTER]);
+        // What the engine asks the provider for this change: an update (add, then remove), no replacement.
+        const olds = { ...before.inputs, fingerprint: keyFingerprint(parseKeyLine(KEY_BEFORE)!) } as unknown as AuthorizedKeyOutputs;
+        const diff = await new AuthorizedKeyProvider().diff("id", olds, after.inputs as unknown as AuthorizedKeyInputs);
+        assert.equal(diff.changes, true);
+        assert.deepEqual(diff.replaces ?? [], []);
+        assert.deepEqual(nodeChanges(deployed, rotated).diff, []);
     });
 
     it("openstack: a new sshPublicKey or a rotated image (same name, new id) leave every instance, port and Juju machine as they are", async () => {
