@@ -48,7 +48,7 @@ export interface ClusterNodesArgs {
  *   on and never replace a running one (and its Juju machine, with every unit). The key pair itself
  *   is replaced (public_key is ForceNew in aws_key_pair; a deleted key pair does not affect the
  *   instances launched with it, EC2 user guide "Delete your key pair"); running nodes get a new key
- *   through Juju: `juju add-ssh-key` (docs/clouds.md, "Zones, images and keys on AWS").
+ *   through Juju, in place (juju/AuthorizedKey.ts; docs/clouds.md, "Zones, images and keys on AWS").
  */
 export class ClusterNodes extends pulumi.ComponentResource {
     public readonly nodes: ClusterNode[];

@@ -49,7 +49,7 @@ export function ipv6Of(fixedIps: readonly string[]): string[] {
  * rebuilds the server in place (compute_instance_v2.go, setImageInformation and servers.Rebuild),
  * wiping the node under its Juju machine. `key_pair` is ForceNew: a rotated sshPublicKey replaces the
  * key pair (its public_key is ForceNew too) and applies to nodes created from then on; running nodes
- * get a new key through Juju, `juju add-ssh-key` (docs/clouds.md, OpenStack).
+ * get a new key through Juju, in place (juju/AuthorizedKey.ts; docs/clouds.md, OpenStack).
  */
 export class ClusterNodes extends pulumi.ComponentResource {
     public readonly nodes: ClusterNode[];
