@@ -1,4 +1,8 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { AuthorizedKeyOutputs, AuthorizedKeyProvider } from "../../components/juju/providers/authorizedKey";
 import { keyFingerprint, parseKeyLine } from "../../components/juju/sshKeys";
@@ -95,5 +99,37 @@ describe("AuthorizedKey provider (the operator's key in the Juju model)", () => 
         assert.deepEqual(await new AuthorizedKeyProvider().read("id", stored(none)), {});
         const modelGone = fake({ "ssh-keys": [{ stderr: "ERROR model sim:admin/ck not found\n", code: 1 }] });
         assert.deepEqual(await new AuthorizedKeyProvider().read("id", stored(modelGone)), {});
+    });
+});
+
+describe("AuthorizedKey provider against the simulator's add-ssh-key, remove-ssh-key and ssh-keys", () => {
+    const simulator = path.resolve(__dirname, "..", "..", "simulator", "juju");
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), "ck-sim-keys-"));
+    const listed = () =>
+        execFileSync(simulator, ["ssh-keys", "-m", "sim:ck", "--full"], { stdio: ["ignore", "pipe", "ignore"] }).toString();
+    before(() => {
+        for (const name of Object.keys(process.env)) if (name.startsWith("CK_JUJU_SIM_")) delete process.env[name];
+        process.env.CK_JUJU_SIM_HOME = home;
+        execFileSync(simulator, ["add-model", "ck"], { stdio: "ignore" });
+    });
+    after(() => fs.rmSync(home, { recursive: true, force: true }));
+
+    it("creates, rotates, reads and deletes the key, the model's own key untouched", async () => {
+        const shown = JSON.parse(execFileSync(simulator, ["show-model", "sim:ck", "--format=json"]).toString());
+        const target = {
+            jujuPath: simulator,
+            modelRef: "sim:ck",
+            modelUuid: Object.values<{ "model-uuid": string }>(shown)[0]["model-uuid"],
+        };
+        const provider = new AuthorizedKeyProvider();
+        const { outs } = await provider.create({ ...target, key: OLD_KEY });
+        assert.equal(listed(), `Keys used in model: ck\n${OLD_KEY}\n`);
+        const rotated = (await provider.update("id", outs, { ...target, key: NEW_KEY })).outs as AuthorizedKeyOutputs;
+        assert.equal(listed(), `Keys used in model: ck\n${NEW_KEY}\n`);
+        assert.deepEqual(await provider.read("id", outs), {}, "the old key is gone");
+        assert.equal((await provider.read("id", rotated)).id, "id");
+        await provider.delete("id", rotated);
+        assert.equal(listed(), "", "only the client's own key is left, which ssh-keys does not list");
+        await provider.delete("id", rotated);
     });
 });
