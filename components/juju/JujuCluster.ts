@@ -109,8 +109,13 @@ export class JujuCluster extends pulumi.ComponentResource {
             args.apiOverIpv6 && balancerNode ? pulumi.output(balancerNode.ipv6).apply((ips) => ips[0] ?? "") : pulumi.output("");
         const target = { jujuPath: args.jujuPath, modelRef: model.modelRef, modelUuid: model.uuid };
         // Instances read their key pair only at first boot: a new key reaches running nodes through Juju.
+        // Destroying the model takes its keys along: no remove-ssh-key then.
         if (args.authorizedKey)
-            new AuthorizedKey(`${name}-authorized-key`, { ...target, key: args.authorizedKey }, { parent: this, dependsOn: [model] });
+            new AuthorizedKey(
+                `${name}-authorized-key`,
+                { ...target, key: args.authorizedKey },
+                { parent: this, dependsOn: [model], deletedWith: model },
+            );
         const deployment = new Deployment(
             `${name}-deployment`,
             {

@@ -75,6 +75,7 @@ describe("a rotated key or a new image on a deployed stack replaces no node (iss
         const [before, after] = [authorizedKeys(deployed)[0], authorizedKeys(rotated)[0]];
         assert.equal(after?.name, before.name, "the same resource, not a new one");
         assert.deepEqual([before.inputs.key, after.inputs.key], [KEY_BEFORE, KEY_AFTER]);
+        assert.equal(after.deletedWith, "ck-model", "goes with the model, which takes its keys along");
         // What the engine asks the provider for this change: an update (add, then remove), no replacement.
         const olds = { ...before.inputs, fingerprint: keyFingerprint(parseKeyLine(KEY_BEFORE)!) } as unknown as AuthorizedKeyOutputs;
         const diff = await new AuthorizedKeyProvider().diff("id", olds, after.inputs as unknown as AuthorizedKeyInputs);
