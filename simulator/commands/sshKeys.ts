@@ -10,8 +10,10 @@ import { SimModel, withState } from "../state";
 const INTERNAL_COMMENTS = ["juju-client-key", "juju-system-key"];
 
 /**
- * The model's keys. Until one is added, what add-model put there: the client's own key, comment
- * `juju-client-key` (environs/config/authkeys.go, the client's ~/.local/share/juju/ssh/juju_id_rsa.pub).
+ * The model's keys. Until one is added, what add-model put there: the client's own Juju key, comment
+ * `juju-client-key` (cmd/juju/common/authkeys.go ReadAuthorizedKeys, ssh.PublicKeyFiles; the
+ * controller's `juju-system-key` too, controller/modelmanager/createmodel.go, left out here: it is
+ * internal all the same).
  */
 function modelKeys(model: SimModel): string[] {
     const stored =

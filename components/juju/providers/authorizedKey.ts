@@ -22,8 +22,9 @@ const parsed = (line: string): KeyLine => {
 const say = (target: JujuTarget, line: string) => progress(`authorized key (model ${target.modelRef})`, line);
 
 /**
- * `juju add-ssh-key`. A key the model holds already (an earlier, interrupted run, or the client's own
- * key that add-model copied in) is refused as `duplicate ssh key` with exit 0: it is there, which is
+ * `juju add-ssh-key`. A key the model holds already (an earlier, interrupted run, or the operator's
+ * ~/.ssh key that add-model copied in: cmd/juju/common/authkeys.go ReadAuthorizedKeys) is refused as
+ * `duplicate ssh key` with exit 0: it is there, which is
  * what was asked. Any other refusal (`invalid ssh key`, `may not add key with comment`) is an error
  * (juju/juju 3.6 apiserver/facades/client/keymanager/keymanager.go AddKeys).
  */
@@ -40,8 +41,9 @@ async function addKey(target: JujuTarget, key: string): Promise<void> {
 /**
  * `juju remove-ssh-key` by fingerprint (a comment may name several keys). A key already gone is
  * refused as `key not found` with exit 0, which is done (keymanager.go DeleteKeys); removing the
- * model's last key fails (`cannot delete all keys`), which never happens here: the client's own key
- * stays (add-model's `juju-client-key`).
+ * model's last key fails (`cannot delete all keys`), which never happens here: the model's internal
+ * keys stay (the client's `juju-client-key`, the controller's `juju-system-key`:
+ * controller/modelmanager/createmodel.go).
  */
 async function removeKey(target: JujuTarget, fingerprint: string): Promise<void> {
     const { stderr } = await runJuju(jujuOptions(target), ["remove-ssh-key", "-m", target.modelRef, "--", fingerprint]);
@@ -55,7 +57,8 @@ async function removeKey(target: JujuTarget, fingerprint: string): Promise<void>
 /**
  * The operator's public key in the model's `authorized-keys`, which the machine agent of every
  * machine, manual ones included, writes to ~ubuntu/.ssh/authorized_keys and rewrites on each change
- * (juju/juju 3.6 worker/authenticationworker/worker.go: SSHUser "ubuntu", Handle). A new key is
+ * (juju/juju 3.6 worker/authenticationworker/worker.go: SSHUser "ubuntu", Handle; started by every IAAS
+ * machine agent, cmd/jujud/agent/machine/manifolds.go IAASManifolds). A new key is
  * rotated in place: added first, then the old one removed, so there is no moment without a login;
  * no node is touched. Lines Juju did not write (no `Juju:` comment prefix, such as the one the cloud
  * put there at first boot) are kept by that worker: removing the old key from Juju does not take the
