@@ -1,9 +1,10 @@
 // State does not depend on where the checkout lives: a stack written by the previous version
 // (absolute paths in each dynamic resource's __provider and in jujuPath) is migrated by a no-op
-// `up` without touching Juju; then the folder is renamed, and preview, refresh and destroy work
+// `up` without touching Juju; then the folder is moved as `mv` moves it, with the sandbox's state
+// and the simulator's home inside it (.sandbox/), and preview, refresh, destroy and the sweep work
 // from the new place, leaving nothing running.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -22,14 +23,16 @@ const PARENT = fs.mkdtempSync(path.join(os.tmpdir(), "ck-moved-"));
 const FIRST = path.join(PARENT, "ck-dualstack");
 const MOVED = path.join(PARENT, "renamed-checkout");
 const STACK = `e2e-move-${process.pid}`;
-const ENV = {
-    CK_DUALSTACK_SANDBOX_STATE: path.join(PARENT, "state"),
-    CK_JUJU_SIM_HOME: path.join(PARENT, "juju-sim"),
+/** The sandbox's settings for the checkout in `dir`: its state and simulator home where the driver keeps them, in .sandbox/. */
+const envAt = (dir: string) => ({
+    CK_DUALSTACK_SANDBOX_STATE: path.join(dir, ".sandbox", "state"),
+    CK_JUJU_SIM_HOME: path.join(dir, ".sandbox", "juju-sim"),
     CK_JUJU_SIM_SETTLE_SECONDS: "2",
     CK_JUJU_SIM_MACHINE_SECONDS: "0.5",
     CK_JUJU_SIM_DEPLOY_SECONDS: "0.5",
     CK_JUJU_BACKOFF_MS: "200",
-};
+});
+let ENV = envAt(FIRST);
 
 /** This checkout's files as git sees them (tracked and new, not ignored), and its node_modules. */
 function copyCheckout(to: string): void {
@@ -43,6 +46,25 @@ function copyCheckout(to: string): void {
     }
     // node_modules as if installed there (hard links: instant, and real paths inside the folder)
     execFileSync("cp", ["-al", path.join(ROOT, "node_modules"), path.join(to, "node_modules")]);
+}
+
+/**
+ * This version's lazyProvider.ts writing state as the previous version did: the previous version's
+ * lazyProvider function (it requires the module by the absolute path it captured), handed each
+ * provider's absolute file. The rest of the module is this version's, which the resources import.
+ */
+function previousLazyProvider(): string {
+    const lazyProviderOf = (text: string) => {
+        const start = text.indexOf("export function lazyProvider(");
+        return text.slice(start, text.indexOf("\n}\n", start) + 3);
+    };
+    const current = fs.readFileSync(path.join(ROOT, LAZY_PROVIDER), "utf8");
+    const previous = execFileSync("git", ["show", `${PREVIOUS_VERSION}:${LAZY_PROVIDER}`], { cwd: ROOT, encoding: "utf8" });
+    const relative = "path.relative(PROJECT_ROOT, PROVIDERS[kind].file)";
+    assert.ok(current.includes(relative) && lazyProviderOf(current).length > 0, `${LAZY_PROVIDER} changed: update this test`);
+    const patched = current.replace(lazyProviderOf(current), lazyProviderOf(previous)).replace(relative, "PROVIDERS[kind].file");
+    // the program is type-checked: what only this version's lazyProvider used counts as used
+    return current.includes("const MIGRATED_KEYS") ? `${patched}\nvoid MIGRATED_KEYS;\n` : patched;
 }
 
 function writeStackFile(dir: string, jujuPath: string): void {
@@ -71,7 +93,8 @@ let stack: Stack | undefined;
 
 after(async () => {
     await stack?.destroy(quiet).catch(() => undefined);
-    sweepSimulator(ENV.CK_JUJU_SIM_HOME);
+    const at = fs.existsSync(MOVED) ? MOVED : FIRST;
+    if (fs.existsSync(at)) sweepSimulator(ENV.CK_JUJU_SIM_HOME, STACK, at);
     fs.rmSync(PARENT, { recursive: true, force: true });
 });
 
@@ -79,10 +102,7 @@ describe("a moved checkout", () => {
     it("migrates a stack of the previous version with a no-op up, then refreshes and destroys it from a renamed folder", async () => {
         copyCheckout(FIRST);
         // The previous version: absolute provider module paths, jujuPath stored absolute.
-        fs.writeFileSync(
-            path.join(FIRST, LAZY_PROVIDER),
-            execFileSync("git", ["show", `${PREVIOUS_VERSION}:${LAZY_PROVIDER}`], { cwd: ROOT, encoding: "utf8" }),
-        );
+        fs.writeFileSync(path.join(FIRST, LAZY_PROVIDER), previousLazyProvider());
         writeStackFile(FIRST, path.join(FIRST, "simulator", "juju"));
         stack = await openStack(STACK, ENV, FIRST);
         const first = await stack.up(quiet);
@@ -114,13 +134,21 @@ describe("a moved checkout", () => {
             assert.equal(at, -1, `the state names the checkout ${folder}: ...${state.slice(Math.max(0, at - 300), at + 200)}...`);
         }
 
-        fs.renameSync(FIRST, MOVED);
         const servers = Object.values(simState().models).map((m) => m.apiserver!);
         assert.ok(servers.length > 0);
+        fs.renameSync(FIRST, MOVED);
+        ENV = envAt(MOVED);
         stack = await openStack(STACK, ENV, MOVED);
         // docs/sandbox.md's way: the CLI typed in the (renamed) project folder
         const preview = pulumi(["preview", "--stack", STACK, "--expect-no-changes"], { cwd: MOVED, extra: ENV, capture: true });
         assert.equal(preview.status, 0, `${preview.stdout}\n${preview.stderr}`);
+        // the Kubernetes provider's credential plugin, as client-go runs it from the new place
+        const credential = spawnSync(
+            path.join(MOVED, "components", "cluster", "juju-kube-credential"),
+            ["--juju", "simulator/juju", "--model", "sim:ck-dualstack", "--user", "admin"],
+            { cwd: MOVED, env: { ...process.env, ...ENV }, encoding: "utf8" },
+        );
+        assert.equal(credential.status, 0, credential.stderr);
         const refreshed = await stack.refresh(quiet);
         assert.equal(refreshed.summary.result, "succeeded");
         assert.equal(refreshed.summary.resourceChanges?.update, undefined, JSON.stringify(refreshed.summary.resourceChanges));
@@ -136,5 +164,9 @@ describe("a moved checkout", () => {
             left = processesIn(PARENT);
         }
         assert.deepEqual(left, [], "processes still run in the checkout");
+        // npm run sandbox:destroy's sweep, from the new place: nothing of the stack's model is left to stop.
+        const swept = sweepSimulator(ENV.CK_JUJU_SIM_HOME, STACK, MOVED);
+        assert.equal(swept.status, 0, `${swept.stdout}\n${swept.stderr}`);
+        assert.match(String(swept.stdout), /^simulator: cleared model sim:ck-dualstack$/m);
     });
 });
