@@ -34,9 +34,21 @@ function engineValue(value: unknown): { text: string } | { rule: string; secret?
 }
 
 /**
+ * What is wrong with a file js-yaml refused, and where: its `reason` and `mark` (js-yaml 4
+ * lib/exception.js) but never its `message`, which appends a snippet of the file's lines around the
+ * error, and a private key pasted unquoted into sshPublicKey is what breaks the YAML there.
+ */
+function yamlErrorText(error: unknown): string {
+    if (!(error instanceof yaml.YAMLException)) return "the YAML parser failed";
+    // The constructor leaves mark out when a caller gives none; every parser error has one.
+    const mark = error.mark as yaml.Mark | undefined;
+    return mark ? `${error.reason} (line ${mark.line + 1}, column ${mark.column + 1})` : error.reason;
+}
+
+/**
  * Raw config values of a stack as `Pulumi.<stack>.yaml` holds them, as strings the way the engine
  * hands them to a program (lists as JSON), and every problem of the file itself: not YAML (the
- * parser's message, with the file named), no `config:` map, values the engine would refuse or that
+ * parser's reason and line, with the file named), no `config:` map, values the engine would refuse or that
  * cannot be read without it (secrets), and keys that look like ours misspelt (ownKeys.ts). No engine
  * and no credentials are needed. Throws when there is no such stack file.
  */
@@ -49,7 +61,7 @@ export function readStackFileChecked(projectDir: string, stack: string): { raw: 
     try {
         doc = yaml.load(fs.readFileSync(file, "utf8"));
     } catch (error) {
-        throw new Error(`${file} is not valid YAML: ${error instanceof Error ? error.message : String(error)}`);
+        throw new Error(`${file} is not valid YAML: ${yamlErrorText(error)}`);
     }
     const config = (doc as { config?: unknown } | null)?.config;
     if (doc === null || doc === undefined || typeof doc !== "object" || Array.isArray(doc) || config === undefined || config === null) {

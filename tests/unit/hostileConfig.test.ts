@@ -219,7 +219,7 @@ describe("stack files", () => {
 
     it("names the file of a YAML error, and refuses an empty file or a config that is not a map", () => {
         for (const [text, reason] of [
-            ["config:\n  ck-dualstack:cloud: [aws\n", /Pulumi\.s\.yaml is not valid YAML: .*\(3:1\)/],
+            ["config:\n  ck-dualstack:cloud: [aws\n", /Pulumi\.s\.yaml is not valid YAML: .*\(line 3, column 1\)$/],
             ["", /Pulumi\.s\.yaml holds no config: map/],
             ["config:\n", /Pulumi\.s\.yaml holds no config: map/],
             ["config:\n  - ck-dualstack:cloud: aws\n", /Pulumi\.s\.yaml: config: must be a map .* not a list/],
@@ -228,6 +228,31 @@ describe("stack files", () => {
             assert.throws(() => readStackFileChecked(dir, "s"), reason, JSON.stringify(text));
             fs.rmSync(dir, { recursive: true });
         }
+    });
+
+    it("shows no line of the file when a private key pasted into it breaks the YAML", () => {
+        const keyBody = [
+            "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW",
+            "QyNTUxOQAAACDmJtnbwT2d2q4dAVtGYhK2NPxXbs0J3D0C8x/mXeDeTwAAAJj1vFq99bxa",
+        ];
+        const text = [
+            "config:",
+            "  ck-dualstack:cloud: aws",
+            "  ck-dualstack:sshPublicKey: -----BEGIN OPENSSH PRIVATE KEY-----",
+            ...keyBody,
+            "-----END OPENSSH PRIVATE KEY-----",
+            "",
+        ].join("\n");
+        const dir = stackFolder("s", text);
+        assert.throws(
+            () => readStackFileChecked(dir, "s"),
+            (error: Error) => {
+                assert.match(error.message, /Pulumi\.s\.yaml is not valid YAML: .* \(line 7, column 1\)$/);
+                assert.doesNotMatch(error.message, /PRIVATE KEY|b3BlbnNzaC|QyNTUxOQ|\n/);
+                return true;
+            },
+        );
+        fs.rmSync(dir, { recursive: true });
     });
 
     it("npm run plan refuses a stack name that would read or write outside the project", () => {
