@@ -5,10 +5,12 @@
  * A Kubernetes resource quantity, as k8s.io/apimachinery pkg/api/resource/quantity.go documents its
  * serialization format: `<signedNumber><suffix>`, the number `<digits>`, `<digits>.<digits>`,
  * `<digits>.` or `.<digits>` with an optional sign, the suffix a binary SI one (Ki, Mi, Gi, Ti, Pi,
- * Ei), a decimal exponent (`e` or `E` and a signed number) or a decimal SI one (n, u, m, none, k,
- * M, G, T, P, E; ParseQuantity's suffixer also reads n and u).
+ * Ei), a decimal exponent (`e` or `E` and a signed whole number: parseQuantityString's suffix
+ * loop takes only digits after the sign, and suffix.go's interpret reads them with strconv.ParseInt,
+ * so `1e1.5` is refused) or a decimal SI one (n, u, m, none, k, M, G, T, P, E; ParseQuantity's
+ * suffixer also reads n and u).
  */
-const QUANTITY = /^([+-]?)(\d+\.?\d*|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?(?:\d+\.?\d*|\.\d+)|[numkMGTPE]?)$/;
+const QUANTITY = /^([+-]?)(\d+\.?\d*|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?\d+|[numkMGTPE]?)$/;
 
 /** Why `text` is not a positive Kubernetes quantity (a CPU or memory request), or undefined. */
 export function quantityProblem(text: string, example: string): string | undefined {

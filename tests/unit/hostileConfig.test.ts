@@ -144,10 +144,15 @@ describe("workload values the Kubernetes apply would refuse", () => {
         expectRefused({ nginxMemory: "-1Gi" }, "ck-dualstack:nginxMemory", /must be more than zero/);
         expectRefused({ nginxMemory: "64MB" }, "ck-dualstack:nginxMemory", /Kubernetes quantity/);
         expectRefused({ nginxCpu: "0" }, "ck-dualstack:nginxCpu", /more than zero/);
+        // apimachinery reads the exponent with strconv.ParseInt: a whole number only.
+        for (const fractionalExponent of ["1e1.5", "2e.5", "3E+2.", "1e"]) {
+            expectRefused({ nginxMemory: fractionalExponent }, "ck-dualstack:nginxMemory", /Kubernetes quantity/);
+        }
         for (const [cpu, memory] of [
             ["250m", "128Mi"],
             ["1", "1Gi"],
             ["0.5", "1e9"],
+            ["5E-1", "128e+6"],
         ]) {
             assert.deepEqual(problemLines({ nginxCpu: cpu, nginxMemory: memory }), [], `${cpu} ${memory}`);
         }
