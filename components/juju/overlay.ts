@@ -25,7 +25,10 @@ export interface OverlayOptions {
 }
 
 /** Calico's encapsulation between nodes, as the charmed-kubernetes bundle sets it (bundle.yaml, calico options). */
-export const CALICO_VXLAN = "Always";
+const CALICO_VXLAN = "Always";
+
+/** Calico NATs pod traffic leaving the pools to the node's address: the charm's default (tests/fixtures/charms/calico.yaml `nat-outgoing`), pinned. */
+const CALICO_NAT_OUTGOING = true;
 
 /** A list of ranges as calico's `cidr` and the control plane's `service-cidr` take it: comma-separated, preferred first. */
 export function cidrOption(cidrs: readonly string[]): string {
@@ -50,10 +53,17 @@ type Applications = Record<string, { options: Record<string, string | boolean> }
  *   between node addresses, for the IPv6 pool too, so nodes only send from their own addresses and
  *   the clouds keep the source/destination check on. Stacks deployed before this pin got `Always`
  *   from the bundle, so nothing changes on them (the Deployment diffs no overlay option but those
- *   it sets with `juju config`).
+ *   it sets with `juju config`);
+ * - calico's `nat-outgoing` is pinned to `true`, the charm's default: pod traffic to outside the
+ *   pools leaves from the node's own address, the other half of why the source/destination check
+ *   stays on. Stacks deployed before this pin run the default `true`, so nothing changes on them either.
  */
 export function dualStackOverlay(options: OverlayOptions): { description: string; applications: Applications } {
-    const calico: Record<string, string> = { cidr: cidrOption(options.families.podCidrs), vxlan: CALICO_VXLAN };
+    const calico: Record<string, string | boolean> = {
+        cidr: cidrOption(options.families.podCidrs),
+        vxlan: CALICO_VXLAN,
+        "nat-outgoing": CALICO_NAT_OUTGOING,
+    };
     const controlPlane: Record<string, string> = { "service-cidr": cidrOption(options.families.serviceCidrs) };
     if (needsImageRegistry(options.channel)) {
         calico["image-registry"] = IMAGE_REGISTRY;

@@ -46,9 +46,17 @@ export const SETTLE_POLICY_KEYS = Object.keys(SETTLE_POLICY_CONFIG_KEYS) as (key
 
 /** The settle policy a validated stack config sets. */
 export function settlePolicyOf(config: StackConfig): SettlePolicy {
-    return Object.fromEntries(
-        SETTLE_POLICY_KEYS.map((field) => [field, config[SETTLE_POLICY_CONFIG_KEYS[field]]]),
-    ) as unknown as SettlePolicy;
+    const valueOf = (field: keyof SettlePolicy): number => config[SETTLE_POLICY_CONFIG_KEYS[field]];
+    // Listed, not mapped: a field added to SettlePolicy fails to compile here until it is read.
+    return {
+        pollSeconds: valueOf("pollSeconds"),
+        idleSeconds: valueOf("idleSeconds"),
+        timeoutMinutes: valueOf("timeoutMinutes"),
+        blockedGraceMinutes: valueOf("blockedGraceMinutes"),
+        errorGraceMinutes: valueOf("errorGraceMinutes"),
+        outageMinutes: valueOf("outageMinutes"),
+        downGraceMinutes: valueOf("downGraceMinutes"),
+    };
 }
 
 /** Waits until the model settles under `policy`, polling with `poll` and reporting with `log`. */

@@ -111,6 +111,15 @@ describe("overlay options against the charms' own schemas", () => {
             assert.equal(overlay.applications.calico.options.ipip, undefined, "IPIP must stay Never with VXLAN (calico.yaml)");
         }
     });
+
+    it("pins calico's nat-outgoing to true, the charm's default, so pods leave from node addresses (issue 19)", () => {
+        assert.equal((schema("calico").options?.["nat-outgoing"] as { default?: boolean } | undefined)?.default, true);
+        const overlay = dualStackOverlay({
+            families: planFamilies("192.168.0.0/16,fd00:c00b:1::/112", "10.152.183.0/24,fd00:c00b:2::/112"),
+            channel: "1.35/stable",
+        });
+        assert.equal(overlay.applications.calico.options["nat-outgoing"], true);
+    });
 });
 
 describe("the simulator's charm data", () => {

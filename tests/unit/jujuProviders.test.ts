@@ -638,7 +638,7 @@ describe("Deployment provider", () => {
 
     /**
      * A Deployment as the version before this one stored it: the ranges as comma strings (podCidr,
-     * serviceCidr), an overlay without calico's vxlan, and neither workerIngress, removeGraceMinutes
+     * serviceCidr), an overlay without calico's vxlan and nat-outgoing, and neither workerIngress, removeGraceMinutes
      * nor charmServiceCidr; its generation digest as that version computed it.
      */
     const earlierState = (jujuPath: string) => {
@@ -661,7 +661,7 @@ describe("Deployment provider", () => {
         };
     };
 
-    it("previews a stack of the previous version (ranges as strings, no vxlan in its overlay) as no change, calling no juju", async () => {
+    it("previews a stack of the previous version (ranges as strings, no vxlan or nat-outgoing in its overlay) as no change, calling no juju", async () => {
         const f = fake({});
         const provider = new DeploymentProvider();
         const earlierInputs = omit(earlierState(f.path), "overlay", "controlPlaneApp", "generation");
@@ -687,10 +687,9 @@ describe("Deployment provider", () => {
         assert.equal(outs.podCidr, undefined);
         assert.deepEqual(outs.families, SEED_FAMILIES);
         assert.equal(outs.charmServiceCidr, "10.152.183.0/24,fd00:c00b:2::/112");
-        assert.equal(
-            (outs.overlay as { applications: { calico: { options: { vxlan?: string } } } }).applications.calico.options.vxlan,
-            "Always",
-        );
+        const calico = (outs.overlay as { applications: { calico: { options: { vxlan?: string; "nat-outgoing"?: boolean } } } })
+            .applications.calico.options;
+        assert.deepEqual([calico.vxlan, calico["nat-outgoing"]], ["Always", true]);
     });
 
     it("records a model ref that gained its controller without touching juju", async () => {
