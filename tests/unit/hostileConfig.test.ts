@@ -161,7 +161,23 @@ describe("workload values the Kubernetes apply would refuse", () => {
     it("refuses an image name that is no image reference", () => {
         expectRefused({ nginxImage: "nginx latest" }, "ck-dualstack:nginxImage", /container image reference/);
         expectRefused({ nginxImage: "Nginx" }, "ck-dualstack:nginxImage", /container image reference/);
-        for (const image of ["nginx", "nginx:1.27", "localhost:5000/team/nginx@sha256:" + "a".repeat(64)]) {
+        // go-digest's Validate: a known algorithm and exactly its length of lower-case hex.
+        for (const [digest, rule] of [
+            ["sha256:" + "a".repeat(32), /sha256 digest of 32 characters: .* exactly 64 lower-case hex digits/],
+            ["sha256:" + "a".repeat(65), /exactly 64/],
+            ["sha512:" + "a".repeat(64), /exactly 128/],
+            ["sha256:" + "A".repeat(64), /lower-case hex/],
+            ["md5:" + "a".repeat(32), /algorithm "md5", which the container runtime does not know/],
+        ] as const) {
+            expectRefused({ nginxImage: `nginx@${digest}` }, "ck-dualstack:nginxImage", rule);
+        }
+        for (const image of [
+            "nginx",
+            "nginx:1.27",
+            "localhost:5000/team/nginx@sha256:" + "a".repeat(64),
+            "nginx:1.27@sha384:" + "0".repeat(96),
+            "nginx@sha512:" + "f".repeat(128),
+        ]) {
             assert.deepEqual(problemLines({ nginxImage: image }), [], image);
         }
     });
