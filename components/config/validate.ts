@@ -535,7 +535,14 @@ function checkAdminFamilies(config: StackConfig, cloud: AccessCloud, problems: P
     }
 }
 
-/** sshPublicKey: an OpenSSH public key line of a type the cloud installs and sshd accepts. */
+/**
+ * Comments that mark the keys Juju itself keeps in a model: Juju 3.6 keymanager.go AddKeys refuses a
+ * key whose comment (ssh.KeyFingerprint, the whole trimmed rest of the line) is one of them ("may not
+ * add key with comment ..."), so the model's AuthorizedKey (juju add-ssh-key) would fail mid-deploy.
+ */
+const JUJU_KEY_COMMENTS: readonly string[] = ["juju-client-key", "juju-system-key"];
+
+/** sshPublicKey: an OpenSSH public key line of a type the cloud installs and sshd accepts, and Juju adds. */
 function checkSshPublicKey(config: StackConfig, cloud: AccessCloud, problems: Problem[]): void {
     const key = config.sshPublicKey.trim();
     if (key === "") {
@@ -572,6 +579,14 @@ function checkSshPublicKey(config: StackConfig, cloud: AccessCloud, problems: Pr
             key: "sshPublicKey",
             value: config.sshPublicKey,
             rule: `is a ${line[1]} key, which cloud=${cloud} cannot use (${accepted.why}): give a key of type ${accepted.types.join(", ")}`,
+        });
+    }
+    const comment = (line[5] ?? "").trim();
+    if (JUJU_KEY_COMMENTS.includes(comment)) {
+        problems.push({
+            key: "sshPublicKey",
+            value: config.sshPublicKey,
+            rule: `has the comment ${comment}, which Juju keeps for its own keys and refuses on juju add-ssh-key: give the key another comment (or none)`,
         });
     }
 }

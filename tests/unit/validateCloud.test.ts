@@ -83,6 +83,23 @@ describe("cloud access validation (issue 11)", () => {
         }
     });
 
+    it("refuses a key with the comment Juju keeps for its own keys, which juju add-ssh-key refuses", () => {
+        // Juju 3.6 apiserver/facades/client/keymanager/keymanager.go AddKeys: "may not add key with comment ...".
+        for (const comment of ["juju-client-key", "juju-system-key"]) {
+            const key = `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIValidateCloudTestKey ${comment}`;
+            for (const cloud of ["aws", "openstack"]) {
+                assert.deepEqual(cloudProblems({ cloud, ...READY, sshPublicKey: key }), [
+                    `ck-dualstack:sshPublicKey = ${JSON.stringify(key)}: has the comment ${comment}, which Juju keeps for its own keys and refuses on juju add-ssh-key: give the key another comment (or none)`,
+                ]);
+            }
+        }
+        // Only the whole comment is Juju's: one that merely holds the word is the operator's.
+        for (const comment of ["", " operator juju-client-key", " juju-system-key-2"]) {
+            const key = `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIValidateCloudTestKey${comment}`;
+            assert.deepEqual(cloudProblems({ cloud: "aws", ...READY, sshPublicKey: key }), [], key);
+        }
+    });
+
     it("asks adminCidrs for an IPv4 range on aws and openstack: nodes are enlisted on their public IPv4", () => {
         assert.deepEqual(problems({ cloud: "aws", ...READY, adminCidrs: JSON.stringify(["2001:db8:42::7/128"]) }), [
             'ck-dualstack:adminCidrs = "[\\"2001:db8:42::7/128\\"]": has no IPv4 range: cloud=aws nodes are enlisted (the SSH probe and juju add-machine ssh:) on its EC2 public IPv4 address, so this machine\'s IPv4 address must be listed',
