@@ -162,7 +162,12 @@ export function splitList(text: string): string[] {
         .filter((part) => part.length > 0);
 }
 
-/** Ranges that can never be pod, service or host networks. */
+/**
+ * Ranges that can never be pod, service or host networks. IPv4-mapped IPv6 addresses (RFC 4291
+ * 2.5.5.2) only represent an IPv4 node's address inside an IPv6 socket: no interface has one, and
+ * `::ffff:10.0.0.10` is 10.0.0.10 again, a second spelling that the duplicate-address check of hosts
+ * would not see.
+ */
 const RESERVED: ReadonlyArray<{ cidr: string; name: string }> = [
     { cidr: "0.0.0.0/8", name: "unspecified ('this network')" },
     { cidr: "127.0.0.0/8", name: "loopback" },
@@ -171,6 +176,7 @@ const RESERVED: ReadonlyArray<{ cidr: string; name: string }> = [
     { cidr: "240.0.0.0/4", name: "reserved (class E)" },
     { cidr: "::/128", name: "unspecified" },
     { cidr: "::1/128", name: "loopback" },
+    { cidr: "::ffff:0:0/96", name: "IPv4-mapped" },
     { cidr: "fe80::/10", name: "link-local" },
     { cidr: "ff00::/8", name: "multicast" },
 ];

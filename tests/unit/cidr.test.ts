@@ -126,6 +126,9 @@ describe("CIDR parsing", () => {
         assert.match(reservedRangeOf(parseCidr("::/128") as Cidr) ?? "", /unspecified/);
         assert.equal(reservedRangeOf(parseCidr("fd00:c00b:1::/112") as Cidr), undefined);
         assert.equal(reservedRangeOf(parseCidr("192.168.0.0/16") as Cidr), undefined);
+        // RFC 4291 2.5.5.2: an IPv4 address in IPv6 spelling, no interface's address.
+        assert.match(reservedRangeOf(parseCidr("::ffff:10.0.0.0/120") as Cidr) ?? "", /IPv4-mapped ::ffff:0:0\/96/);
+        assert.equal(reservedRangeOf(parseCidr("64:ff9b::/96") as Cidr), undefined);
     });
 });
 

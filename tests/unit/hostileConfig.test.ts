@@ -80,7 +80,7 @@ describe("addresses that break later", () => {
         assert.deepEqual(problemLines(existing()), []);
     });
 
-    it("refuses loopback, unspecified, multicast and link-local host addresses", () => {
+    it("refuses loopback, unspecified, multicast, link-local and IPv4-mapped host addresses", () => {
         const cases: [string, string, RegExp][] = [
             ["127.0.0.5", "2001:db8::20", /loopback/],
             ["0.0.0.0", "2001:db8::20", /unspecified/],
@@ -90,6 +90,9 @@ describe("addresses that break later", () => {
             ["10.0.0.20", "::", /unspecified/],
             ["10.0.0.20", "ff02::1", /multicast/],
             ["10.0.0.20", "fe80::20", /link-local/],
+            // cp0's 10.0.0.10 spelt as IPv6 (RFC 4291 2.5.5.2): no second host, and no interface's address.
+            ["10.0.0.20", "::ffff:10.0.0.10", /::ffff:a00:a lies in the IPv4-mapped ::ffff:0:0\/96 range/],
+            ["10.0.0.20", "::FFFF:0A00:0014", /IPv4-mapped/],
         ];
         for (const [ipv4, ipv6, kind] of cases) {
             expectRefused(
