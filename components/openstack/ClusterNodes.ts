@@ -1,5 +1,6 @@
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
+import { familyOf } from "../net/cidr";
 import { ClusterNode, nodeNames } from "../nodes";
 
 export interface ClusterNodesArgs {
@@ -33,7 +34,7 @@ export interface ClusterNodesArgs {
 
 /** The IPv6 addresses among a port's fixed IPs (Neutron's own notation, no brackets). */
 export function ipv6Of(fixedIps: readonly string[]): string[] {
-    return fixedIps.filter((address) => address.includes(":"));
+    return fixedIps.filter((address) => familyOf(address) === "IPv6");
 }
 
 /**

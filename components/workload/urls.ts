@@ -1,6 +1,8 @@
+import { familyOf } from "../net/cidr";
+
 /** `http://[addr]:port` for IPv6, `http://addr:port` for IPv4. */
 export function httpUrl(address: string, port: number): string {
-    return `http://${address.includes(":") ? `[${address}]` : address}:${port}`;
+    return `http://${familyOf(address) === "IPv6" ? `[${address}]` : address}:${port}`;
 }
 
 /**
@@ -8,7 +10,9 @@ export function httpUrl(address: string, port: number): string {
  * control plane (the seed's known issue), so its addresses are never offered.
  */
 export function workerIpv6Urls(workers: readonly { roles: readonly string[]; ipv6: readonly string[] }[], nodePort: number): string[] {
-    const addresses = workers.filter((node) => node.roles.includes("worker")).flatMap((node) => node.ipv6.filter((a) => a.includes(":")));
+    const addresses = workers
+        .filter((node) => node.roles.includes("worker"))
+        .flatMap((node) => node.ipv6.filter((a) => familyOf(a) === "IPv6"));
     return [...new Set(addresses)].map((address) => httpUrl(address, nodePort));
 }
 

@@ -39,6 +39,12 @@ export interface CloudOptions {
     readonly preview?: boolean;
     /** Canonical and the OpenStack operator have published a newer image since the stack was deployed. */
     readonly imagesRotated?: boolean;
+    /**
+     * The Octavia load balancer is already deployed and reads back this provider (lb_loadbalancer_v2
+     * Read sets loadbalancer_provider from the load balancer's `provider`), whatever the program
+     * sends: a stack created before octaviaProvider was pinned, or an alias such as `octavia`.
+     */
+    readonly deployedOctaviaProvider?: string;
 }
 
 /** The /56 Amazon gives the VPC. */
@@ -123,6 +129,7 @@ class FakeCloud {
     constructor(
         readonly preview: boolean,
         private readonly imagesRotated: boolean,
+        private readonly deployedOctaviaProvider: string | undefined,
     ) {}
 
     /** A value the cloud picks at creation: unknown in a preview, as the engine reports it. */
@@ -309,6 +316,7 @@ class FakeCloud {
                 const subnet = this.stateOf(inputs.vipSubnetId);
                 return {
                     ...inputs,
+                    ...(this.deployedOctaviaProvider === undefined ? {} : { loadbalancerProvider: this.deployedOctaviaProvider }),
                     // vip_address is Optional+Computed: Neutron picks it at creation.
                     vipAddress: this.atCreation(known(subnet?.cidr) ? hostIn(subnet.cidr, 0x200 + n) : ""),
                     // Computed: the port Octavia makes for the VIP.
@@ -490,7 +498,7 @@ interface Monitor {
  */
 export function installMocks(config: Record<string, string>, stack = "test", options: CloudOptions = {}): Registered[] {
     const registered: Registered[] = [];
-    const cloud = new FakeCloud(options.preview ?? false, options.imagesRotated ?? false);
+    const cloud = new FakeCloud(options.preview ?? false, options.imagesRotated ?? false, options.deployedOctaviaProvider);
     currentCloud = cloud;
     const dependencies = new Map<string, string[]>();
     const replaceOnChanges = new Map<string, string[]>();

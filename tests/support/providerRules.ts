@@ -8,7 +8,7 @@
  * that reused the program's rules would pass whatever they said.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { Cidr, formatCidr, isCidrError, parseCidr } from "../../components/net/cidr";
+import { Cidr, familyOf, formatCidr, isCidrError, parseCidr } from "../../components/net/cidr";
 
 type State = Record<string, unknown>;
 
@@ -172,12 +172,13 @@ const NEUTRON_AUTO_ADDRESS_MODES = ["slaac", "dhcpv6-stateless"];
 
 /**
  * Octavia providers of this fake cloud and what each accepts:
- * - ovn: ovn-octavia-provider driver.py `_check_for_supported_protocols` (TCP, UDP, SCTP),
- *   `_check_for_supported_algorithms` (OVN_NATIVE_LB_ALGORITHMS = SOURCE_IP_PORT only),
+ * - ovn: ovn-octavia-provider 10.0.0 (2026.1) driver.py `_check_for_supported_protocols` (TCP, UDP, SCTP),
+ *   `_check_for_supported_algorithms` (common/constants.py OVN_NATIVE_LB_ALGORITHMS = SOURCE_IP_PORT
+ *   only in that release; master added SOURCE_IP in commit 7fd3646, merged 2026-08-04),
  *   `_check_for_allowed_cidrs` ("OVN provider does not support allowed_cidrs option"),
  *   SUPPORTED_HEALTH_MONITOR_TYPES (TCP, UDP-CONNECT);
- * - amphora: no SOURCE_IP_PORT ("the reference driver does not support SOURCE-IP-PORT",
- *   octavia-tempest-plugin api/v2 test_pool.py).
+ * - amphora: octavia api/drivers/amphora_driver/v2/driver.py AMPHORA_SUPPORTED_LB_ALGORITHMS =
+ *   [ROUND_ROBIN, SOURCE_IP, LEAST_CONNECTIONS] (no SOURCE_IP_PORT).
  * The default provider is the cloud's setting (octavia.conf [api_settings] default_provider_driver):
  * this cloud's is ovn, as on OVN-based clouds, so a load balancer that does not pin one gets ovn.
  */
@@ -190,6 +191,9 @@ const OCTAVIA_PROVIDERS: Record<string, { algorithms: string[]; protocols: strin
     },
     ovn: { algorithms: ["SOURCE_IP_PORT"], protocols: ["TCP", "UDP", "SCTP"], monitors: ["TCP", "UDP-CONNECT"], allowedCidrs: false },
 };
+// `octavia` and `amphorav2` are other names of the amphora driver (octavia setup.cfg, `octavia.api.drivers`).
+OCTAVIA_PROVIDERS.octavia = OCTAVIA_PROVIDERS.amphora;
+OCTAVIA_PROVIDERS.amphorav2 = OCTAVIA_PROVIDERS.amphora;
 const OCTAVIA_DEFAULT_PROVIDER = "ovn";
 
 /** The checks, with what they remember across registrations (rules per Neutron group, for duplicates). */
@@ -214,7 +218,11 @@ export class ProviderRules {
         if (!resource) return undefined;
         switch (resource.type) {
             case "openstack:loadbalancer/loadBalancer:LoadBalancer":
-                return (resource.inputs.loadbalancerProvider as string | undefined) ?? OCTAVIA_DEFAULT_PROVIDER;
+                // What it runs: a deployed load balancer keeps the provider it was created with.
+                return (
+                    ((resource.state.loadbalancerProvider ?? resource.inputs.loadbalancerProvider) as string | undefined) ??
+                    OCTAVIA_DEFAULT_PROVIDER
+                );
             case "openstack:loadbalancer/listener:Listener":
                 return this.octaviaProviderOf(this.ref(resource, "loadbalancerId"));
             case "openstack:loadbalancer/pool:Pool":
@@ -293,7 +301,7 @@ export class ProviderRules {
                 const subnets = (resource.refs.fixedIps ?? []).map((key) => this.submitted.get(key));
                 return fixedIps.flatMap((fixed) => {
                     if (typeof fixed.ipAddress !== "string") return [];
-                    const version = fixed.ipAddress.includes(":") ? 6 : 4;
+                    const version = familyOf(fixed.ipAddress) === "IPv6" ? 6 : 4;
                     const subnet =
                         this.submittedById(fixed.subnetId) ?? subnets.find((candidate) => candidate?.inputs.ipVersion === version);
                     const mode = subnet?.inputs.ipv6AddressMode;
@@ -370,7 +378,7 @@ export class ProviderRules {
             refusals.push(`protocol ${protocol} is not one the provider accepts`);
         }
         const prefix = inputs.remoteIpPrefix;
-        if (typeof prefix === "string" && decided(prefix) && (prefix.includes(":") ? "IPv6" : "IPv4") !== inputs.ethertype) {
+        if (typeof prefix === "string" && decided(prefix) && familyOf(prefix) !== inputs.ethertype) {
             refusals.push(
                 `ethertype ${String(inputs.ethertype)} conflicts with remote prefix ${prefix} (SecurityGroupRuleParameterConflict)`,
             );

@@ -247,7 +247,9 @@ describe("Octavia in front of the workers (defect 6)", () => {
 
     it("pins the amphora provider with ROUND_ROBIN and the listener's allowed_cidrs, which it accepts (issue 19)", async () => {
         const { of } = await build("am", { ipv6SubnetPool: "default", nodePortCidrs: ["2001:db8:42::/48"], loadBalancer: true });
-        assert.equal(of("openstack:loadbalancer/loadBalancer:LoadBalancer")[0].inputs.loadbalancerProvider, "amphora");
+        const lb = of("openstack:loadbalancer/loadBalancer:LoadBalancer")[0];
+        assert.equal(lb.inputs.loadbalancerProvider, "amphora");
+        assert.deepEqual(lb.ignoreChanges, ["loadbalancerProvider"], "applies at creation only: never replaces a running VIP");
         assert.equal(of("openstack:loadbalancer/pool:Pool")[0].inputs.lbMethod, "ROUND_ROBIN");
         assert.deepEqual(of("openstack:loadbalancer/listener:Listener")[0].inputs.allowedCidrs, ["2001:db8:42::/48"]);
         assert.deepEqual(providerRefusals(), []);
@@ -262,7 +264,7 @@ describe("Octavia in front of the workers (defect 6)", () => {
         });
         assert.equal(of("openstack:loadbalancer/loadBalancer:LoadBalancer")[0].inputs.loadbalancerProvider, "ovn");
         assert.equal(of("openstack:loadbalancer/pool:Pool")[0].inputs.lbMethod, "SOURCE_IP_PORT");
-        assert.equal(of("openstack:loadbalancer/listener:Listener")[0].inputs.allowedCidrs, undefined);
+        assert.deepEqual(of("openstack:loadbalancer/listener:Listener")[0].inputs.allowedCidrs, []);
         // OVN's balancer is NAT: members see the client's address, which the workers' group admits only from nodePortCidrs.
         const worker = await valueOf(network.securityGroupIds.worker);
         const clients = of("openstack:networking/secGroupRule:SecGroupRule").filter(
