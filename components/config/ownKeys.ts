@@ -2,14 +2,7 @@
 // (`namespace:key`, PULUMI_CONFIG), and a stack file holds them the same way. A key of ours that is
 // misspelt would otherwise be ignored silently and its default used.
 import { NAMESPACE } from "./keys";
-
-/** One thing wrong with a key itself, named by its full `namespace:key` name. */
-export interface KeyProblem {
-    readonly key: string;
-    readonly value: string;
-    readonly rule: string;
-    readonly secret?: boolean;
-}
+import type { Problem } from "./validate";
 
 /** Levenshtein distance: the fewest one-character insertions, deletions and substitutions from a to b. */
 export function editDistance(a: string, b: string): number {
@@ -38,8 +31,9 @@ const NAMESPACE_TYPO_DISTANCE = 2;
 
 /**
  * Our keys (without the namespace) out of a whole stack config, and a problem for each key that is
- * ours mistyped: one in a namespace a typo away from ours (`ck-dualstak:cloud`). Keys of other
- * namespaces (aws:region, openstack:authUrl, ...) belong to their providers and are left alone.
+ * ours mistyped: one in a namespace a typo away from ours (`ck-dualstak:cloud`), named by its full
+ * `namespace:key` name. Keys of other namespaces (aws:region, openstack:authUrl, ...) belong to
+ * their providers and are left alone.
  * Unknown keys of our namespace are refused by readStackConfig, with the nearest known key.
  * `isSecret` tells which full keys were set as secrets; `secretKeys` names ours among them, so a
  * refusal never shows their values.
@@ -47,9 +41,9 @@ const NAMESPACE_TYPO_DISTANCE = 2;
 export function ownConfig(
     all: Readonly<Record<string, string>>,
     isSecret: (fullKey: string) => boolean = () => false,
-): { raw: Record<string, string>; problems: KeyProblem[]; secretKeys: Set<string> } {
+): { raw: Record<string, string>; problems: Problem[]; secretKeys: Set<string> } {
     const raw: Record<string, string> = {};
-    const problems: KeyProblem[] = [];
+    const problems: Problem[] = [];
     const secretKeys = new Set<string>();
     for (const [fullKey, value] of Object.entries(all)) {
         const colon = fullKey.indexOf(":");
