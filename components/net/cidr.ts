@@ -50,7 +50,7 @@ export function leadingZeroProblem(text: string): string | undefined {
  * the charms (`loadbalancer-ips` and the certificates' SANs take plain addresses), and whatever
  * follows `%` would travel downstream as text. ip-address accepts any text there.
  */
-export function zoneProblem(text: string): string | undefined {
+function zoneProblem(text: string): string | undefined {
     if (!text.includes("%")) return undefined;
     return `"${text}" has a zone ID (the part from %), which names an interface of one machine and means nothing to the other hosts, Juju or the charms; write the address without it`;
 }
