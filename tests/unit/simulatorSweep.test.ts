@@ -109,8 +109,8 @@ describe("the sandbox sweep", () => {
     });
 
     it("stops only its own model's processes and removes only its files, hosts and state", async () => {
-        const mine = path.join(WORK, "shared", "clusters", "sim-first");
-        const theirs = path.join(WORK, "shared", "clusters", "sim-second");
+        const mine = path.join(WORK, "common", "clusters", "sim-first");
+        const theirs = path.join(WORK, "common", "clusters", "sim-second");
         const [myEtcd, myApi] = [
             settled(run("etcd", `--data-dir=${mine}/etcd`), mine),
             settled(run("kube-apiserver", `--client-ca-file=${mine}/ca.crt`), mine),
@@ -121,7 +121,7 @@ describe("the sandbox sweep", () => {
         ];
         // started by this model but no longer listed (an up killed before it wrote the state)
         const unlisted = settled(run("kube-apiserver", `--tls-cert-file=${mine}/apiserver.crt`), mine);
-        const dir = home("shared", {
+        const dir = home("common", {
             models: {
                 "sim:first": model("127.0.1.10", server("clusters/sim-first", myEtcd, myApi)),
                 "sim:second": model("127.42.1.10", server("clusters/sim-second", theirEtcd, theirApi)),
