@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { IngressRule, NODE_PORT_RANGE, RuleTarget, clusterInternalRules } from "../net/firewall";
+import { IngressRule, NODE_PORT_RANGE, PATH_MTU_RULES, RuleTarget, clusterInternalRules } from "../net/firewall";
 import { awsSubnetLayout, ipv6SubnetOf } from "../net/network";
 
 export interface DualStackNetworkArgs {
@@ -15,29 +15,18 @@ export interface DualStackNetworkArgs {
 }
 
 /**
- * Path MTU discovery: "fragmentation needed" (ICMP type 3 code 4) and ICMPv6 "packet too big" (type 2
- * code 0) come from whichever router on the path has the smaller MTU, not from the client, so they
- * are admitted from anywhere, and only those messages. AWS asks for them on an NLB's group "to
- * support MTU or Path MTU Discovery" (ELB docs, "Update the security groups for your Network Load
- * Balancer") and on instances ("Path MTU Discovery", EC2 user guide). For `icmp`/`icmpv6`,
+ * The path MTU ICMP rules (net/firewall.ts), as AWS takes them: it asks for them on an NLB's group
+ * "to support MTU or Path MTU Discovery" (ELB docs, "Update the security groups for your Network
+ * Load Balancer") and on instances ("Path MTU Discovery", EC2 user guide). For `icmp`/`icmpv6`,
  * fromPort is the type and toPort the code (aws.ec2.SecurityGroup ingress docs).
  */
-const PATH_MTU_RULES = [
-    {
-        description: "path MTU discovery (ICMP fragmentation needed) from anywhere",
-        protocol: "icmp",
-        fromPort: 3,
-        toPort: 4,
-        cidrBlocks: ["0.0.0.0/0"],
-    },
-    {
-        description: "path MTU discovery (ICMPv6 packet too big) from anywhere",
-        protocol: "icmpv6",
-        fromPort: 2,
-        toPort: 0,
-        ipv6CidrBlocks: ["::/0"],
-    },
-];
+const PATH_MTU_INGRESS = PATH_MTU_RULES.map((rule) => ({
+    description: rule.description,
+    protocol: rule.family === "IPv6" ? "icmpv6" : "icmp",
+    fromPort: rule.type,
+    toPort: rule.code,
+    ...(rule.family === "IPv6" ? { ipv6CidrBlocks: [rule.cidr] } : { cidrBlocks: [rule.cidr] }),
+}));
 
 /**
  * The zones a subnet may go in: Availability Zones that need no opt-in. `state: available` alone
@@ -157,7 +146,7 @@ export class DualStackNetwork extends pulumi.ComponentResource {
         const internal = clusterInternalRules();
         const cluster = group("cluster", "ck-dualstack cluster nodes", [
             { protocol: "-1", fromPort: 0, toPort: 0, self: true, description: internal.map((r) => r.description).join("; ") },
-            ...PATH_MTU_RULES,
+            ...PATH_MTU_INGRESS,
             ...fromOutside("all"),
         ]);
         const api = group("api", "ck-dualstack Kubernetes API (kubeapi-load-balancer node)", fromOutside("api"));
@@ -168,7 +157,7 @@ export class DualStackNetwork extends pulumi.ComponentResource {
                 {
                     vpcId: vpc.id,
                     description: "ck-dualstack Network Load Balancer in front of the workers",
-                    ingress: [...fromOutside("load-balancer"), ...PATH_MTU_RULES],
+                    ingress: [...fromOutside("load-balancer"), ...PATH_MTU_INGRESS],
                     // Only towards the workers' NodePorts (listener traffic and health checks).
                     egress: [
                         {

@@ -44,6 +44,39 @@ export const VXLAN_PORT = 4789;
  */
 export const API_CLIENT_PORT = 443;
 
+/** An ICMP message admitted from anywhere: its family, type and code, and the whole family as source. */
+export interface IcmpRule {
+    readonly description: string;
+    readonly family: Family;
+    readonly type: number;
+    readonly code: number;
+    /** Anywhere in the family. */
+    readonly cidr: string;
+}
+
+/**
+ * Path MTU discovery, and only that: IPv4 "fragmentation needed" (ICMP type 3 code 4, RFC 1191) and
+ * ICMPv6 "packet too big" (type 2 code 0, RFC 4443; RFC 8201) come from whichever router on the path
+ * has the smaller MTU, not from the client, so they are admitted from anywhere, on every node and
+ * on the cloud load balancer's group. Each cloud renders them (aws/ and openstack/DualStackNetwork).
+ */
+export const PATH_MTU_RULES: readonly IcmpRule[] = [
+    {
+        description: "path MTU discovery (ICMP fragmentation needed) from anywhere",
+        family: "IPv4",
+        type: 3,
+        code: 4,
+        cidr: "0.0.0.0/0",
+    },
+    {
+        description: "path MTU discovery (ICMPv6 packet too big) from anywhere",
+        family: "IPv6",
+        type: 2,
+        code: 0,
+        cidr: "::/0",
+    },
+];
+
 /** What is opened to the outside, besides the lists of sources. */
 export interface IngressOptions {
     /** A cloud load balancer is put in front of the workers. */

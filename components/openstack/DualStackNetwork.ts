@@ -1,6 +1,6 @@
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
-import { IngressRule, NODE_PORT_RANGE, RuleTarget, clusterInternalRules } from "../net/firewall";
+import { IngressRule, NODE_PORT_RANGE, PATH_MTU_RULES, RuleTarget, clusterInternalRules } from "../net/firewall";
 
 export interface DualStackNetworkArgs {
     /** IPv4 subnet of the hosts. */
@@ -20,31 +20,19 @@ export interface DualStackNetworkArgs {
 }
 
 /**
- * Path MTU discovery: "fragmentation needed" (ICMP type 3 code 4) and ICMPv6 "packet too big" (type 2)
- * come from whichever router on the path has the smaller MTU, so they are admitted from anywhere,
- * and only those messages. For ICMP, Neutron reads port_range_min as the type and port_range_max as
- * the code (neutron/db/securitygroups_db.py `_validate_port_range`); the provider leaves a code of 0
- * out (gophercloud CreateOpts `port_range_max,omitempty`), which for type 2, whose only code is 0,
- * admits the same messages.
+ * The path MTU ICMP rules (net/firewall.ts), as Neutron takes them: for ICMP it reads port_range_min
+ * as the type and port_range_max as the code (neutron/db/securitygroups_db.py `_validate_port_range`);
+ * the provider leaves a code of 0 out (gophercloud CreateOpts `port_range_max,omitempty`), which for
+ * type 2, whose only code is 0, admits the same messages.
  */
-const PATH_MTU_RULES = [
-    {
-        ethertype: "IPv4",
-        protocol: "icmp",
-        portRangeMin: 3,
-        portRangeMax: 4,
-        remoteIpPrefix: "0.0.0.0/0",
-        description: "path MTU discovery (ICMP fragmentation needed) from anywhere",
-    },
-    {
-        ethertype: "IPv6",
-        protocol: "ipv6-icmp",
-        portRangeMin: 2,
-        portRangeMax: 0,
-        remoteIpPrefix: "::/0",
-        description: "path MTU discovery (ICMPv6 packet too big) from anywhere",
-    },
-] as const;
+const PATH_MTU_SECGROUP_RULES = PATH_MTU_RULES.map((rule) => ({
+    ethertype: rule.family,
+    protocol: rule.family === "IPv6" ? "ipv6-icmp" : "icmp",
+    portRangeMin: rule.type,
+    portRangeMax: rule.code,
+    remoteIpPrefix: rule.cidr,
+    description: rule.description,
+}));
 
 const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
@@ -143,7 +131,7 @@ export class DualStackNetwork extends pulumi.ComponentResource {
                         { parent: this },
                     );
                 }
-                PATH_MTU_RULES.forEach((rule) => {
+                PATH_MTU_SECGROUP_RULES.forEach((rule) => {
                     new openstack.networking.SecGroupRule(
                         `${name}-${suffix}-path-mtu-${rule.ethertype.toLowerCase()}`,
                         { direction: "ingress", securityGroupId: secgroup.id, ...rule },
