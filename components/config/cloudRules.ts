@@ -24,6 +24,22 @@ const IMAGE_DEFAULT_USER = "ubuntu";
 const AWS_RULES_PER_GROUP = 60;
 
 /**
+ * Neutron's default quota of security-group rules per project, all its groups together
+ * (neutron/conf/quota.py `quota_security_group_rule`, default 100). Operators raise it often, so
+ * going over is a warning, not a refusal.
+ */
+const NEUTRON_RULE_QUOTA = 100;
+
+/**
+ * Rules Neutron makes itself: an allow-all egress rule per ethertype in every new group (neutron
+ * db/securitygroups_db.py `create_security_group`; since 2023.2 the default security group rules
+ * with `used_in_non_default_sg`), and the project's `default` group's four (ingress from itself and
+ * egress, both ethertypes).
+ */
+const NEUTRON_EGRESS_RULES_PER_GROUP = 2;
+const NEUTRON_DEFAULT_GROUP_RULES = 4;
+
+/**
  * Graviton (arm64) instance types: `a1`, and families whose generation digit is followed by `g`
  * (t4g, m6g, m7gd, c6gn, r8g, im4gn, ...), EC2 instance type naming ("Instance type naming
  * conventions", EC2 instance types guide: processor family option `g` = AWS Graviton).
@@ -81,6 +97,37 @@ function checkAwsQuota(config: StackConfig, problems: Problem[]): void {
             }
         }
     }
+}
+
+/**
+ * The security-group rules a cloud=openstack stack holds in its project (openstack/DualStackNetwork.ts):
+ * in the cluster group, two between the nodes, two path MTU ICMP and SSH per adminCidrs entry; in
+ * the api group, the API per adminCidrs entry; in the workers group, NodePorts per nodePortCidrs
+ * entry and one from the Octavia subnet; Neutron's own egress rules of the three groups and the
+ * project's default group.
+ */
+export function openstackSecurityGroupRules(config: StackConfig): number {
+    const groups = 3;
+    const admin = canonicalSources(config.adminCidrs).length;
+    const nodePort = canonicalSources(config.nodePortCidrs).length;
+    const octavia = config.loadBalancer === "octavia" ? 1 : 0;
+    return NEUTRON_DEFAULT_GROUP_RULES + groups * NEUTRON_EGRESS_RULES_PER_GROUP + 2 + 2 + 2 * admin + nodePort + octavia;
+}
+
+/**
+ * A warning for a cloud=openstack stack whose rules exceed Neutron's default project quota, or
+ * undefined: the project may have a higher quota, so `pulumi up` is not refused; without one it
+ * fails halfway with OverQuota.
+ */
+export function openstackRuleQuotaWarning(config: StackConfig): string | undefined {
+    const count = openstackSecurityGroupRules(config);
+    if (config.cloud !== "openstack" || count <= NEUTRON_RULE_QUOTA) return undefined;
+    return (
+        `adminCidrs (${config.adminCidrs.length} entries, 2 rules each) and nodePortCidrs (${config.nodePortCidrs.length}, ` +
+        `1 each) make ${count} security-group rules in the project, with those Neutron adds itself, against Neutron's ` +
+        `default quota of ${NEUTRON_RULE_QUOTA} per project (quota_security_group_rule, all groups together): unless the ` +
+        "project's quota was raised (openstack quota set --secgroup-rules), pulumi up fails with OverQuota; merge ranges into wider ones"
+    );
 }
 
 function checkArchitecture(config: StackConfig, problems: Problem[]): void {

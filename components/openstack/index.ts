@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CloudNodes, NEW_INSTANCE_SSH_WAIT_SECONDS, workersOf } from "../cloud";
-import { OctaviaProvider } from "../config/cloudRules";
+import { OctaviaProvider, openstackRuleQuotaWarning } from "../config/cloudRules";
 import { ValidConfig } from "../config/load";
 import { ingressRules } from "../net/firewall";
 import { ClusterNodes } from "./ClusterNodes";
@@ -10,6 +10,9 @@ import { Ipv6LoadBalancer } from "./Ipv6LoadBalancer";
 /** cloud=openstack: a dual-stack network, a port and instance per node, and Octavia with loadBalancer=octavia. */
 export function openstackNodes({ config }: ValidConfig): CloudNodes {
     const loadBalancer = config.loadBalancer === "octavia";
+    // A warning, not a refusal: the project's quota may have been raised.
+    const overQuota = openstackRuleQuotaWarning(config);
+    if (overQuota !== undefined) void pulumi.log.warn(overQuota);
     const ingress = ingressRules(config.adminCidrs, config.nodePortCidrs, { loadBalancer });
     const network = new DualStackNetwork("ck", {
         nodeCidr: config.nodeCidr,

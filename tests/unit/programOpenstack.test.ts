@@ -36,6 +36,18 @@ describe("the openstack stack under mocks", () => {
         assert.deepEqual(byType("openstack:loadbalancer/listener:Listener")[0].inputs.allowedCidrs, ["2001:db8:42::/48"]);
     });
 
+    it("holds as many security-group rules as the quota warning counts (issue 19)", () => {
+        const { openstackSecurityGroupRules } =
+            require("../../components/config/cloudRules") as typeof import("../../components/config/cloudRules");
+        const { readStackConfig } = require("../../components/config/stackConfig") as typeof import("../../components/config/stackConfig");
+        // Neutron adds an egress rule per ethertype to each group, and the project's default group has four.
+        const inProject =
+            byType("openstack:networking/secGroupRule:SecGroupRule").length +
+            2 * byType("openstack:networking/secGroup:SecGroup").length +
+            4;
+        assert.equal(openstackSecurityGroupRules(readStackConfig(openstackOperatorConfig()).config), inProject);
+    });
+
     it("reaches the API over IPv6 because services prefer it, through kubeapi-load-balancer on a routed address, port 443 open to admins", () => {
         const deployment = byType("pulumi-nodejs:dynamic/juju:Deployment")[0].inputs;
         assert.equal((deployment.families as { serviceCidrs: string[] }).serviceCidrs[0], "fd00:c00b:2::/112");

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ConfigError, loadConfig } from "../../components/config/load";
 import { readStackConfig } from "../../components/config/stackConfig";
+import { openstackRuleQuotaWarning } from "../../components/config/cloudRules";
 import { formatProblem, validateCloudAccess, validateConfig } from "../../components/config/validate";
 
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIValidateCloudTestKey operator@example";
@@ -247,5 +248,40 @@ describe("what the clouds would refuse mid-up, or what would replace nodes, refu
         assert.deepEqual(problems({ cloud: "openstack", ...READY, octaviaProvider: "f5" }), [
             'ck-dualstack:octaviaProvider = "f5": must be amphora or ovn (their capabilities differ: see docs/clouds.md, OpenStack)',
         ]);
+    });
+});
+
+describe("Neutron's security-group rule quota (issue 19)", () => {
+    /** n distinct IPv6 /64s. */
+    const ranges = (n: number) => Array.from({ length: n }, (_, i) => `2001:db8:${i.toString(16)}::/64`);
+    const warningOf = (raw: Record<string, string>) => openstackRuleQuotaWarning(readStackConfig(raw).config);
+
+    it("warns, naming adminCidrs, nodePortCidrs and the count against 100, without refusing the stack", () => {
+        // 4 + 3 x 2 + 2 + 2 + 2 x 40 + 9 + 1 = 104
+        const raw = {
+            cloud: "openstack",
+            sshPublicKey: KEY,
+            loadBalancer: "octavia",
+            ipv6SubnetPool: "default",
+            adminCidrs: JSON.stringify(["203.0.113.7/32", ...ranges(39)]),
+            nodePortCidrs: JSON.stringify(ranges(9)),
+        };
+        assert.match(
+            warningOf(raw) ?? "",
+            /^adminCidrs \(40 entries, 2 rules each\) and nodePortCidrs \(9, 1 each\) make 104 .* quota of 100 per project/,
+        );
+        assert.deepEqual(problems(raw), []);
+    });
+
+    it("stays quiet at the quota, and on aws", () => {
+        // 4 + 3 x 2 + 2 + 2 + 2 x 40 + 6 = 100
+        const atQuota = {
+            cloud: "openstack",
+            sshPublicKey: KEY,
+            adminCidrs: JSON.stringify(ranges(40)),
+            nodePortCidrs: JSON.stringify(ranges(6)),
+        };
+        assert.equal(warningOf(atQuota), undefined);
+        assert.equal(warningOf({ ...atQuota, cloud: "aws", nodePortCidrs: JSON.stringify(ranges(30)) }), undefined);
     });
 });
