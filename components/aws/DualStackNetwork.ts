@@ -42,6 +42,25 @@ const USABLE_ZONES = {
     ],
 };
 
+/**
+ * The zone of the next subnet: the first listed zone that no earlier subnet uses. Subnets are only
+ * ever added after the existing ones (public-0, public-1, ...), and an existing subnet keeps the zone
+ * it was created in, which may no longer be where today's list puts it; an ELB refuses two subnets in
+ * one zone ("You can specify only one subnet per Availability Zone", CreateLoadBalancer). Refuses
+ * when no listed zone is free.
+ */
+export function nextSubnetZone(listed: readonly string[], used: readonly string[], availabilityZones: number): string {
+    const free = listed.find((zone) => !used.includes(zone));
+    if (free === undefined) {
+        throw new Error(
+            `ck-dualstack:availabilityZones = ${availabilityZones}: the region has ${listed.length} available zones that ` +
+                `need no opt-in (${listed.join(", ")}), and the subnets already use ${used.join(", ") || "none"}: ` +
+                "set availabilityZones to at most the number of those zones",
+        );
+    }
+    return free;
+}
+
 function ruleArgs(rule: IngressRule) {
     return {
         description: rule.description,
@@ -100,12 +119,17 @@ export class DualStackNetwork extends pulumi.ComponentResource {
             { parent: this },
         );
         this.publicSubnetIds = [];
+        // The zones the subnets really are in, in order: an existing subnet's from its state.
+        const subnetZones: pulumi.Output<string>[] = [];
         for (const layout of awsSubnetLayout(args.nodeCidr, args.availabilityZones, false)) {
+            const zone = pulumi
+                .all([zones.names, pulumi.all(subnetZones)])
+                .apply(([listed, used]) => nextSubnetZone(listed, used, args.availabilityZones));
             const subnet = new aws.ec2.Subnet(
                 `${name}-${layout.name}`,
                 {
                     vpcId: vpc.id,
-                    availabilityZone: zones.names[layout.zoneIndex],
+                    availabilityZone: zone,
                     cidrBlock: layout.ipv4Cidr,
                     ipv6CidrBlock: vpc.ipv6CidrBlock.apply((block) => ipv6SubnetOf(block, layout.ipv6Index)),
                     assignIpv6AddressOnCreation: true,
@@ -118,6 +142,7 @@ export class DualStackNetwork extends pulumi.ComponentResource {
                 // created in, with everything in it.
                 { parent: this, ignoreChanges: ["availabilityZone"] },
             );
+            subnetZones.push(subnet.availabilityZone);
             new aws.ec2.RouteTableAssociation(
                 `${name}-${layout.name}`,
                 { subnetId: subnet.id, routeTableId: publicRoutes.id },

@@ -45,6 +45,11 @@ export interface CloudOptions {
      * sends: a stack created before octaviaProvider was pinned, or an alias such as `octavia`.
      */
     readonly deployedOctaviaProvider?: string;
+    /**
+     * AWS subnets already deployed, by name, and the zone each was created in (availability_zone is
+     * read back from the subnet; the program's ignoreChanges keeps it), whatever the zone list says today.
+     */
+    readonly deployedSubnetZones?: Readonly<Record<string, string>>;
 }
 
 /** The /56 Amazon gives the VPC. */
@@ -130,6 +135,7 @@ class FakeCloud {
         readonly preview: boolean,
         private readonly imagesRotated: boolean,
         private readonly deployedOctaviaProvider: string | undefined,
+        private readonly deployedSubnetZones: Readonly<Record<string, string>>,
     ) {}
 
     /** A value the cloud picks at creation: unknown in a preview, as the engine reports it. */
@@ -170,7 +176,11 @@ class FakeCloud {
                     ipv6AssociationId: this.atCreation(inputs.assignGeneratedIpv6CidrBlock === true ? `vpc-cidr-assoc-${n}` : ""),
                 };
             case "aws:ec2/subnet:Subnet":
-                return { ...inputs, arn: `arn:aws:ec2:us-east-1:123456789012:subnet/${name}` };
+                return {
+                    ...inputs,
+                    ...(name in this.deployedSubnetZones ? { availabilityZone: this.deployedSubnetZones[name] } : {}),
+                    arn: `arn:aws:ec2:us-east-1:123456789012:subnet/${name}`,
+                };
             case "aws:ec2/keyPair:KeyPair": {
                 // key_name is Optional+Computed: auto-named when not given (aws_key_pair docs), and public_key
                 // is ForceNew, so another key is another key pair, with another name: named here after the key.
@@ -498,7 +508,12 @@ interface Monitor {
  */
 export function installMocks(config: Record<string, string>, stack = "test", options: CloudOptions = {}): Registered[] {
     const registered: Registered[] = [];
-    const cloud = new FakeCloud(options.preview ?? false, options.imagesRotated ?? false, options.deployedOctaviaProvider);
+    const cloud = new FakeCloud(
+        options.preview ?? false,
+        options.imagesRotated ?? false,
+        options.deployedOctaviaProvider,
+        options.deployedSubnetZones ?? {},
+    );
     currentCloud = cloud;
     const dependencies = new Map<string, string[]>();
     const replaceOnChanges = new Map<string, string[]>();
