@@ -8,9 +8,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { ConfigError, loadConfig } from "../../components/config/load";
-import { ROLES, formatProblem, parseHostEntry } from "../../components/config/validate";
+import { loadConfig } from "../../components/config/load";
+import { ROLES, parseHostEntry } from "../../components/config/validate";
 import { isCidrError, leadingZeroProblem, parseAddress, parseCidr } from "../../components/net/cidr";
+import { problemLines } from "../support/configProblems";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -26,17 +27,6 @@ function existingHosts(write: (i: number) => [string, string]): string[] {
         const [ipv4, ipv6] = write(i);
         return `h${i} ${role} ${ipv4} ${ipv6}`;
     });
-}
-
-/** The problem lines loadConfig reports for raw config values (none when it accepts them). */
-function problemLines(raw: Record<string, string>): string[] {
-    try {
-        loadConfig(raw);
-        return [];
-    } catch (error) {
-        if (!(error instanceof ConfigError)) throw error;
-        return error.problems.map(formatProblem);
-    }
 }
 
 /** Why leading zeros are refused, as the rule must say it. */

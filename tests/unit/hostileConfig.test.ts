@@ -7,23 +7,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, loadConfig } from "../../components/config/load";
 import { ownConfig } from "../../components/config/ownKeys";
 import { readStackFileChecked, stackNameProblem } from "../../components/config/stackFile";
 import { formatProblem } from "../../components/config/validate";
+import { problemLines } from "../support/configProblems";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-
-/** The problem lines loadConfig reports for raw config values (none when it accepts them). */
-function problemLines(raw: Record<string, string>): string[] {
-    try {
-        loadConfig(raw);
-        return [];
-    } catch (error) {
-        if (!(error instanceof ConfigError)) throw error;
-        return error.problems.map(formatProblem);
-    }
-}
 
 function expectRefused(raw: Record<string, string>, key: string, rule: RegExp): string {
     const lines = problemLines(raw);

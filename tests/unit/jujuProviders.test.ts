@@ -29,6 +29,7 @@ import { settlePolicyOf } from "../../components/juju/settle";
 import { alive } from "../../simulator/state";
 import { SEED_FAMILIES, TWO_NODE_DEPLOYMENT } from "../support/deployment";
 import { FakeJuju, statusDoc } from "../support/fakeJuju";
+import { machineInputs } from "../support/machineInputs";
 
 /** `value` without `keys`. */
 const omit = <T extends object, K extends keyof T>(value: T, ...keys: K[]): Omit<T, K> =>
@@ -320,17 +321,7 @@ describe("Model provider", () => {
 });
 
 describe("Machine provider", () => {
-    const inputs = (jujuPath: string) => ({
-        jujuPath,
-        modelRef: "lxd:ck",
-        modelUuid: "uuid-1",
-        name: "worker-0",
-        address: "10.0.0.20",
-        sshUser: "ubuntu",
-        roles: ["worker"],
-        pollSeconds: 0.01,
-        removeGraceMinutes: 0.01,
-    });
+    const inputs = (jujuPath: string) => machineInputs(jujuPath, "uuid-1");
 
     it("enlists a host with add-machine ssh:, after checking it talks to this stack's model", async () => {
         const f = fake({ ...VERSION, models: [listed("uuid-1")], "add-machine": [{ stderr: "created machine 4\n" }] });

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { MachineProvider } from "../../components/juju/providers/machine";
 import { FakeJuju, statusDoc } from "../support/fakeJuju";
+import { machineInputs } from "../support/machineInputs";
 
 const fakes: FakeJuju[] = [];
 function fake(script: ConstructorParameters<typeof FakeJuju>[0]): FakeJuju {
@@ -25,18 +26,7 @@ async function printed(action: () => Promise<unknown>): Promise<string[]> {
     return lines;
 }
 
-const outputs = (jujuPath: string, modelUuid?: string) => ({
-    jujuPath,
-    modelRef: "lxd:ck",
-    ...(modelUuid ? { modelUuid } : {}),
-    name: "worker-0",
-    address: "10.0.0.20",
-    sshUser: "ubuntu",
-    roles: ["worker"],
-    pollSeconds: 0.01,
-    removeGraceMinutes: 0.01,
-    machineId: "4",
-});
+const outputs = (jujuPath: string, modelUuid?: string) => ({ ...machineInputs(jujuPath, modelUuid), machineId: "4" });
 
 before(() => {
     process.env.CK_JUJU_BACKOFF_MS = "1";
