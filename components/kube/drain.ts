@@ -156,14 +156,17 @@ function describeRemaining(pod: DrainPod | undefined, blocked: string | undefine
     return "evicted but still present";
 }
 
-/** Cordons the node, evicts its pods as `kubectl drain --ignore-daemonsets --delete-emptydir-data` does, and waits until they are gone. */
-export async function drainNode(options: {
+/** What a wait on one Node takes: the cluster, the node, the bound, where progress goes and how often it polls. */
+interface NodeWaitOptions {
     kubeconfig: string;
     node: string;
     timeoutMs: number;
     log: (line: string) => void;
     intervalMs?: number;
-}): Promise<DrainResult> {
+}
+
+/** Cordons the node, evicts its pods as `kubectl drain --ignore-daemonsets --delete-emptydir-data` does, and waits until they are gone. */
+export async function drainNode(options: NodeWaitOptions): Promise<DrainResult> {
     // A node that does not exist has nothing to drain. The whole drain is bounded by timeoutMs
     // (kubectl's global --timeout); the node stays cordoned when it fails, as with kubectl.
     const { node, log } = options;
@@ -397,13 +400,7 @@ export async function uncordonNode(options: { kubeconfig: string; node: string; 
  * take a while, and the node may briefly be gone while it registers again). Fails after timeoutMs
  * naming the node and its Ready condition.
  */
-export async function waitNodeReady(options: {
-    kubeconfig: string;
-    node: string;
-    timeoutMs: number;
-    log: (line: string) => void;
-    intervalMs?: number;
-}): Promise<void> {
+export async function waitNodeReady(options: NodeWaitOptions): Promise<void> {
     const { node } = options;
     const connection = connectionFrom(options.kubeconfig, "node ready");
     const deadline = Date.now() + options.timeoutMs;

@@ -15,7 +15,7 @@
  */
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { Cidr, formatAddress, formatCidr, parseCidr, subnetAt } from "../../components/net/cidr";
+import { Cidr, familyOf, formatAddress, formatCidr, parseCidr, subnetAt } from "../../components/net/cidr";
 import { ProviderRules } from "./providerRules";
 
 /** A resource the program registered under mocks. */
@@ -299,8 +299,8 @@ class FakeCloud {
                         const addresses = (
                             Array.isArray(fromPort) ? fromPort : [`10.0.0.${10 + n}`, `fd00:c00b:100::${(0x100 + n).toString(16)}`]
                         ) as string[];
-                        const v4 = addresses.find((a) => !a.includes(":")) ?? "";
-                        const v6 = addresses.find((a) => a.includes(":"));
+                        const v4 = addresses.find((a) => familyOf(a) === "IPv4") ?? "";
+                        const v6 = addresses.find((a) => familyOf(a) === "IPv6");
                         return {
                             uuid: network.uuid ?? (port?.networkId as string | undefined) ?? "net-id",
                             name: network.name ?? "ck-net",
