@@ -13,12 +13,21 @@ export class Deployment extends pulumi.dynamic.Resource {
     public readonly loadbalancerIps!: pulumi.Output<string>;
     /** The etcd snapshot the last channel upgrade took first, on the operator's machine. */
     public readonly etcdSnapshot!: pulumi.Output<string | undefined>;
+    /** The operations the last create or update ran, as preview listed them (issue 21). */
+    public readonly jujuOperations!: pulumi.Output<string[] | undefined>;
 
     constructor(name: string, args: DeploymentArgs, opts?: pulumi.CustomResourceOptions) {
         super(
             dynamicProvider("deployment"),
             name,
-            { ...args, overlay: undefined, controlPlaneApp: undefined, generation: undefined, etcdSnapshot: undefined },
+            {
+                ...args,
+                overlay: undefined,
+                controlPlaneApp: undefined,
+                generation: undefined,
+                etcdSnapshot: undefined,
+                jujuOperations: undefined,
+            },
             opts,
             "juju",
             "Deployment",

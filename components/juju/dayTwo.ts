@@ -16,6 +16,10 @@ export interface PlacedMachineRef {
 /** The upgrade gate the 1.35 control-plane and worker charms show after `juju config channel=<new minor>`. */
 export const UPGRADE_GATE = "Needs manual upgrade, run the upgrade action.";
 
+/** Whether a unit's status (juju status --format=json) shows the upgrade gate. */
+export const showsUpgradeGate = (unit: { readonly "workload-status"?: { current?: string; message?: string } } | undefined): boolean =>
+    unit?.["workload-status"]?.current === "blocked" && unit["workload-status"].message === UPGRADE_GATE;
+
 /**
  * Canonical's documented order for a minor upgrade (upgrade.md §1): infrastructure (containerd,
  * etcd, easyrsa, the CNI), then kubeapi-load-balancer, then the control plane, then the workers.

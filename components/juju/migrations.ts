@@ -4,14 +4,10 @@
 // through these functions, so a stack of any earlier version previews as no change unless something
 // Juju knows about changed. (The stored provider and CLI paths are migrated by lazyProvider itself:
 // that code is serialized into every resource's state and must stay as it is.)
-import { runJuju } from "./cli";
 import type { NodeRole, PlacedMachineRef } from "./dayTwo";
 import { planFamilies } from "../net/families";
 import type { DeploymentOutputs } from "./providers/deployment";
 import type { MachineOutputs } from "./providers/machine";
-import { JujuTarget, jujuOptions, jujuStatus } from "./providers/common";
-import { SettlePolicy } from "./settle";
-import { JujuStatus } from "./status";
 
 /** What earlier versions set where this version has an input: the worker's ingress (their overlay set it off) and the removal grace. */
 const EARLIER_DEFAULTS = { workerIngress: "false", removeGraceMinutes: 10 } as const;
@@ -66,9 +62,12 @@ export function migrateMachine(
 
 // The balancer move. Earlier versions placed kubeapi-load-balancer on the first worker, where it
 // never settles (the two charms claim 443); such a stack gains a load-balancer node, and the
-// balancer moves there in place.
-
-const BALANCER = "kubeapi-load-balancer";
+// balancer moves there in place (planDeployment.ts): a unit is added on the load-balancer machine
+// and waited for, then the options are set (the balancer's `loadbalancer-ips` while the old unit,
+// the application's leader, still answers the control plane: only the leader answers lb-consumers
+// requests, loadbalancer-interface provides.py), then the old unit is removed gracefully. The
+// balancer keeps no data (its certificate comes from easyrsa, its servers from the control plane's
+// requests), so nothing is lost.
 
 /**
  * What a preview says of a stack of an older version gaining its load-balancer node (node names
@@ -94,52 +93,4 @@ export function balancerMove(
     const to = balancer(news);
     const from = olds.find((m) => m.roles.includes("worker"))?.id;
     return to !== undefined && from !== undefined ? { from, to } : undefined;
-}
-
-const balancerUnitOn = (status: JujuStatus, machine: string) =>
-    Object.entries(status.applications?.[BALANCER]?.units ?? {}).find(([, u]) => u.machine === machine)?.[0];
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * The move's first step: a unit is added on the load-balancer machine and waited for. Then the
- * options are set (the balancer's `loadbalancer-ips` while the old unit, the application's leader,
- * still answers the control plane: only the leader answers lb-consumers requests,
- * loadbalancer-interface provides.py), and the old unit is removed (removeOldBalancer). The
- * balancer keeps no data (its certificate comes from easyrsa, its servers from the control plane's
- * requests), so nothing is lost.
- */
-export async function addBalancerUnit(
-    target: JujuTarget & Pick<SettlePolicy, "timeoutMinutes" | "pollSeconds">,
-    move: { from: string; to: string },
-    say: (line: string) => void,
-): Promise<void> {
-    const unitOn = (status: JujuStatus) => balancerUnitOn(status, move.to);
-    if (!unitOn(await jujuStatus(target))) {
-        say(`juju add-unit ${BALANCER} --to ${move.to} (moving it off worker machine ${move.from}, to a machine of its own)`);
-        await runJuju(jujuOptions(target), ["add-unit", "-m", target.modelRef, "--to", move.to, "--", BALANCER]);
-    }
-    const deadline = Date.now() + target.timeoutMinutes * 60_000;
-    for (;;) {
-        const status = await jujuStatus(target);
-        const unit = unitOn(status);
-        const current = unit ? status.applications?.[BALANCER]?.units?.[unit] : undefined;
-        if (current?.["workload-status"]?.current === "active" && current["juju-status"]?.current === "idle") return;
-        if (Date.now() > deadline) {
-            throw new Error(
-                `the new ${BALANCER} unit on machine ${move.to} did not become active within ${target.timeoutMinutes} min; the old one on ${move.from} still serves`,
-            );
-        }
-        await sleep(target.pollSeconds * 1000);
-    }
-}
-
-/** The move's last step: the old balancer unit on the worker goes (`removeUnit`: gracefully). */
-export async function removeOldBalancer(
-    target: JujuTarget,
-    move: { from: string },
-    removeUnit: (unit: string) => Promise<unknown>,
-): Promise<void> {
-    const old = balancerUnitOn(await jujuStatus(target), move.from);
-    if (old) await removeUnit(old);
 }

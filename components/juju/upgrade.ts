@@ -1,12 +1,11 @@
 // A channel upgrade of a live cluster, guarded as Canonical documents it (reference/charms/upgrade.md,
 // from kubernetes-docs pages/k8s/1.35/upgrading.md): a healthy cluster first, an etcd snapshot, then
-// each application in the documented order, the control plane and the workers unit by unit.
-import { runJuju } from "./cli";
-import { SNAP_UPGRADED, UPGRADE_GATE, UPGRADE_ORDER } from "./dayTwo";
-import { takeEtcdSnapshot } from "./etcdSnapshot";
+// each application in the documented order, the control plane and the workers unit by unit. Which
+// steps run is planned in planDeployment.ts (preview lists them); the waits between them are here.
+import { UPGRADE_GATE, showsUpgradeGate } from "./dayTwo";
 import type { DeploymentInputs } from "./providers/deployment";
-import { getKubeconfig, jujuOptions, jujuStatus, liveOption, progress, runAction } from "./providers/common";
-import { JujuStatus, UnitStatus, UnitView, describeUnit, flattenUnits } from "./status";
+import { jujuStatus, progress, runAction } from "./providers/common";
+import { JujuStatus, UnitView, describeUnit, flattenUnits } from "./status";
 
 const say = (inputs: DeploymentInputs, line: string) => progress(`deployment ${inputs.modelRef}`, `upgrading: ${line}`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -42,11 +41,8 @@ export function upgradeBlockers(status: JujuStatus): UnitView[] {
     );
 }
 
-const gated = (unit: UnitStatus | undefined) =>
-    unit?.["workload-status"]?.current === "blocked" && unit["workload-status"].message === UPGRADE_GATE;
-
 /** Each principal unit's agent status `since`: it changes when the agent runs a hook and goes idle again. */
-function agentSince(status: JujuStatus, app: string): Map<string, string> {
+export function agentSince(status: JujuStatus, app: string): Map<string, string> {
     const units = status.applications?.[app]?.units ?? {};
     return new Map(Object.entries(units).map(([name, unit]) => [name, unit["juju-status"]?.since ?? ""]));
 }
@@ -60,7 +56,7 @@ function agentSince(status: JujuStatus, app: string): Map<string, string> {
  * idle again without the gate (its snaps already run the channel). Fails after the settle timeout,
  * naming the units still waiting.
  */
-async function waitForConfigHooks(
+export async function waitForConfigHooks(
     news: DeploymentInputs,
     app: string,
     setting: string,
@@ -77,7 +73,7 @@ async function waitForConfigHooks(
             const workload = unit["workload-status"];
             const agent = unit["juju-status"];
             const ranHook = agent?.current === "idle" && agent.since !== before.get(name) && workload?.current !== "maintenance";
-            if (gateExpected && gated(unit)) {
+            if (gateExpected && showsUpgradeGate(unit)) {
                 if (!reported.has(name)) say(news, `${name} shows the upgrade gate (blocked: ${UPGRADE_GATE})`);
             } else if (ranHook && workload?.current === "blocked") {
                 // e.g. "Not all snaps are available on channel=..." (charm-lib-kubernetes-snaps, SNAPS:664-672).
@@ -108,28 +104,8 @@ async function waitForConfigHooks(
     }
 }
 
-/** What the upgrade of the Kubernetes nodes does through the Kubernetes API (kube/drain.ts), with one kubeconfig. */
-function nodeOperations(news: DeploymentInputs, controlPlaneApp: string) {
-    let kubeconfig: Promise<string> | undefined;
-    const config = () => (kubeconfig ??= getKubeconfig(news, controlPlaneApp));
-    const log = (line: string) => say(news, line);
-    const drain = () => import("../kube/drain");
-    return {
-        cordon: async (node: string) =>
-            (await drain()).cordonNode({ kubeconfig: await config(), node, why: `upgrade to ${news.channel}`, log }),
-        drain: async (node: string) => (await drain()).drainNode({ kubeconfig: await config(), node, timeoutMs: DRAIN_TIMEOUT_MS, log }),
-        waitReady: async (node: string) =>
-            (await drain()).waitNodeReady({ kubeconfig: await config(), node, timeoutMs: news.timeoutMinutes * 60_000, log }),
-        uncordon: async (node: string) => (await drain()).uncordonNode({ kubeconfig: await config(), node, log }),
-    };
-}
-
-/** How long a worker's drain may take before the upgrade fails (PodDisruptionBudgets may hold it). */
-const DRAIN_TIMEOUT_MS = 10 * 60_000;
-
 /** The `upgrade` action on one unit; anything but "completed" fails the upgrade, naming the unit and the charm's message. */
-async function upgradeAction(news: DeploymentInputs, unit: string): Promise<void> {
-    say(news, `juju run ${unit} upgrade`);
+export async function upgradeAction(news: DeploymentInputs, unit: string): Promise<void> {
     let task;
     try {
         task = await runAction(news, unit, "upgrade", { waitMinutes: 10 });
@@ -147,133 +123,44 @@ async function upgradeAction(news: DeploymentInputs, unit: string): Promise<void
 }
 
 /**
- * The `channel` option and the `upgrade` action of the control plane or the workers (upgrade.md §1
- * steps 6 and 7, §3 in place): set the option, wait for each unit's gate, then one unit at a time the
- * action, and for a worker first cordon and drain its Node (the 1.35 worker charm has neither `pause`
- * nor a drain of its own: kubernetes-docs#889), after it wait for the Node to be Ready, then uncordon.
+ * Refuses to start an upgrade while any unit is in error or blocked (other than by the upgrade gate
+ * of an interrupted upgrade), naming each: Canonical's upgrade starts from a healthy cluster.
  */
-async function upgradeUnits(
-    news: DeploymentInputs,
-    app: string,
-    worker: boolean,
-    waitSettled: (acceptBlocked: (message: string) => boolean) => Promise<unknown>,
-    nodes: ReturnType<typeof nodeOperations>,
-): Promise<void> {
-    const gate = (message: string) => message === UPGRADE_GATE;
-    const drain = worker && news.upgradeDrain !== false;
-    if ((await liveOption(news, app, "channel")) !== news.channel) {
-        const before = agentSince(await jujuStatus(news), app);
-        say(news, `juju config ${app} channel=${news.channel} (each unit shows the upgrade gate once its config-changed hook ran)`);
-        await runJuju(jujuOptions(news), ["config", "-m", news.modelRef, "--", app, `channel=${news.channel}`]);
-        await waitForConfigHooks(news, app, `channel=${news.channel}`, before, true);
-    }
-    const nodeOf = (status: JujuStatus, unit: string) => {
-        const machine = status.applications?.[app]?.units?.[unit]?.machine;
-        // The charm registers its node under the machine's lower-cased host name (get_node_name()).
-        return machine ? status.machines?.[machine]?.hostname?.toLowerCase() : undefined;
-    };
-    // A unit whose gate shows only after it was looked at is taken in a further pass.
-    for (let pass = 1; ; pass++) {
-        const status = await jujuStatus(news);
-        const todo = Object.keys(status.applications?.[app]?.units ?? {})
-            .sort(byNumber)
-            .filter((unit) => gated(status.applications?.[app]?.units?.[unit]));
-        if (todo.length === 0) break;
-        if (pass > 3) throw new Error(`${todo.join(", ")} still show the upgrade gate after their upgrade action ran; see juju show-task`);
-        for (const unit of todo) {
-            const node = worker ? nodeOf(status, unit) : undefined;
-            if (worker && !node) say(news, `${unit}: its machine has no host name in juju status; its node is not drained`);
-            if (drain && node) {
-                say(news, `cordoning and draining node ${node} (${unit}) before its upgrade`);
-                await nodes.cordon(node);
-                await nodes.drain(node);
-            }
-            await upgradeAction(news, unit);
-            await waitSettled(gate);
-            if (node) {
-                await nodes.waitReady(node);
-                if (drain) await nodes.uncordon(node);
-            }
-        }
-        await waitSettled(gate);
-    }
-    // An interrupted run may have left a node cordoned after its unit's upgrade: uncordonNode only
-    // uncordons what ck-dualstack cordoned.
-    if (worker) {
-        const status = await jujuStatus(news);
-        for (const unit of Object.keys(status.applications?.[app]?.units ?? {}).sort(byNumber)) {
-            const node = nodeOf(status, unit);
-            if (node) await nodes.uncordon(node);
-        }
-    }
-}
-
-/** etcd's `channel` option, set to what the target release's bundle sets (upgrade.md §1 step 2). */
-async function upgradeEtcdChannel(news: DeploymentInputs, waitSettled: (acceptBlocked: (message: string) => boolean) => Promise<unknown>) {
-    const current = await liveOption(news, "etcd", "channel");
-    const wanted = etcdChannelFor(news.channel);
-    if (!wanted) {
-        say(
-            news,
-            `etcd: the etcd channel of ${news.channel}'s bundle is not known to ck-dualstack (ETCD_CHANNELS in components/juju/upgrade.ts); etcd's channel option stays ${current}`,
+export function refuseUnhealthy(status: JujuStatus, channel: string): void {
+    const blockers = upgradeBlockers(status);
+    if (blockers.length > 0) {
+        throw new Error(
+            `refusing to start the upgrade to ${channel}: ${blockers.map(describeUnit).join("; ")}. Canonical's upgrade starts from a healthy cluster; fix these units (juju status, juju debug-log), then run pulumi up again`,
         );
-        return;
     }
-    if (current === wanted) return;
-    const before = agentSince(await jujuStatus(news), "etcd");
-    say(
-        news,
-        `juju config etcd channel=${wanted} (the etcd channel of ${news.channel.split("/")[0]}'s bundle; the etcd snap is refreshed in config-changed)`,
-    );
-    await runJuju(jujuOptions(news), ["config", "-m", news.modelRef, "--", "etcd", `channel=${wanted}`]);
-    await waitForConfigHooks(news, "etcd", `channel=${wanted}`, before, false);
-    await waitSettled(() => false);
 }
 
 /**
- * A channel upgrade as Canonical documents it (upgrade.md §1), called from DeploymentProvider.update:
- * 1. refused while any unit is in error or blocked (other than by the upgrade gate of an interrupted
- *    upgrade), naming each;
- * 2. an etcd snapshot on the leader, copied to this machine (its local path is returned);
- * 3. in Canonical's order, `juju refresh --channel` of each application not on the channel yet,
- *    each waited on; etcd's `channel` option to the release bundle's value; for the control plane and
- *    then the workers their `channel` option, each unit's gate, and the `upgrade` action one unit at a
- *    time, workers cordoned and drained before and uncordoned once their Node is Ready again
- *    (`upgradeDrain: false` upgrades them in place).
- * Steps already done (an interrupted run) are skipped, so a re-run converges; the snapshot is taken
- * again on every run, before anything else.
+ * After the planned steps of an upgrade: no unit of `apps` may still show the upgrade gate (its
+ * action ran, or it was never asked for), and a worker's Node an interrupted run left cordoned
+ * after its unit's upgrade is uncordoned (uncordon only undoes what ck-dualstack cordoned).
  */
-export async function upgradeChannel(
+export async function finishUpgrade(
     news: DeploymentInputs,
-    controlPlaneApp: string,
-    waitSettled: (acceptBlocked: (message: string) => boolean) => Promise<unknown>,
-): Promise<{ etcdSnapshot?: string }> {
-    const juju = jujuOptions(news);
-    const gate = (message: string) => message === UPGRADE_GATE;
-    const blockers = upgradeBlockers(await jujuStatus(news));
-    if (blockers.length > 0) {
+    apps: readonly string[],
+    uncordon: (node: string) => Promise<void>,
+): Promise<void> {
+    const status = await jujuStatus(news);
+    const left = apps.flatMap((app) =>
+        Object.entries(status.applications?.[app]?.units ?? {})
+            .filter(([, unit]) => showsUpgradeGate(unit))
+            .map(([name]) => name),
+    );
+    if (left.length > 0) {
         throw new Error(
-            `refusing to start the upgrade to ${news.channel}: ${blockers.map(describeUnit).join("; ")}. Canonical's upgrade starts from a healthy cluster; fix these units (juju status, juju debug-log), then run pulumi up again`,
+            `${left.sort(byNumber).join(", ")} still show the upgrade gate after the planned steps ran (their gate came late); run pulumi up again, which upgrades them`,
         );
     }
-    const status = await jujuStatus(news);
-    let etcdSnapshot: string | undefined;
-    if (status.applications?.etcd) etcdSnapshot = await takeEtcdSnapshot(news, (line) => say(news, line));
-    else say(news, "no etcd application in the model: no etcd snapshot");
-    const nodes = nodeOperations(news, controlPlaneApp);
-    for (const step of UPGRADE_ORDER) {
-        const app = step === "kubernetes-control-plane" ? controlPlaneApp : step;
-        const live = (await jujuStatus(news)).applications?.[app];
-        if (!live) continue;
-        if (live["charm-channel"] !== news.channel) {
-            say(news, `juju refresh ${app} --channel ${news.channel}`);
-            await runJuju({ ...juju, timeoutMs: 30 * 60_000 }, ["refresh", "-m", news.modelRef, "--channel", news.channel, "--", app]);
-            await waitSettled(gate);
-        }
-        if (step === "etcd") await upgradeEtcdChannel(news, waitSettled);
-        if ((SNAP_UPGRADED as readonly string[]).includes(step)) {
-            await upgradeUnits(news, app, step === "kubernetes-worker", waitSettled, nodes);
-        }
+    const workers = status.applications?.["kubernetes-worker"]?.units ?? {};
+    for (const unit of Object.keys(workers).sort(byNumber)) {
+        const machine = workers[unit].machine;
+        const node = machine ? status.machines?.[machine]?.hostname?.toLowerCase() : undefined;
+        if (node) await uncordon(node);
     }
-    return { etcdSnapshot };
+    say(news, `done: every unit runs ${news.channel}`);
 }

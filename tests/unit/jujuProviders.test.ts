@@ -666,12 +666,12 @@ describe("Deployment provider", () => {
     });
 
     it("changes a stack of the previous version in place with juju config only, and stores it in this version's shape", async () => {
-        const f = fake({ ...VERSION, config: [{}] });
+        const f = fake({ ...VERSION, status: [{ stdout: settledDoc }], config: [{}] });
         const news = { ...inputs(f.path), loadbalancerIps: "2001:db8::20" };
         const updated = await new DeploymentProvider().update("id", earlierState(f.path), news);
         assert.deepEqual(
             f.calls().map((c) => c[0]),
-            ["config"],
+            ["status", "config"],
             "no deploy: the balancer's loadbalancer-ips set in place",
         );
         const outs = updated.outs as DeploymentOutputs & { podCidr?: string };

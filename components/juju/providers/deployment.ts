@@ -9,13 +9,16 @@ import { FamilyPlan } from "../../net/families";
 import { PlacedMachine, cidrOption, dualStackOverlay, placementOverlay, workerIngressOf } from "../overlay";
 import { createHash } from "crypto";
 import { ensureSupportedJuju, runJuju } from "../cli";
-import { NodeRole, channelChangeProblem, nodeChangeProblem, workerChanges } from "../dayTwo";
-import { StoredDeployment, addBalancerUnit, balancerMove, balancerNodeMove, migrateDeployment, removeOldBalancer } from "../migrations";
+import { NodeRole, channelChangeProblem, nodeChangeProblem } from "../dayTwo";
+import { StoredDeployment, balancerNodeMove, migrateDeployment } from "../migrations";
+import { JujuCall, describeOperation, jujuArgv } from "../operations";
+import { planDeploymentChange, touchesJuju } from "../planDeployment";
+import { nodeSteps, readLiveModel, runPlan } from "../planRun";
 import { removeGracefully } from "../removal";
 import { SettlePolicy, waitUnderPolicy } from "../settle";
 import { controlPlaneApplication } from "../status";
-import { upgradeChannel } from "../upgrade";
-import { JujuTarget, getKubeconfig, ignoringGone, isGone, jujuOptions, jujuStatus, liveOption, progress, verifyModel } from "./common";
+import { finishUpgrade, refuseUnhealthy } from "../upgrade";
+import { JujuTarget, ignoringGone, isGone, jujuOptions, jujuStatus, liveOption, progress, verifyModel } from "./common";
 
 export interface DeploymentInputs extends JujuTarget, SettlePolicy {
     readonly bundle: string;
@@ -59,6 +62,8 @@ export interface DeploymentOutputs extends Omit<DeploymentInputs, "nodes"> {
     readonly generation: string;
     /** The etcd snapshot the last channel upgrade took first, on this machine (upgrade.ts). */
     readonly etcdSnapshot?: string;
+    /** The operations the last create or update ran, as preview listed them (describeOperation); absent in earlier versions' states. */
+    readonly jujuOperations?: string[];
 }
 
 /** Calico's `cidr` option. */
@@ -101,41 +106,34 @@ export function overlayDirectory(modelRef: string): string {
     return path.join(base, "ck-dualstack", "overlays", modelRef.replace(/[^A-Za-z0-9_.-]/g, "_"));
 }
 
-function writeOverlays(inputs: DeploymentInputs): string[] {
+/** The overlays' file names in overlayDirectory: the dual-stack options, then the placement. */
+const OVERLAY_FILES = ["dual-stack.yaml", "placement.yaml"] as const;
+
+function writeOverlays(inputs: DeploymentInputs): void {
     const dir = overlayDirectory(inputs.modelRef);
     fs.mkdirSync(dir, { recursive: true });
-    const files = {
-        "dual-stack.yaml": overlayOf(inputs),
-        "placement.yaml": placementOverlay(inputs.machines),
+    const [dualStack, placement] = OVERLAY_FILES;
+    const docs = { [dualStack]: overlayOf(inputs), [placement]: placementOverlay(inputs.machines) };
+    for (const [name, doc] of Object.entries(docs)) fs.writeFileSync(path.join(dir, name), yaml.dump(doc, { lineWidth: -1 }));
+}
+
+/** The bundle's `juju deploy` with the dual-stack and placement overlays (written by writeOverlays into these files). */
+function deployCall(inputs: DeploymentInputs): JujuCall {
+    const [dualStack, placement] = OVERLAY_FILES.map((name) => path.join(overlayDirectory(inputs.modelRef), name));
+    return {
+        kind: "juju",
+        command: "deploy",
+        positional: [inputs.bundle],
+        flags: ["--channel", inputs.channel, "--overlay", dualStack, "--overlay", placement, "--map-machines=existing"],
     };
-    return Object.entries(files).map(([name, doc]) => {
-        const file = path.join(dir, name);
-        fs.writeFileSync(file, yaml.dump(doc, { lineWidth: -1 }));
-        return file;
-    });
 }
 
 async function deploy(inputs: DeploymentInputs): Promise<void> {
     await verifyModel(inputs);
-    const [dualStack, placement] = writeOverlays(inputs);
-    progress(
-        `deployment ${inputs.modelRef}`,
-        `juju deploy ${inputs.bundle} --channel ${inputs.channel} with the dual-stack and placement overlays`,
-    );
-    await runJuju({ ...jujuOptions(inputs), timeoutMs: 30 * 60_000 }, [
-        "deploy",
-        "-m",
-        inputs.modelRef,
-        "--channel",
-        inputs.channel,
-        "--overlay",
-        dualStack,
-        "--overlay",
-        placement,
-        "--map-machines=existing",
-        "--",
-        inputs.bundle,
-    ]);
+    writeOverlays(inputs);
+    const call = deployCall(inputs);
+    progress(`deployment ${inputs.modelRef}`, describeOperation(call));
+    await runJuju({ ...jujuOptions(inputs), timeoutMs: 30 * 60_000 }, jujuArgv(call, inputs.modelRef));
 }
 
 /** Waits until the model settles (between the steps of a day-2 change), blocked units with `acceptBlocked` messages allowed. */
@@ -147,35 +145,6 @@ export function waitSettled(inputs: DeploymentInputs, acceptBlocked?: (message: 
         acceptBlocked,
     });
 }
-
-/** One `juju config <application> [--reset key] key=value ...` call. */
-interface ConfigChange {
-    readonly application: string;
-    readonly settings: string[];
-    /** Options set back to the charm's default. */
-    readonly reset?: string[];
-}
-
-/** The `juju config` calls that take a deployed cluster from `olds` to `news`, in place. */
-function jujuChanges(olds: DeploymentOutputs, news: DeploymentInputs): ConfigChange[] {
-    const changes: ConfigChange[] = [];
-    if (olds.loadbalancerIps !== news.loadbalancerIps) {
-        changes.push({ application: "kubeapi-load-balancer", settings: [`loadbalancer-ips=${news.loadbalancerIps}`] });
-    }
-    if (olds.workerIngress !== news.workerIngress) {
-        // Empty: back to the charm's default (`juju config --reset`).
-        const ingress = news.workerIngress;
-        changes.push(
-            ingress === ""
-                ? { application: "kubernetes-worker", settings: [], reset: ["ingress"] }
-                : { application: "kubernetes-worker", settings: [`ingress=${ingress}`] },
-        );
-    }
-    return changes;
-}
-
-const placementChanged = (olds: DeploymentOutputs, news: DeploymentInputs) =>
-    JSON.stringify(olds.machines) !== JSON.stringify(news.machines);
 
 /**
  * Changes a live cluster cannot take in place, each with the key and the reason. Replacing the
@@ -211,42 +180,27 @@ export function deploymentChangeProblems(olds: Partial<DeploymentOutputs>, news:
 
 const say = (inputs: JujuTarget, line: string) => progress(`deployment ${inputs.modelRef}`, line);
 
-/** `juju remove-unit` without --force, waited for; forced only after the grace (removal.ts). */
-const removeUnitGracefully = (news: DeploymentInputs, unit: string) =>
-    removeGracefully(news, {
-        kind: "unit",
-        names: [unit],
-        graceMs: news.removeGraceMinutes * 60_000,
-        pollMs: news.pollSeconds * 1000,
-        say: (line) => say(news, line),
-    });
-
-/**
- * Removes the worker on `machine` gracefully: drain its node through the Kubernetes API (the 1.35
- * worker charm has no pause action: kubernetes-docs#889), `remove-unit` (Juju then removes the
- * machine with its last principal unit), wait until it is gone, and delete the Node object.
- */
-async function removeWorker(news: DeploymentInputs, machine: string, controlPlaneApp: string): Promise<void> {
-    const status = await jujuStatus(news);
-    const unit = Object.entries(status.applications?.["kubernetes-worker"]?.units ?? {}).find(([, u]) => u.machine === machine)?.[0];
-    // The charm registers the node under its lower-cased host name (get_node_name()).
-    const node = status.machines?.[machine]?.hostname?.toLowerCase();
-    if (!unit) {
-        say(news, `no kubernetes-worker unit on machine ${machine} (already removed)`);
-        return;
-    }
-    const kubeconfig = node ? await getKubeconfig(news, controlPlaneApp) : undefined;
-    const { drainNode, deleteNode } = await import("../../kube/drain");
-    if (node && kubeconfig) {
-        say(news, `draining node ${node} (${unit}) before removing it`);
-        await drainNode({ kubeconfig, node, timeoutMs: DRAIN_TIMEOUT_MS, log: (line) => say(news, line) });
-    }
-    await removeUnitGracefully(news, unit);
-    if (node && kubeconfig) await deleteNode({ kubeconfig, node, log: (line) => say(news, line) });
+/** The inputs as check returns them: with the operations up will run for the change, as preview lists them. */
+export interface CheckedDeployment extends DeploymentInputs {
+    /** The control plane's `service-cidr` as deployed (DeploymentOutputs); absent before check ran. */
+    readonly charmServiceCidr?: string;
+    /** The operations, each as describeOperation renders it; absent before check ran. */
+    readonly jujuOperations?: string[];
 }
 
-/** How long a drain may take before the removal fails (PodDisruptionBudgets may hold it). */
-const DRAIN_TIMEOUT_MS = 10 * 60_000;
+/** A stored state of a deployed cluster (check's olds are empty before the first deploy). */
+const isDeployed = (stored: Partial<DeploymentOutputs>): stored is DeploymentOutputs =>
+    stored.bundle !== undefined && stored.channel !== undefined && stored.machines !== undefined;
+
+/** The operations of a change as readable lines, once (the engine shows provider output). */
+function sayOperations(target: JujuTarget, operations: readonly string[]): void {
+    if (operations.length === 0) {
+        say(target, "this change runs no Juju operation");
+        return;
+    }
+    say(target, `pulumi up runs these ${operations.length} operations, in order:`);
+    operations.forEach((line, index) => say(target, `  ${index + 1}. ${line}`));
+}
 
 /**
  * Deploys the bundle with the generated overlays and changes it in place on day 2. Waiting for the
@@ -255,9 +209,24 @@ const DRAIN_TIMEOUT_MS = 10 * 60_000;
  * removes the applications.
  */
 export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
+    /**
+     * Refuses what cannot change in place, and lists the operations up will run for this change
+     * (`jujuOperations`, in the inputs the preview shows): nothing is asked of Juju when nothing Juju
+     * knows about changed; otherwise one `juju status` (and, for a channel change, the channel
+     * options an upgrade skips when already set).
+     */
     async check(olds: Partial<StoredDeployment>, news: DeploymentInputs): Promise<pulumi.dynamic.CheckResult> {
-        const failures = deploymentChangeProblems(migrateDeployment(olds), news);
-        return failures.length > 0 ? { inputs: news, failures } : { inputs: news };
+        const stored = migrateDeployment(olds);
+        const failures = deploymentChangeProblems(stored, news);
+        // The charm's service-cidr as deployed: a grown serviceCidr leaves it (see DeploymentOutputs).
+        const charmServiceCidr =
+            stored.charmServiceCidr ?? (stored.families ? serviceCidrOf({ families: stored.families }) : serviceCidrOf(news));
+        const planned = (jujuOperations: string[]): CheckedDeployment => ({ ...news, charmServiceCidr, jujuOperations });
+        if (failures.length > 0) return { inputs: planned([]), failures };
+        if (!isDeployed(stored)) return { inputs: planned([describeOperation(deployCall(news))]) };
+        if (!touchesJuju(stored, news)) return { inputs: planned([]) };
+        const plan = planDeploymentChange(stored, news, await readLiveModel(news, stored.channel !== news.channel));
+        return { inputs: planned(plan.steps.map((step) => describeOperation(step.operation))) };
     }
 
     async create(inputs: DeploymentInputs): Promise<pulumi.dynamic.CreateResult> {
@@ -299,62 +268,58 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
         }
     }
 
-    /** Nothing is ever replaced: what cannot change in place is refused in check. */
-    async diff(_id: string, stored: StoredDeployment, news: DeploymentInputs): Promise<pulumi.dynamic.DiffResult> {
+    /**
+     * Nothing is ever replaced: what cannot change in place is refused in check. The operations
+     * check listed are printed once, as lines, when something changes (provider output is shown).
+     */
+    async diff(_id: string, stored: StoredDeployment, news: CheckedDeployment): Promise<pulumi.dynamic.DiffResult> {
         const olds = migrateDeployment(stored);
         const changes =
-            jujuChanges(olds, news).length > 0 ||
-            placementChanged(olds, news) ||
-            (["jujuPath", "modelRef", "modelUuid", "channel"] as const).some((key) => olds[key] !== news[key]) ||
+            touchesJuju(olds, news) ||
+            (["jujuPath", "modelRef", "modelUuid"] as const).some((key) => olds[key] !== news[key]) ||
             serviceCidrOf(olds) !== serviceCidrOf(news) ||
             JSON.stringify(olds.nodes) !== JSON.stringify(news.nodes) ||
             olds.generation !== generationOf(news);
         const moving = olds.nodes && news.nodes ? balancerNodeMove(olds.nodes, news.nodes) : undefined;
         if (moving) say(news, moving);
+        if (changes) sayOperations(news, news.jujuOperations ?? []);
         return { changes, replaces: [], deleteBeforeReplace: true };
     }
 
     /**
-     * Everything in place, never a redeploy: a channel upgrade in Canonical's order, service range
-     * growth and the balancer's `loadbalancer-ips` with `juju config`, the balancer moved onto its
-     * own machine (stacks of older versions), workers added with `add-unit` and removed after a drain
-     * with `remove-unit`.
+     * Everything in place, never a redeploy: the change is planned as check planned it (from the
+     * model as it is now) and run step by step, each operation recorded in `jujuOperations`; a
+     * change Juju does not see (how the model is referred to, the service ranges the cluster's
+     * ServiceCIDR object serves) is only recorded.
      */
-    async update(_id: string, stored: StoredDeployment, news: DeploymentInputs): Promise<pulumi.dynamic.UpdateResult> {
+    async update(_id: string, stored: StoredDeployment, news: CheckedDeployment): Promise<pulumi.dynamic.UpdateResult> {
         const olds = migrateDeployment(stored);
-        const settings = jujuChanges(olds, news);
-        const workers = workerChanges(olds.machines, news.machines);
-        const move = balancerMove(olds.machines, news.machines);
-        const upgrading = olds.channel !== news.channel;
-        const outs = (): DeploymentOutputs => ({
+        const outs = (jujuOperations: string[]): DeploymentOutputs => ({
             ...olds,
             ...news,
             overlay: overlayOf(news),
             generation: generationOf(news),
             charmServiceCidr: olds.charmServiceCidr,
+            jujuOperations,
         });
-        if (settings.length === 0 && workers.added.length === 0 && workers.removed.length === 0 && !upgrading && !move) {
-            // Only how the model or the nodes are referred to, or the service ranges the cluster's
-            // ServiceCIDR object serves, changed: record it, touch nothing in Juju.
-            return { outs: outs() };
-        }
+        if (!touchesJuju(olds, news)) return { outs: outs([]) };
         await verifyModel(news);
-        const upgraded = upgrading
-            ? await upgradeChannel(news, olds.controlPlaneApp, (acceptBlocked) => waitSettled(news, acceptBlocked))
-            : undefined;
-        if (move) await addBalancerUnit(news, move, (line) => say(news, line));
-        for (const change of settings) {
-            const reset = (change.reset ?? []).flatMap((key) => ["--reset", key]);
-            say(news, `juju config ${change.application} ${[...reset, ...change.settings].join(" ")}`);
-            await runJuju(jujuOptions(news), ["config", "-m", news.modelRef, ...reset, "--", change.application, ...change.settings]);
-        }
-        if (move) await removeOldBalancer(news, move, (unit) => removeUnitGracefully(news, unit));
-        for (const machine of workers.added) {
-            say(news, `juju add-unit kubernetes-worker --to ${machine}`);
-            await runJuju(jujuOptions(news), ["add-unit", "-m", news.modelRef, "--to", machine, "--", "kubernetes-worker"]);
-        }
-        for (const machine of workers.removed) await removeWorker(news, machine, olds.controlPlaneApp);
-        return { outs: { ...outs(), ...(upgraded?.etcdSnapshot ? { etcdSnapshot: upgraded.etcdSnapshot } : {}) } };
+        const upgrading = olds.channel !== news.channel;
+        const live = await readLiveModel(news, upgrading);
+        if (upgrading) refuseUnhealthy(live.status, news.channel);
+        const plan = planDeploymentChange(olds, news, live);
+        for (const note of plan.notes) say(news, note);
+        const log = (line: string) => say(news, line);
+        const nodes = nodeSteps(news, olds.controlPlaneApp, log);
+        const context = {
+            controlPlaneApp: olds.controlPlaneApp,
+            waitSettled: (accept: (m: string) => boolean) => waitSettled(news, accept),
+            say: log,
+            nodes,
+        };
+        const { ran, etcdSnapshot } = await runPlan(news, plan.steps, context);
+        if (upgrading) await finishUpgrade(news, [olds.controlPlaneApp, "kubernetes-worker"], nodes.uncordon);
+        return { outs: { ...outs(ran), ...(etcdSnapshot ? { etcdSnapshot } : {}) } };
     }
 
     /**

@@ -1,6 +1,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { JujuError, ensureSupportedJuju, runJuju } from "../cli";
 import { migrateMachine } from "../migrations";
+import { JujuCall, describeOperation, jujuArgv } from "../operations";
+import { isUnknown } from "../planDeployment";
 import { machineByAddress } from "../status";
 import { JujuTarget, ignoringGone, isGone, jujuOptions, jujuStatus, progress, toolPath, verifyModel } from "./common";
 
@@ -27,6 +29,12 @@ export interface MachineOutputs extends MachineInputs {
     readonly machineId: string;
 }
 
+/** The enlisting of a host (manual provisioning); an address unknown at preview is named after its node. */
+function enlistCall(inputs: MachineInputs): JujuCall {
+    const address = isUnknown(inputs.address) ? `<address of ${inputs.name}>` : inputs.address;
+    return { kind: "juju", command: "add-machine", positional: [`ssh:${inputs.sshUser}@${address}`] };
+}
+
 /** Enlists one existing host with `add-machine ssh:` (manual provisioning). */
 export class MachineProvider implements pulumi.dynamic.ResourceProvider {
     async create(inputs: MachineInputs): Promise<pulumi.dynamic.CreateResult> {
@@ -47,13 +55,7 @@ export class MachineProvider implements pulumi.dynamic.ResourceProvider {
             }
             const { withEnlistSlot } = await import("../enlistSlots");
             const out = await withEnlistSlot(inputs.modelRef.split(":")[0], inputs.enlistConcurrency ?? 10, () =>
-                runJuju({ ...juju, timeoutMs: 30 * 60_000 }, [
-                    "add-machine",
-                    "-m",
-                    inputs.modelRef,
-                    "--",
-                    `ssh:${inputs.sshUser}@${inputs.address}`,
-                ]),
+                runJuju({ ...juju, timeoutMs: 30 * 60_000 }, jujuArgv(enlistCall(inputs), inputs.modelRef)),
             );
             machineId = /created machine (\S+)/.exec(`${out.stderr}\n${out.stdout}`)?.[1];
             if (machineId === undefined)
@@ -87,14 +89,16 @@ export class MachineProvider implements pulumi.dynamic.ResourceProvider {
     /**
      * A node whose address or login changes would be re-enlisted: its Juju machine removed with every
      * unit on it (etcd data and the CA on the control plane). Refused at preview, naming the node.
+     * Lists the operation up runs (`jujuOperations`, issue 21): the enlisting of a node not enlisted yet.
      */
     async check(olds: Partial<MachineInputs>, news: MachineInputs): Promise<pulumi.dynamic.CheckResult> {
         // check gets the old inputs (no machine id yet): a node that had an address is enlisted.
-        if (olds.address === undefined) return { inputs: news };
+        if (olds.address === undefined) return { inputs: { ...news, jujuOperations: [describeOperation(enlistCall(news))] } };
+        const inputs = { ...news, jujuOperations: [] };
         const changed = (["address", "sshUser"] as const).filter((key) => olds[key] !== undefined && olds[key] !== news[key]);
-        if (changed.length === 0) return { inputs: news };
+        if (changed.length === 0) return { inputs };
         return {
-            inputs: news,
+            inputs,
             failures: changed.map((key) => ({
                 property: key,
                 reason: `node ${olds.name}'s ${key} would change from ${olds[key]} to ${news[key]} (was its instance replaced?): re-enlisting removes its Juju machine and every unit on it. Restore the node, or take it out of the cluster first (workers: lower the count)`,

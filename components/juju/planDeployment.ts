@@ -1,0 +1,246 @@
+// What a change to a deployed cluster runs, step by step (issue 21): preview lists these steps
+// (DeploymentProvider.check, rendered with describeOperation) and up runs the same list, computed by
+// the same function from the same kind of model reading (planRun.ts). Pure: no Juju call here.
+import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
+import { NodeRole, PlacedMachineRef, SNAP_UPGRADED, UPGRADE_ORDER, showsUpgradeGate, workerChanges } from "./dayTwo";
+import { balancerMove } from "./migrations";
+import { JujuCall, Operation } from "./operations";
+import { JujuStatus, controlPlaneApplication } from "./status";
+import { etcdChannelFor } from "./upgrade";
+
+/** What up waits for after an operation, before the next one. */
+export type Wait =
+    /** The model settles; `gate`: units showing the upgrade gate count as settled. */
+    | { readonly kind: "settled"; readonly gate: boolean }
+    /** Every unit of `app` ran the config-changed hook `juju config` queued (upgrade.ts waitForConfigHooks). */
+    | { readonly kind: "config-hooks"; readonly app: string; readonly gateExpected: boolean }
+    /** The Node reports Ready again. */
+    | { readonly kind: "node-ready"; readonly node: string }
+    /** The new unit of `app` on `machine` is active and idle. */
+    | { readonly kind: "unit-active"; readonly app: string; readonly machine: string };
+
+/** One operation of a change, with what up waits for after it. */
+export interface PlannedStep {
+    readonly operation: Operation;
+    /**
+     * Part of this unit's upgrade: when its turn comes and the unit shows no upgrade gate (an earlier,
+     * interrupted run upgraded it), up skips every step of it and says so.
+     */
+    readonly upgradeOf?: string;
+    readonly then?: readonly Wait[];
+}
+
+/** The steps, and what preview and up say besides (steps left out, and why). */
+export interface DeploymentPlan {
+    readonly steps: readonly PlannedStep[];
+    readonly notes: readonly string[];
+}
+
+/** What the plan reads of the model: one `juju status`, and for a channel change the channel options it skips when set. */
+export interface LiveModel {
+    readonly status: JujuStatus;
+    /** `juju config <app> channel` of etcd and the snap-upgraded applications, by application; read only for a channel change. */
+    readonly channelOptions: Readonly<Record<string, string>>;
+}
+
+/** The inputs a plan is made from: the same fields in the stored state and in the new inputs. */
+export interface PlanState {
+    readonly channel: string;
+    /** Unknown at preview while a new node's machine is not enlisted yet (the engine's sentinel). */
+    readonly machines: readonly PlacedMachineRef[] | string;
+    /** Absent in stacks of versions that did not record the nodes. */
+    readonly nodes?: readonly NodeRole[];
+    readonly loadbalancerIps: string;
+    readonly workerIngress: string;
+    readonly upgradeDrain?: boolean;
+}
+
+/** A value the engine does not know yet at preview (sdk/nodejs/runtime/rpc.ts unknownValue, sent as is to dynamic providers). */
+export const isUnknown = (value: unknown): boolean => value === unknownValue;
+
+const knownMachines = (state: PlanState): readonly PlacedMachineRef[] | undefined =>
+    Array.isArray(state.machines) && !state.machines.some(isUnknown) ? state.machines : undefined;
+
+const juju = (command: string, positional: string[], flags?: string[]): JujuCall => ({ kind: "juju", command, positional, flags });
+const byNumber = (a: string, b: string) => a.localeCompare(b, undefined, { numeric: true });
+const withRole = (nodes: readonly NodeRole[] | undefined, role: string) =>
+    (nodes ?? []).filter((n) => n.roles.includes(role)).map((n) => n.name);
+/** How a plan names a machine not enlisted yet at preview. */
+const machineOf = (node: string) => `<machine of ${node}>`;
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** Whether a change reaches Juju at all; when not, neither preview nor up asks Juju anything (issue 23). */
+export function touchesJuju(olds: PlanState, news: PlanState): boolean {
+    return (
+        olds.channel !== news.channel ||
+        olds.loadbalancerIps !== news.loadbalancerIps ||
+        olds.workerIngress !== news.workerIngress ||
+        !same(olds.machines, news.machines) ||
+        (olds.nodes !== undefined && !same(olds.nodes, news.nodes))
+    );
+}
+
+/** The unit of `app` on `machine`, if any. */
+const unitOn = (status: JujuStatus, app: string, machine: string) =>
+    Object.entries(status.applications?.[app]?.units ?? {}).find(([, unit]) => unit.machine === machine)?.[0];
+
+/** The Node of a machine: the charms register it under the machine's lower-cased host name (get_node_name()). */
+const nodeOfMachine = (status: JujuStatus, machine: string | undefined) =>
+    machine === undefined ? undefined : status.machines?.[machine]?.hostname?.toLowerCase();
+
+/**
+ * The workers added and removed, as machine ids; a machine not enlisted yet at preview is named
+ * after its node (`<machine of worker-3>`), found by the node names, which are known at preview.
+ */
+function workerMoves(olds: PlanState, news: PlanState): { added: string[]; removed: string[] } {
+    const [before, after] = [knownMachines(olds), knownMachines(news)];
+    if (before && after) return workerChanges(before, after);
+    const [oldNames, newNames] = [withRole(olds.nodes, "worker"), withRole(news.nodes, "worker")];
+    // Nodes and machines are listed in the same order (JujuCluster), so an old node's machine is known.
+    const oldMachine = (name: string) => before?.[(olds.nodes ?? []).findIndex((n) => n.name === name)]?.id ?? machineOf(name);
+    return {
+        added: newNames.filter((name) => !oldNames.includes(name)).map(machineOf),
+        removed: oldNames.filter((name) => !newNames.includes(name)).map(oldMachine),
+    };
+}
+
+/**
+ * The balancer's move onto its own machine (migrations.ts balancerMove); at preview, a new
+ * load-balancer machine not enlisted yet is named after its node.
+ */
+function balancerMoveOf(olds: PlanState, news: PlanState): { from: string; to: string } | undefined {
+    const before = knownMachines(olds);
+    const after = knownMachines(news) ?? (news.nodes ?? []).map((node) => ({ id: machineOf(node.name), roles: node.roles }));
+    return before ? balancerMove(before, after) : undefined;
+}
+
+/** The `juju config` calls of the balancer's addresses and the worker's ingress. */
+function settingSteps(olds: PlanState, news: PlanState): PlannedStep[] {
+    const steps: PlannedStep[] = [];
+    if (olds.loadbalancerIps !== news.loadbalancerIps) {
+        steps.push({ operation: juju("config", ["kubeapi-load-balancer", `loadbalancer-ips=${news.loadbalancerIps}`]) });
+    }
+    if (olds.workerIngress !== news.workerIngress) {
+        // Empty: back to the charm's default.
+        const ingress = news.workerIngress;
+        steps.push({
+            operation:
+                ingress === ""
+                    ? juju("config", ["kubernetes-worker"], ["--reset", "ingress"])
+                    : juju("config", ["kubernetes-worker", `ingress=${ingress}`]),
+        });
+    }
+    return steps;
+}
+
+/**
+ * The `channel` option and the `upgrade` action of the control plane or the workers (upgrade.md §1
+ * steps 6 and 7): the option (unless already set), then per unit its action, a worker's Node
+ * cordoned and drained before it (the 1.35 worker charm has neither `pause` nor a drain of its own:
+ * kubernetes-docs#889) and uncordoned after it is Ready. Units: all of them when the option is set
+ * now (each will show the gate), else those that show the gate (an interrupted run).
+ */
+function unitUpgradeSteps(news: PlanState, live: LiveModel, app: string, worker: boolean, notes: string[]): PlannedStep[] {
+    const steps: PlannedStep[] = [];
+    const units = live.status.applications?.[app]?.units ?? {};
+    const optionSet = live.channelOptions[app] === news.channel;
+    if (!optionSet) {
+        steps.push({
+            operation: juju("config", [app, `channel=${news.channel}`]),
+            then: [{ kind: "config-hooks", app, gateExpected: true }],
+        });
+    }
+    for (const unit of Object.keys(units).sort(byNumber)) {
+        if (optionSet && !showsUpgradeGate(units[unit])) continue;
+        const node = worker ? nodeOfMachine(live.status, units[unit].machine) : undefined;
+        if (worker && !node) notes.push(`${unit}: its machine has no host name in juju status; its node is not drained`);
+        const drain = node !== undefined && news.upgradeDrain !== false;
+        if (drain)
+            steps.push({ operation: { kind: "cordon", node }, upgradeOf: unit }, { operation: { kind: "drain", node }, upgradeOf: unit });
+        steps.push({
+            operation: juju("run", [unit, "upgrade"]),
+            upgradeOf: unit,
+            then: [{ kind: "settled", gate: true }, ...(node ? [{ kind: "node-ready", node } as const] : [])],
+        });
+        if (drain) steps.push({ operation: { kind: "uncordon", node }, upgradeOf: unit });
+    }
+    return steps;
+}
+
+/**
+ * A channel upgrade as Canonical documents it (upgrade.md §1): an etcd snapshot first, then in
+ * Canonical's order `juju refresh --channel` of each application not on the channel yet, etcd's
+ * `channel` option after etcd's refresh, and the control plane's and the workers' units.
+ */
+function upgradeSteps(news: PlanState, live: LiveModel, notes: string[]): PlannedStep[] {
+    const apps = live.status.applications ?? {};
+    const controlPlane = controlPlaneApplication(live.status) ?? "kubernetes-control-plane";
+    const steps: PlannedStep[] = [];
+    if (apps.etcd) steps.push({ operation: { kind: "etcd-snapshot", unit: "etcd/leader" } });
+    else notes.push("no etcd application in the model: no etcd snapshot");
+    for (const step of UPGRADE_ORDER) {
+        const app = step === "kubernetes-control-plane" ? controlPlane : step;
+        if (!apps[app]) continue;
+        if (apps[app]["charm-channel"] !== news.channel) {
+            steps.push({ operation: juju("refresh", [app], ["--channel", news.channel]), then: [{ kind: "settled", gate: true }] });
+        }
+        if (step === "etcd") {
+            const [wanted, current] = [etcdChannelFor(news.channel), live.channelOptions.etcd];
+            if (!wanted) {
+                notes.push(
+                    `etcd: the etcd channel of ${news.channel}'s bundle is not known to ck-dualstack (ETCD_CHANNELS in components/juju/upgrade.ts); etcd's channel option stays ${current}`,
+                );
+            } else if (current !== wanted) {
+                steps.push({
+                    operation: juju("config", ["etcd", `channel=${wanted}`]),
+                    then: [
+                        { kind: "config-hooks", app: "etcd", gateExpected: false },
+                        { kind: "settled", gate: false },
+                    ],
+                });
+            }
+        }
+        if ((SNAP_UPGRADED as readonly string[]).includes(step)) {
+            steps.push(...unitUpgradeSteps(news, live, app, step === "kubernetes-worker", notes));
+        }
+    }
+    return steps;
+}
+
+/**
+ * Everything a day-2 change runs, in order: the channel upgrade; the balancer moved onto its own
+ * machine (stacks of older versions: its new unit first, the options, then the old unit removed);
+ * the balancer's `loadbalancer-ips` and the worker's `ingress`; workers added with `add-unit`;
+ * workers removed after a drain of their Node, with `remove-unit`, then their Node deleted.
+ * A grown service range asks nothing of Juju (the cluster's ServiceCIDR object serves it).
+ */
+export function planDeploymentChange(olds: PlanState, news: PlanState, live: LiveModel): DeploymentPlan {
+    const notes: string[] = [];
+    const steps: PlannedStep[] = [];
+    const { status } = live;
+    if (olds.channel !== news.channel) steps.push(...upgradeSteps(news, live, notes));
+    const move = balancerMoveOf(olds, news);
+    if (move && !unitOn(status, "kubeapi-load-balancer", move.to)) {
+        steps.push({
+            operation: juju("add-unit", ["kubeapi-load-balancer"], ["--to", move.to]),
+            then: [{ kind: "unit-active", app: "kubeapi-load-balancer", machine: move.to }],
+        });
+    }
+    steps.push(...settingSteps(olds, news));
+    const oldBalancer = move ? unitOn(status, "kubeapi-load-balancer", move.from) : undefined;
+    if (oldBalancer) steps.push({ operation: juju("remove-unit", [oldBalancer], ["--no-prompt"]) });
+    const workers = workerMoves(olds, news);
+    for (const machine of workers.added) steps.push({ operation: juju("add-unit", ["kubernetes-worker"], ["--to", machine]) });
+    for (const machine of workers.removed) {
+        const unit = unitOn(status, "kubernetes-worker", machine);
+        if (!unit) {
+            notes.push(`no kubernetes-worker unit on machine ${machine} (already removed)`);
+            continue;
+        }
+        const node = nodeOfMachine(status, machine);
+        if (node) steps.push({ operation: { kind: "drain", node } });
+        steps.push({ operation: juju("remove-unit", [unit], ["--no-prompt"]) });
+        if (node) steps.push({ operation: { kind: "delete-node", node } });
+    }
+    return { steps, notes };
+}
