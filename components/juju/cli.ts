@@ -1,4 +1,5 @@
 import { spawn } from "child_process";
+import { traceJujuCall } from "./trace";
 
 /** Why a Juju call failed, as far as the caller needs to act on it. */
 export type JujuFailure = "missing" | "not-found" | "already-exists" | "unreachable" | "timeout" | "flood" | "malformed" | "other";
@@ -175,6 +176,25 @@ export function isTransient(error: unknown): boolean {
     return error instanceof JujuError && (error.kind === "unreachable" || error.kind === "timeout");
 }
 
+/** Juju commands that only read (`config` and `model-config` too when they set nothing). */
+const READ_ONLY = new Set(["status", "show-model", "models", "controllers", "version", "ssh-keys", "export-bundle"]);
+
+/** Whether a call may change a model or controller: anything not known to only read. */
+export function mayChange(args: readonly string[]): boolean {
+    const [command, ...rest] = args;
+    if (READ_ONLY.has(command)) return false;
+    if (command === "config" || command === "model-config")
+        return rest.some((arg) => arg.includes("=") || arg.startsWith("--reset") || arg === "--file");
+    return true;
+}
+
+let changingCalls = 0;
+
+/** How many calls that may change a model this process has started: what was read before one is stale after it. */
+export function changingCallsStarted(): number {
+    return changingCalls;
+}
+
 /**
  * Runs juju without a shell. Retries only when the controller was unreachable, with exponential
  * backoff; every other failure is final.
@@ -182,7 +202,9 @@ export function isTransient(error: unknown): boolean {
 export async function runJuju(options: JujuOptions, args: readonly string[]): Promise<JujuOutput> {
     const attempts = options.attempts ?? DEFAULT_ATTEMPTS;
     let delay = options.backoffMs ?? DEFAULT_BACKOFF_MS;
+    if (mayChange(args)) changingCalls++;
     for (let attempt = 1; ; attempt++) {
+        const start = Date.now();
         try {
             return await runOnce(options, args);
         } catch (error) {
@@ -190,6 +212,9 @@ export async function runJuju(options: JujuOptions, args: readonly string[]): Pr
             console.log(`juju ${args[0]}: controller unreachable (${error.detail}); retry ${attempt}/${attempts - 1} in ${delay} ms`);
             await sleep(delay);
             delay *= 2;
+        } finally {
+            // Off unless the bench asks (trace.ts): the command word and how long this attempt took.
+            traceJujuCall(args[0], Date.now() - start);
         }
     }
 }

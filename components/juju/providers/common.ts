@@ -1,5 +1,5 @@
 import * as path from "path";
-import { JujuError, JujuOptions, objectWith, runJuju, runJujuJson } from "../cli";
+import { JujuError, JujuOptions, changingCallsStarted, objectWith, runJuju, runJujuJson } from "../cli";
 import { JujuStatus } from "../status";
 
 /** Inputs every Juju resource carries. */
@@ -35,6 +35,31 @@ export function jujuStatus(target: JujuTarget, attempts?: number): Promise<JujuS
         ["status", "-m", target.modelRef],
         objectWith("model", "machines", "applications"),
     );
+}
+
+/** How long a read may reuse another read's `juju status`: a refresh reads every resource within seconds. */
+export const READ_STATUS_MAX_AGE_MS = 30_000;
+
+const readMemo = new Map<string, { startedAt: number; changingCalls: number; status: Promise<JujuStatus> }>();
+
+/**
+ * `juju status` of the target's model for a resource's read (a refresh): one call per model, shared
+ * by every resource that reads it at about the same time (a refresh read it once per Machine
+ * before). Not for waiters and pollers, which need the model as it is now, nor after any call
+ * that may have changed a model (cli.ts changingCallsStarted): those start a new one. The answer is
+ * shared, so callers only read it.
+ */
+export function readStatus(target: JujuTarget): Promise<JujuStatus> {
+    const key = `${toolPath(target.jujuPath)}\0${target.modelRef}`;
+    const memo = readMemo.get(key);
+    if (memo && memo.changingCalls === changingCallsStarted() && Date.now() - memo.startedAt < READ_STATUS_MAX_AGE_MS) return memo.status;
+    const status = jujuStatus(target);
+    readMemo.set(key, { startedAt: Date.now(), changingCalls: changingCallsStarted(), status });
+    // A failure is not shared with later reads: they ask again.
+    status.catch(() => {
+        if (readMemo.get(key)?.status === status) readMemo.delete(key);
+    });
+    return status;
 }
 
 /** True when juju said the model, machine, application or unit is gone (nothing else counts). */
@@ -246,7 +271,7 @@ export async function liveOption(target: JujuTarget, app: string, key: string): 
 /** A resource that only lives while its model does: kept on refresh while `juju status` answers, gone with the model. */
 export async function readWhileModelExists<T extends JujuTarget>(id: string, props: T): Promise<{ id?: string; props?: T }> {
     try {
-        await jujuStatus(props);
+        await readStatus(props);
         return { id, props };
     } catch (error) {
         if (isGone(error)) return {};

@@ -4,7 +4,7 @@ import { migrateMachine } from "../migrations";
 import { JujuCall, describeOperation, jujuArgv } from "../operations";
 import { isUnknown } from "../planDeployment";
 import { machineByAddress } from "../status";
-import { JujuTarget, ignoringGone, isGone, jujuOptions, jujuStatus, progress, toolPath, verifyModel } from "./common";
+import { JujuTarget, ignoringGone, isGone, jujuOptions, jujuStatus, progress, readStatus, toolPath, verifyModel } from "./common";
 
 export interface MachineInputs extends JujuTarget {
     /** The node's name, for messages. */
@@ -79,7 +79,8 @@ export class MachineProvider implements pulumi.dynamic.ResourceProvider {
 
     async read(id: string, props: MachineOutputs): Promise<pulumi.dynamic.ReadResult> {
         try {
-            return (await jujuStatus(props)).machines?.[props.machineId] ? { id, props } : {};
+            // A refresh reads every Machine at once: they share one `juju status` (readStatus).
+            return (await readStatus(props)).machines?.[props.machineId] ? { id, props } : {};
         } catch (error) {
             if (isGone(error)) return {};
             throw error;
