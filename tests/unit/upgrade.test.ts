@@ -9,19 +9,16 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { UPGRADE_ORDER } from "../../components/juju/dayTwo";
-import { DeploymentInputs, DeploymentOutputs, DeploymentProvider } from "../../components/juju/providers/deployment";
+import { DeploymentOutputs, DeploymentProvider } from "../../components/juju/providers/deployment";
 import { UPGRADE_CORDON_ANNOTATION, cordonNode, uncordonNode, waitNodeReady } from "../../components/kube/drain";
 import { etcdChannelFor } from "../../components/juju/upgrade";
 import { SimCall, hostFile, readCalls, readState } from "../../simulator/state";
 import { FakeKubeApi, KubeRequest, fakeKubeApi, seedModel, standInProcess } from "../support/simSeed";
-import { BUNDLE_APPLICATIONS } from "../../components/juju/JujuCluster";
-import { SEED_FAMILIES } from "../support/deployment";
+import { SIM_MODEL, simDeploymentInputs, simDeploymentOutputs } from "../support/simDeployment";
 
-const ROOT = path.resolve(__dirname, "..", "..");
-const JUJU = path.join(ROOT, "simulator", "juju");
 const WORK = fs.mkdtempSync(path.join(os.tmpdir(), "ck-upgrade-"));
 const SIM_HOME = path.join(WORK, "sim");
-const MODEL = "sim:up";
+const MODEL = SIM_MODEL;
 const GATE = "Needs manual upgrade, run the upgrade action.";
 // The simulator's timings: a unit's config-changed hook starts 1.5 s after `juju config` and ends
 // 1.5 s later, longer than the waits' idle period: a wait for an idle model alone would miss the gate.
@@ -34,47 +31,8 @@ const SIM_ENV = {
     CK_JUJU_BACKOFF_MS: "1",
 };
 
-function inputs(channel: string, upgradeDrain = true): DeploymentInputs {
-    return {
-        jujuPath: JUJU,
-        modelRef: MODEL,
-        bundle: "charmed-kubernetes",
-        channel,
-        families: SEED_FAMILIES,
-        loadbalancerIps: "",
-        machines: [
-            { id: "0", roles: ["control-plane"] },
-            { id: "1", roles: ["load-balancer"] },
-            { id: "2", roles: ["worker"] },
-            { id: "3", roles: ["worker"] },
-        ],
-        expectedApplications: BUNDLE_APPLICATIONS,
-        nodes: [
-            { name: "cp-0", roles: ["control-plane"] },
-            { name: "lb-0", roles: ["load-balancer"] },
-            { name: "worker-0", roles: ["worker"] },
-            { name: "worker-1", roles: ["worker"] },
-        ],
-        workerIngress: "",
-        removeGraceMinutes: 10,
-        upgradeDrain,
-        pollSeconds: 0.2,
-        idleSeconds: 0.5,
-        timeoutMinutes: 1,
-        blockedGraceMinutes: 0.5,
-        errorGraceMinutes: 0.1,
-        outageMinutes: 0.5,
-        downGraceMinutes: 0,
-    };
-}
-
-const outputs = (channel: string): DeploymentOutputs => ({
-    ...inputs(channel),
-    overlay: {},
-    controlPlaneApp: "kubernetes-control-plane",
-    generation: "g1",
-    charmServiceCidr: "10.152.183.0/24,fd00:c00b:2::/112",
-});
+const inputs = (channel: string, upgradeDrain = true) => simDeploymentInputs(channel, { upgradeDrain });
+const outputs = (channel: string) => simDeploymentOutputs(simDeploymentInputs(channel));
 
 /** Runs the provider's update, collecting what it printed. */
 async function upgrade(from: string, to: string, upgradeDrain = true): Promise<{ outs: DeploymentOutputs; said: string[] }> {

@@ -1,0 +1,188 @@
+// Issue 21: the operations a preview lists are the calls up makes. Against the Juju simulator (a
+// seeded, settled cluster; a fake Kubernetes API for the Node steps), each case runs the Deployment
+// provider's check (what the preview shows), then its update (what up runs), and compares check's
+// list with the mutating juju calls the simulator logged and with the list the outputs record.
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { after, before, beforeEach, describe, it } from "node:test";
+import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
+import { CheckedDeployment, DeploymentInputs, DeploymentOutputs, DeploymentProvider } from "../../components/juju/providers/deployment";
+import { MachineProvider } from "../../components/juju/providers/machine";
+import { planFamilies } from "../../components/net/families";
+import { readCalls, withState } from "../../simulator/state";
+import { machineInputs } from "../support/machineInputs";
+import { SIM_JUJU, SIM_MODEL, simDeploymentInputs, simDeploymentOutputs } from "../support/simDeployment";
+import { FakeKubeApi, fakeKubeApi, seedModel, standInProcess } from "../support/simSeed";
+
+const WORK = fs.mkdtempSync(path.join(os.tmpdir(), "ck-operations-"));
+const SIM_HOME = path.join(WORK, "sim");
+const SIM_ENV = {
+    CK_JUJU_SIM_HOME: SIM_HOME,
+    CK_JUJU_SIM_SETTLE_SECONDS: "0.5",
+    CK_JUJU_SIM_CONFIG_SECONDS: "3",
+    CK_JUJU_SIM_UPGRADE_SECONDS: "0.3",
+    CK_JUJU_SIM_REMOVE_SECONDS: "0.3",
+    CK_DUALSTACK_SNAPSHOT_DIR: path.join(WORK, "operator"),
+    CK_JUJU_BACKOFF_MS: "1",
+};
+
+/**
+ * A logged juju call as describeOperation writes it: `juju <command> <positional...> <flags...>`,
+ * without the model (-m X), the output format, the action wait, and `--`.
+ */
+function rendered(args: string[]): string {
+    const end = args.indexOf("--");
+    const [flags, positional] = end < 0 ? [args.slice(1), []] : [args.slice(1, end), args.slice(end + 1)];
+    const kept = flags.filter((flag, i) => flag !== "-m" && flags[i - 1] !== "-m" && !/^--(format|wait)=/.test(flag));
+    return ["juju", args[0], ...positional, ...kept].join(" ");
+}
+
+/** The list's Juju operations, as typed (the etcd snapshot's line ends with what it does besides). */
+const jujuLines = (operations: readonly string[]) =>
+    operations.filter((line) => line.startsWith("juju ")).map((line) => line.replace(/ \(.*\)$/, ""));
+
+/** check (the preview) then update (up) of one change; what each listed and what the simulator logged. */
+async function previewThenUp(olds: DeploymentInputs, news: DeploymentInputs) {
+    const provider = new DeploymentProvider();
+    const mark = readCalls().length;
+    const checked = await provider.check(olds, news);
+    assert.equal(checked.failures, undefined);
+    const previewCalls = readCalls().slice(mark);
+    const listed = (checked.inputs as CheckedDeployment).jujuOperations ?? [];
+    const said: string[] = [];
+    const log = console.log;
+    console.log = (...args: unknown[]) => void said.push(args.map(String).join(" "));
+    try {
+        await provider.diff("id", simDeploymentOutputs(olds), checked.inputs as CheckedDeployment);
+        const updated = await provider.update("id", simDeploymentOutputs(olds), checked.inputs as CheckedDeployment);
+        const ran = (updated.outs as DeploymentOutputs).jujuOperations;
+        const made = readCalls()
+            .slice(mark + previewCalls.length)
+            .filter((call) => call.mutating)
+            .map((call) => rendered(call.args));
+        return { listed, ran, made, previewCalls, said };
+    } finally {
+        console.log = log;
+    }
+}
+
+let api: FakeKubeApi;
+let standIn: ReturnType<typeof standInProcess>;
+const saved: Record<string, string | undefined> = {};
+before(async () => {
+    for (const [key, value] of Object.entries(SIM_ENV)) {
+        saved[key] = process.env[key];
+        process.env[key] = value;
+    }
+    api = await fakeKubeApi(["sim-0", "sim-2", "sim-3", "sim-4"]);
+    standIn = standInProcess();
+});
+beforeEach(() => fs.rmSync(SIM_HOME, { recursive: true, force: true }));
+after(async () => {
+    for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+    }
+    standIn.kill();
+    await api.close();
+    fs.rmSync(WORK, { recursive: true, force: true });
+});
+
+describe("preview lists the operations up runs", () => {
+    it("adding a worker: add-machine (Machine) and add-unit onto it, its machine named after the node while unknown", async () => {
+        seedModel(SIM_HOME, SIM_MODEL, { channel: "1.35/stable", api, pid: standIn.pid! });
+        // The new worker's machine, as its Machine resource enlisted it.
+        await withState((state) => {
+            const model = state.models[SIM_MODEL];
+            model.machines["4"] = { ...model.machines["3"], address: "127.0.2.12", ipAddresses: ["127.0.2.12", "::1"] };
+            model.nextMachine = 5;
+        });
+        const olds = simDeploymentInputs("1.35/stable");
+        const news = simDeploymentInputs("1.35/stable", { workers: 3 });
+
+        // At preview the new machine is not enlisted yet: its Machine lists add-machine, and the
+        // Deployment's machines are unknown, so the unit goes onto "the machine of worker-2".
+        const machine = await new MachineProvider().check(
+            {},
+            { ...machineInputs(SIM_JUJU), modelRef: SIM_MODEL, name: "worker-2", address: "127.0.2.12" },
+        );
+        assert.deepEqual((machine.inputs as { jujuOperations: string[] }).jujuOperations, ["juju add-machine ssh:ubuntu@127.0.2.12"]);
+        const preview = await new DeploymentProvider().check(olds, {
+            ...news,
+            machines: unknownValue as unknown as DeploymentInputs["machines"],
+        });
+        assert.deepEqual((preview.inputs as CheckedDeployment).jujuOperations, [
+            "juju add-unit kubernetes-worker --to <machine of worker-2>",
+        ]);
+
+        const { listed, ran, made } = await previewThenUp(olds, news);
+        assert.deepEqual(listed, ["juju add-unit kubernetes-worker --to 4"]);
+        assert.deepEqual(jujuLines(listed), made);
+        assert.deepEqual(ran, listed);
+    });
+
+    it("a channel upgrade (1.35 to 1.36): the snapshot, the refreshes in Canonical's order, each unit's action, each worker's Node steps", async () => {
+        seedModel(SIM_HOME, SIM_MODEL, { channel: "1.35/stable", etcdChannel: "3.4/stable", api, pid: standIn.pid! });
+        const { listed, ran, made, previewCalls, said } = await previewThenUp(
+            simDeploymentInputs("1.35/stable"),
+            simDeploymentInputs("1.36/stable"),
+        );
+        assert.deepEqual(listed, [
+            "juju run etcd/leader snapshot (etcd snapshot, copied to this machine)",
+            "juju refresh containerd --channel 1.36/stable",
+            "juju refresh etcd --channel 1.36/stable",
+            "juju refresh easyrsa --channel 1.36/stable",
+            "juju refresh calico --channel 1.36/stable",
+            "juju refresh kubeapi-load-balancer --channel 1.36/stable",
+            "juju refresh kubernetes-control-plane --channel 1.36/stable",
+            "juju config kubernetes-control-plane channel=1.36/stable",
+            "juju run kubernetes-control-plane/0 upgrade",
+            "juju refresh kubernetes-worker --channel 1.36/stable",
+            "juju config kubernetes-worker channel=1.36/stable",
+            "kubectl cordon sim-2",
+            "kubectl drain sim-2 --ignore-daemonsets --delete-emptydir-data",
+            "juju run kubernetes-worker/0 upgrade",
+            "kubectl uncordon sim-2",
+            "kubectl cordon sim-3",
+            "kubectl drain sim-3 --ignore-daemonsets --delete-emptydir-data",
+            "juju run kubernetes-worker/1 upgrade",
+            "kubectl uncordon sim-3",
+        ]);
+        // The preview read the model (status, the channel options), and changed nothing.
+        assert.deepEqual(
+            previewCalls.filter((call) => call.mutating),
+            [],
+        );
+        assert.deepEqual(jujuLines(listed), made);
+        assert.deepEqual(ran, listed);
+        // The preview's lines, printed once by diff.
+        assert.ok(said.includes(`deployment ${SIM_MODEL}:   8. juju config kubernetes-control-plane channel=1.36/stable`), said.join("\n"));
+    });
+
+    it("scaling in: the worker's Node drained, its unit removed gracefully, its Node deleted", async () => {
+        seedModel(SIM_HOME, SIM_MODEL, { channel: "1.35/stable", api, pid: standIn.pid!, workers: 3 });
+        const { listed, ran, made } = await previewThenUp(
+            simDeploymentInputs("1.35/stable", { workers: 3 }),
+            simDeploymentInputs("1.35/stable", { workers: 2 }),
+        );
+        assert.deepEqual(listed, [
+            "kubectl drain sim-4 --ignore-daemonsets --delete-emptydir-data",
+            "juju remove-unit kubernetes-worker/2 --no-prompt",
+            "kubectl delete node sim-4",
+        ]);
+        assert.deepEqual(jujuLines(listed), made);
+        assert.deepEqual(ran, listed);
+    });
+
+    it("growing the service range: no Juju operation, and neither preview nor up asks Juju anything", async () => {
+        seedModel(SIM_HOME, SIM_MODEL, { channel: "1.35/stable", api, pid: standIn.pid! });
+        const olds = simDeploymentInputs("1.35/stable");
+        const grown = { ...olds, families: planFamilies("192.168.0.0/16,fd00:c00b:1::/112", "10.152.0.0/16,fd00:c00b:2::/108") };
+        const { listed, ran, made, previewCalls, said } = await previewThenUp(olds, grown);
+        assert.deepEqual([listed, ran, made, previewCalls], [[], [], [], []]);
+        assert.deepEqual(readCalls(), [], "no juju call at all");
+        assert.ok(said.includes(`deployment ${SIM_MODEL}: this change runs no Juju operation`), said.join("\n"));
+    });
+});
