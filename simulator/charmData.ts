@@ -27,13 +27,24 @@ export interface BundleApplication {
     readonly charm: string;
     readonly channel: string;
     readonly options: Record<string, string | number | boolean>;
+    /** Units the bundle asks for; absent for subordinates (`juju diff-bundle` compares it). */
+    readonly numUnits?: number;
     /** Principal applications a subordinate charm rides on (from the bundle's relations). */
     readonly subordinateTo?: string[];
 }
 
+/** A Charmhub bundle as the simulator deploys and diffs it (simulator/commands/bundles.ts). */
+export interface SimBundle {
+    /** The bundle's top-level `series:`, the fallback `juju diff-bundle` compares (core/bundle/changes/diff.go). */
+    readonly series?: string;
+    readonly applications: Record<string, BundleApplication>;
+    /** Its relations in the bundle's order, each `[app:endpoint, app:endpoint]`. */
+    readonly relations: [string, string][];
+}
+
 export interface SimCharmData {
     readonly charms: Record<string, CharmData>;
-    readonly bundles: Record<string, { readonly applications: Record<string, BundleApplication> }>;
+    readonly bundles: Record<string, SimBundle>;
 }
 
 /**
@@ -67,6 +78,7 @@ export function buildCharmData(referenceDir: string): SimCharmData {
     }
     const bundleDoc = yaml.load(fs.readFileSync(path.join(referenceDir, "charmed-kubernetes", "bundle-1.35.yaml"), "utf8")) as {
         name: string;
+        series?: string;
         applications: Record<string, { charm: string; channel: string; options?: Record<string, string>; num_units?: number }>;
         relations: [string, string][];
     };
@@ -86,10 +98,12 @@ export function buildCharmData(referenceDir: string): SimCharmData {
             charm: app.charm,
             channel: app.channel,
             options: app.options ?? {},
+            ...(app.num_units !== undefined ? { numUnits: app.num_units } : {}),
             ...(subordinateTo ? { subordinateTo } : {}),
         };
     }
-    return { charms, bundles: { [bundleDoc.name]: { applications } } };
+    const bundle: SimBundle = { ...(bundleDoc.series ? { series: bundleDoc.series } : {}), applications, relations: bundleDoc.relations };
+    return { charms, bundles: { [bundleDoc.name]: bundle } };
 }
 
 export const CHARM_DATA_FILE = path.join(__dirname, "charms.json");

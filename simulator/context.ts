@@ -43,6 +43,8 @@ const VALUE_FLAGS = new Set([
     "--revision",
     "--wait",
     "--reset",
+    "--filename",
+    "--map-machines",
 ]);
 
 /**

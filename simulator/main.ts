@@ -5,6 +5,7 @@
 // Faults are injected with CK_JUJU_SIM_* variables (docs/sandbox.md, "Fault injection and timing").
 import { actionCommands } from "./commands/actions";
 import { applicationCommands } from "./commands/applications";
+import { bundleCommands } from "./commands/bundles";
 import { machineCommands } from "./commands/machines";
 import { modelCommands, teardown } from "./commands/models";
 import { scpCommands } from "./commands/scp";
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, Command> = {
     ...modelCommands,
     ...machineCommands,
     ...applicationCommands,
+    ...bundleCommands,
     ...unitCommands,
     ...statusCommands,
     ...actionCommands,
