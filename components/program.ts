@@ -1,19 +1,16 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { awsNodes } from "./aws";
 import { CloudNodesFunction } from "./cloud";
 import { CLOUDS } from "./config/keys";
 import { ConfigError, ValidConfig, loadConfig } from "./config/load";
 import { ownConfig } from "./config/ownKeys";
-import { existingNodes } from "./existing";
 import { JujuCluster } from "./juju/JujuCluster";
 import { settlePolicyOf } from "./juju/settle";
 import { ServiceRange } from "./cluster/ServiceRange";
+import { traceEvent } from "./juju/trace";
 import { providerKubeconfig } from "./cluster/kubeCredential";
 import { apiOverIpv6 } from "./net/families";
-import { openstackNodes } from "./openstack";
 import { workloadOptions } from "./workload/specs";
-import { sandboxNodes } from "./sandbox";
 import { NginxDualStack } from "./workload/NginxDualStack";
 import { workerIpv6Urls } from "./workload/urls";
 
@@ -46,20 +43,29 @@ export function validatedConfig(): ValidConfig {
     }
 }
 
-/** Each cloud folder's one function (components/<cloud>/index.ts): a cloud without one does not compile. */
-const CLOUD_NODES: Record<(typeof CLOUDS)[number], CloudNodesFunction> = {
-    aws: awsNodes,
-    openstack: openstackNodes,
-    existing: existingNodes,
-    sandbox: sandboxNodes,
+/**
+ * Each cloud folder's one function (components/<cloud>/index.ts): a cloud without one does not
+ * compile. Loaded on use, so a stack loads its own cloud's modules (and that cloud's Pulumi SDK) and
+ * not every cloud's, which every preview and up paid for (issue 23). `require`, not `import()`: the
+ * language host transpiles with module nodenext (its run.js reads only tsconfig.pulumi.json's own
+ * options), which leaves `import()` to Node.js's ES module loader, and that refuses folder imports.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const CLOUD_NODES: Record<(typeof CLOUDS)[number], () => CloudNodesFunction> = {
+    aws: () => (require("./aws") as typeof import("./aws")).awsNodes,
+    openstack: () => (require("./openstack") as typeof import("./openstack")).openstackNodes,
+    existing: () => (require("./existing") as typeof import("./existing")).existingNodes,
+    sandbox: () => (require("./sandbox") as typeof import("./sandbox")).sandboxNodes,
 };
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** The whole deployment; its return value is the stack outputs. */
 export async function program(): Promise<Record<string, unknown>> {
+    traceEvent("program-start");
     const valid = validatedConfig();
     const { config, families } = valid;
     // Validation has refused any other cloud.
-    const cloud = CLOUD_NODES[config.cloud as (typeof CLOUDS)[number]](valid);
+    const cloud = CLOUD_NODES[config.cloud as (typeof CLOUDS)[number]]()(valid);
     const ipv6Api = apiOverIpv6(families, config.apiOverIpv6);
     const cluster = new JujuCluster("ck", {
         // As configured: state never holds this checkout's location; a path with a slash is resolved
@@ -111,6 +117,7 @@ export async function program(): Promise<Record<string, unknown>> {
         ),
     );
     const loadBalancer = config.loadBalancer !== "none" && cloud.loadBalancer ? cloud.loadBalancer(nginx.ipv6Service.nodePort) : undefined;
+    traceEvent("program-return");
     return {
         mode: families.mode,
         podCidrs: families.podCidrs,

@@ -11,6 +11,8 @@ import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import * as yaml from "js-yaml";
 import { apiRequest, apiServerReady } from "../simulator/cluster";
 import { SimApiServer, readCalls as calls, readState as simState } from "../simulator/state";
+import { TRACE_ENV } from "../components/juju/trace";
+import { Tally, parseTrace, providerCalls, traceBreakdown } from "./lib/breakdown";
 import { ROOT, openStack, sandboxEnv } from "./lib/sandbox";
 
 // Real deployments take many minutes; these keep the run short while the fixed costs (engine,
@@ -78,19 +80,34 @@ async function rolloutMs(): Promise<number> {
 }
 
 /**
- * The engine's own time for an empty program on the same path: the CLI in a project folder,
- * the Node.js language host, ts-node and @pulumi/pulumi's run script, no resources.
+ * The engine's own time for an empty program on the same path: the CLI in a project folder, the
+ * Node.js language host, ts-node and @pulumi/pulumi's run script, no resources. Transpiled only,
+ * as the program runs (Pulumi.yaml runtime.options.tsconfig, noCheck): without a tsconfig that says
+ * noCheck, @pulumi/pulumi's cmd/run/run.js leaves ts-node to type-check (its default), which the
+ * program no longer pays. `typeChecked` measures that older path, for comparison with earlier runs.
  */
-async function emptyProgramMs(): Promise<number> {
-    const dir = path.join(WORK, "empty");
+async function emptyProgramMs(typeChecked = false): Promise<number> {
+    const dir = path.join(WORK, typeChecked ? "empty-type-checked" : "empty");
     fs.mkdirSync(dir, { recursive: true });
+    const tsconfig = typeChecked ? "" : "    tsconfig: tsconfig.json\n";
     fs.writeFileSync(
         path.join(dir, "Pulumi.yaml"),
-        "name: ck-bench-empty\nruntime:\n  name: nodejs\n  options:\n    typescript: true\nmain: index.ts\n",
+        `name: ck-bench-empty\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n${tsconfig}main: index.ts\n`,
     );
+    // The program's tsconfig.pulumi.json, for this folder.
+    if (!typeChecked)
+        fs.writeFileSync(
+            path.join(dir, "tsconfig.json"),
+            JSON.stringify({
+                extends: path.join(ROOT, "tsconfig.json"),
+                compilerOptions: { noCheck: true },
+                files: ["index.ts"],
+                include: [],
+            }),
+        );
     fs.writeFileSync(path.join(dir, "index.ts"), "export = async () => ({});\n");
     fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
-    const env = envFor("empty");
+    const env = envFor(typeChecked ? "empty-type-checked" : "empty");
     fs.mkdirSync(env.CK_DUALSTACK_SANDBOX_STATE, { recursive: true });
     const stack = await LocalWorkspace.createOrSelectStack({ stackName: "bench", workDir: dir }, { envVars: sandboxEnv(env) });
     const start = Date.now();
@@ -117,6 +134,83 @@ async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; result: T
 }
 
 const mutationsSince = (mark: number) => calls().filter((c, i) => i >= mark && c.mutating).length;
+
+/** The Juju calls the simulator answered since `mark`, by command, from every process of the run. */
+function jujuCallsSince(mark: number): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const call of calls().slice(mark)) counts[call.args[0]] = (counts[call.args[0]] ?? 0) + 1;
+    return counts;
+}
+
+/**
+ * The bound on a no-op run's Juju calls: at most one `status` (one model) and the one get-kubeconfig
+ * (`run`) the Kubernetes provider's credential helper makes when it first connects; nothing else,
+ * and none from a dynamic provider's check or diff.
+ */
+const NOOP_JUJU_BOUND: Readonly<Record<string, number>> = { status: 1, run: 1 };
+const withinNoopBound = (counts: Record<string, number>, fromProviders: Record<string, Tally>) =>
+    Object.entries(counts).every(([command, count]) => count <= (NOOP_JUJU_BOUND[command] ?? 0)) && Object.keys(fromProviders).length === 0;
+
+/** A breakdown's times in seconds, for the report. */
+const inSeconds = (ms: number | undefined) => (ms === undefined ? undefined : seconds(ms));
+const talliesInSeconds = (tallies: Record<string, Tally>) =>
+    Object.fromEntries(Object.entries(tallies).map(([key, { count, ms }]) => [key, { count, seconds: seconds(ms) }]));
+
+/**
+ * A no-op run, timed, with the program and providers tracing themselves (trace.ts: a few lines per
+ * method, negligible next to the run): where its time went and the Juju calls it made.
+ */
+async function tracedRun(stack: Stack, file: string, run: () => Promise<unknown>, kubernetesProviderMs: number) {
+    const mark = calls().length;
+    stack.workspace.envVars[TRACE_ENV] = file;
+    try {
+        const started = Date.now();
+        await run();
+        const ms = Date.now() - started;
+        const trace = traceBreakdown(parseTrace(fs.existsSync(file) ? fs.readFileSync(file, "utf8") : ""), started);
+        const counted =
+            (trace.startupMs ?? 0) +
+            (trace.programLoadMs ?? 0) +
+            (trace.programRunMs ?? 0) +
+            trace.dynamicProviderMethodsMs +
+            kubernetesProviderMs;
+        const jujuCalls = jujuCallsSince(mark);
+        return {
+            seconds: seconds(ms),
+            jujuMutations: mutationsSince(mark),
+            jujuCalls,
+            jujuCallsWithinBound: withinNoopBound(jujuCalls, trace.providerJujuCalls),
+            breakdown: {
+                startupSeconds: inSeconds(trace.startupMs),
+                programLoadSeconds: inSeconds(trace.programLoadMs),
+                programRunSeconds: inSeconds(trace.programRunMs),
+                dynamicProviderStartSeconds: inSeconds(trace.dynamicProviderStartMs),
+                dynamicProviderMethodsSeconds: seconds(trace.dynamicProviderMethodsMs),
+                kubernetesProviderSeconds: seconds(kubernetesProviderMs),
+                engineRestSeconds: seconds(ms - counted),
+                methods: Object.fromEntries(
+                    Object.entries(trace.methods).map(([key, entry]) => [
+                        key,
+                        { count: entry.count, seconds: seconds(entry.ms), jujuCalls: talliesInSeconds(entry.juju) },
+                    ]),
+                ),
+                jujuCallsTimed: talliesInSeconds(trace.jujuCalls),
+                credentialHelper: { count: trace.credentialHelper.count, seconds: seconds(trace.credentialHelper.ms) },
+            },
+        };
+    } finally {
+        delete stack.workspace.envVars[TRACE_ENV];
+    }
+}
+
+/**
+ * The Kubernetes provider's share of a no-op preview, from the engine's log of each provider call
+ * (`--logtostderr -v=7`), in a run of its own: that much logging slows the run it is in.
+ */
+async function kubernetesProviderCalls(stack: Stack) {
+    const logged = await stack.preview({ ...quiet, logVerbosity: 7, logToStdErr: true, onError: () => undefined });
+    return providerCalls(logged.stderr, "pulumi:providers:kubernetes");
+}
 
 /** One size: up, no-op up, preview, one more worker, then destroy. */
 async function measure(size: (typeof SIZES)[number], engineMs: number, sandbox: Record<string, unknown>) {
@@ -175,12 +269,15 @@ async function measure(size: (typeof SIZES)[number], engineMs: number, sandbox: 
                 }).length,
         );
 
-        let mark = calls().length;
-        const noop = await timed(() => open.up(quiet));
-        const noopMutations = mutationsSince(mark);
-        mark = calls().length;
-        const preview = await timed(() => open.preview(quiet));
-        const previewMutations = mutationsSince(mark);
+        const kubernetesProvider = await kubernetesProviderCalls(open);
+        const traces = path.join(WORK, size.label);
+        const noop = await tracedRun(open, path.join(traces, "noop-up.trace.jsonl"), () => open.up(quiet), kubernetesProvider.wallMs);
+        const preview = await tracedRun(
+            open,
+            path.join(traces, "preview.trace.jsonl"),
+            () => open.preview(quiet),
+            kubernetesProvider.wallMs,
+        );
 
         await open.setConfig("ck-dualstack:workerCount", { value: String(size.workers + 1) });
         const addWorker = await timed(() => open.up(quiet));
@@ -205,8 +302,17 @@ async function measure(size: (typeof SIZES)[number], engineMs: number, sandbox: 
                     criticalPathSeconds: seconds(criticalPathMs),
                 },
             },
-            noopUp: { seconds: seconds(noop.ms), jujuMutations: noopMutations },
-            preview: { seconds: seconds(preview.ms), jujuMutations: previewMutations },
+            noopUp: noop,
+            preview,
+            kubernetesProviderOnPreview: {
+                calls: kubernetesProvider.calls,
+                summedSeconds: seconds(kubernetesProvider.summedMs),
+                wallSeconds: seconds(kubernetesProvider.wallMs),
+                longest: kubernetesProvider.longest && {
+                    method: kubernetesProvider.longest.method,
+                    seconds: seconds(kubernetesProvider.longest.ms),
+                },
+            },
             addWorker: {
                 seconds: seconds(addWorker.ms),
                 lowerBoundSeconds: seconds(addWorkerLowerBoundMs),
@@ -227,12 +333,18 @@ async function measure(size: (typeof SIZES)[number], engineMs: number, sandbox: 
 async function main(): Promise<void> {
     fs.rmSync(WORK, { recursive: true, force: true });
     const engineMs = await emptyProgramMs();
+    const typeCheckedEngineMs = await emptyProgramMs(true);
     const sandbox = (yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.sandbox.yaml"), "utf8")) as { config: Record<string, unknown> })
         .config;
     const results: Record<string, Awaited<ReturnType<typeof measure>>> = {};
     for (const size of SIZES) {
         console.error(`bench: ${size.label} (${size.controlPlanes} control plane, ${size.workers} workers)`);
-        results[size.label] = await measure(size, engineMs, sandbox);
+        const result = (results[size.label] = await measure(size, engineMs, sandbox));
+        for (const [run, figures] of [["no-op preview", result.preview] as const, ["no-op up", result.noopUp] as const])
+            console.error(
+                `bench: ${size.label} ${run}: ${figures.seconds} s, Juju calls ${JSON.stringify(figures.jujuCalls)} ` +
+                    `(bound ${JSON.stringify(NOOP_JUJU_BOUND)}, none from a check or diff: ${figures.jujuCallsWithinBound ? "met" : "missed"})`,
+            );
     }
     const [small, large] = SIZES.map((size) => results[size.label]);
     const ratios = {
@@ -244,12 +356,19 @@ async function main(): Promise<void> {
     };
     const result = {
         simulatorDelaysSeconds: DELAYS,
+        noopJujuCallBound: NOOP_JUJU_BOUND,
         pollSeconds: POLL_SECONDS,
         emptyProgramEngineSeconds: seconds(engineMs),
+        emptyProgramTypeCheckedSeconds: seconds(typeCheckedEngineMs),
         sizes: results,
         ratios,
         targets: {
             eachUpWithin1_1OfItsLowerBound: Object.values(results).every((r) => r.up.ratio <= 1.1),
+            eachAddWorkerWithin1_1OfItsLowerBound: Object.values(results).every((r) => r.addWorker.ratio <= 1.1),
+            // Issue 23: a no-op preview within 2 × the empty program at 3 nodes, 2.5 × at 31.
+            smallPreviewWithin2xEmptyProgram: small.preview.seconds <= 2 * seconds(engineMs),
+            largePreviewWithin2_5xEmptyProgram: large.preview.seconds <= 2.5 * seconds(engineMs),
+            noopJujuCallsWithinBound: Object.values(results).every((r) => r.noopUp.jujuCallsWithinBound && r.preview.jujuCallsWithinBound),
             largeUpWithin1_2OfSmallUp: ratios.up <= 1.2,
             largeNoopUpUnder2xSmall: ratios.noopUp < 2,
             readyDetectionWithinOnePoll: Object.values(results).every((r) => r.up.detail.readyDetectionSeconds <= POLL_SECONDS),

@@ -18,6 +18,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
+import { traceEvent, tracedMethod } from "../juju/trace";
 
 /**
  * The plugin's launcher, relative to the project folder, where the engine runs the Kubernetes
@@ -185,7 +186,8 @@ export async function main(argv: readonly string[]): Promise<void> {
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2)).catch((error: unknown) => {
+    traceEvent("credential-start", { uptimeMs: Math.round(process.uptime() * 1000) });
+    tracedMethod("kubeCredential", "exec", () => main(process.argv.slice(2))).catch((error: unknown) => {
         console.error(
             `ck-dualstack kube credential: cannot get the cluster's credentials from Juju: ${error instanceof Error ? error.message : String(error)}`,
         );

@@ -23,7 +23,8 @@ const MIGRATED_KEYS = ["__provider", "jujuPath"] as const;
  * no-op `up` migrates a stack in place.
  */
 export function lazyProvider(modulePath: string, exportName: string): pulumi.dynamic.ResourceProvider {
-    const load = (): pulumi.dynamic.ResourceProvider => {
+    /** The project folder, found once per process (with ts-node registered for the .ts modules). */
+    const projectRoot = (): string => {
         const marker = "__ckDualstackProjectRoot";
         const globals = globalThis as Record<string, unknown>;
         // require, not import: these functions run serialized in the provider process.
@@ -31,6 +32,7 @@ export function lazyProvider(modulePath: string, exportName: string): pulumi.dyn
         const fs = require("fs") as typeof import("fs");
         let root = globals[marker] as string | undefined;
         if (root === undefined) {
+            const started = Date.now();
             for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
                 if (fs.existsSync(path.join(dir, modulePath)) && fs.existsSync(path.join(dir, "Pulumi.yaml"))) {
                     root = dir;
@@ -51,10 +53,31 @@ export function lazyProvider(modulePath: string, exportName: string): pulumi.dyn
                 });
             }
             globals[marker] = root;
+            if (process.env.CK_DUALSTACK_TRACE) {
+                // The process's start-up (Node.js, the dynamic provider host) and the ts-node registration.
+                // eslint-disable-next-line @typescript-eslint/no-require-imports
+                require(path.join(root, "components", "juju", "trace")).traceEvent("provider-start", {
+                    uptimeMs: Math.round(process.uptime() * 1000),
+                    registerMs: Date.now() - started,
+                });
+            }
         }
+        return root;
+    };
+    /**
+     * Loads the implementation and runs one of its methods; when the bench traces the run, the
+     * method's duration and its Juju calls are recorded (components/juju/trace.ts).
+     */
+    const traced = <T>(method: string, run: (provider: pulumi.dynamic.ResourceProvider) => Promise<T>): Promise<T> => {
+        const root = projectRoot();
+        const work = async () => {
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            const Provider = require(path.join(root, modulePath))[exportName];
+            return run(new Provider());
+        };
+        if (!process.env.CK_DUALSTACK_TRACE) return work();
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const Provider = require(path.join(root, modulePath))[exportName];
-        return new Provider();
+        return require(path.join(root, "components", "juju", "trace")).tracedMethod(exportName, method, work);
     };
     /** Migrated keys whose stored value differs from the new input. */
     const stale = (olds: Record<string, unknown>, news: Record<string, unknown>): string[] =>
@@ -66,36 +89,31 @@ export function lazyProvider(modulePath: string, exportName: string): pulumi.dyn
         news: Record<string, unknown>,
     ): Promise<pulumi.dynamic.DiffResult> => (provider.diff ? provider.diff(id, olds, news) : {});
     return {
-        check: async (olds, news) => {
-            const provider = load();
-            return provider.check ? provider.check(olds, news) : { inputs: news };
-        },
-        create: async (inputs) => load().create(inputs),
-        read: async (id, props) => {
-            const provider = load();
-            return provider.read ? provider.read(id, props) : { id, props };
-        },
-        diff: async (id, olds, news) => {
-            const result = await realDiff(load(), id, olds, news);
-            // An update that only rewrites the stored paths (see update).
-            if (!result.changes && stale(olds, news).length > 0) return { ...result, changes: true };
-            return result;
-        },
-        update: async (id, olds, news) => {
-            const provider = load();
-            if (!(await realDiff(provider, id, olds, news)).changes) {
-                // Nothing Juju knows about changed: keep the outputs, take the new paths (the
-                // dynamic provider host stores the new __provider with them). No juju call.
-                const outs: Record<string, unknown> = { ...olds };
-                for (const key of stale(olds, news)) if (key !== "__provider") outs[key] = news[key];
-                return { outs };
-            }
-            return provider.update ? provider.update(id, olds, news) : { outs: news };
-        },
-        delete: async (id, props) => {
-            const provider = load();
-            if (provider.delete) await provider.delete(id, props);
-        },
+        check: async (olds, news) => traced("check", async (provider) => (provider.check ? provider.check(olds, news) : { inputs: news })),
+        create: async (inputs) => traced("create", (provider) => provider.create(inputs)),
+        read: async (id, props) => traced("read", async (provider) => (provider.read ? provider.read(id, props) : { id, props })),
+        diff: async (id, olds, news) =>
+            traced("diff", async (provider) => {
+                const result = await realDiff(provider, id, olds, news);
+                // An update that only rewrites the stored paths (see update).
+                if (!result.changes && stale(olds, news).length > 0) return { ...result, changes: true };
+                return result;
+            }),
+        update: async (id, olds, news) =>
+            traced("update", async (provider) => {
+                if (!(await realDiff(provider, id, olds, news)).changes) {
+                    // Nothing Juju knows about changed: keep the outputs, take the new paths (the
+                    // dynamic provider host stores the new __provider with them). No juju call.
+                    const outs: Record<string, unknown> = { ...olds };
+                    for (const key of stale(olds, news)) if (key !== "__provider") outs[key] = news[key];
+                    return { outs };
+                }
+                return provider.update ? provider.update(id, olds, news) : { outs: news };
+            }),
+        delete: async (id, props) =>
+            traced("delete", async (provider) => {
+                if (provider.delete) await provider.delete(id, props);
+            }),
     };
 }
 

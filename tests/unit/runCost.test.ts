@@ -1,0 +1,84 @@
+// Issue 23: what every preview and up pays before it does anything. A stack loads only its own
+// cloud's modules, and the bench's trace (CK_DUALSTACK_TRACE) records each provider method and its
+// Juju calls, command words only.
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { after, describe, it } from "node:test";
+import { installMocks, settle } from "../support/mocks";
+import { FakeJuju } from "../support/fakeJuju";
+
+installMocks({ cloud: "sandbox", jujuPath: "simulator/juju" });
+const { program } = require("../../components/program") as typeof import("../../components/program");
+const { lazyProvider } = require("../../components/juju/lazyProvider") as typeof import("../../components/juju/lazyProvider");
+const { TRACE_ENV } = require("../../components/juju/trace") as typeof import("../../components/juju/trace");
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "ck-run-cost-"));
+const fakes: FakeJuju[] = [];
+after(() => {
+    fakes.forEach((f) => f.remove());
+    fs.rmSync(work, { recursive: true, force: true });
+});
+
+describe("the fixed cost of a run", () => {
+    it("a sandbox stack loads no other cloud's modules or SDKs", async () => {
+        await program();
+        await settle();
+        const loaded = Object.keys(require.cache).map((file) => path.relative(process.cwd(), file));
+        for (const other of [
+            "components/aws/",
+            "components/openstack/",
+            "components/existing/",
+            "node_modules/@pulumi/aws/",
+            "node_modules/@pulumi/openstack/",
+        ])
+            assert.deepEqual(
+                loaded.filter((file) => file.startsWith(other)),
+                [],
+                `${other} was loaded`,
+            );
+        assert.ok(loaded.some((file) => file.startsWith("components/sandbox/")));
+    });
+
+    it("traces each provider method and its Juju calls by command word, only when asked", async () => {
+        const f = new FakeJuju({ models: [{ stdout: JSON.stringify({ models: [{ "short-name": "ck", "model-uuid": "uuid-1" }] }) }] });
+        fakes.push(f);
+        const provider = lazyProvider("components/juju/providers/model.ts", "ModelProvider");
+        const stored = {
+            jujuPath: f.path,
+            controller: "lxd",
+            model: "ck",
+            owner: "p/s",
+            controllerName: "lxd",
+            modelRef: "lxd:ck",
+            uuid: "uuid-1",
+        };
+        const file = path.join(work, "trace.jsonl");
+        await provider.read!("lxd:ck", stored);
+        assert.equal(fs.existsSync(file), false);
+        process.env[TRACE_ENV] = file;
+        try {
+            await provider.read!("lxd:ck", stored);
+            await provider.diff!("lxd:ck", stored, { jujuPath: f.path, controller: "lxd", model: "ck", owner: "p/s" });
+        } finally {
+            delete process.env[TRACE_ENV];
+        }
+        const events = fs
+            .readFileSync(file, "utf8")
+            .trim()
+            .split("\n")
+            .map((line) => JSON.parse(line) as Record<string, unknown>);
+        const juju = events.filter((e) => e.event === "juju");
+        assert.deepEqual(
+            juju.map((e) => [e.kind, e.method, e.command]),
+            [["ModelProvider", "read", "models"]],
+        );
+        // The command word only: no model name, path or argument reaches the file.
+        assert.ok(!fs.readFileSync(file, "utf8").includes("lxd"));
+        assert.deepEqual(
+            events.filter((e) => e.event === "method").map((e) => `${e.kind}.${e.method}`),
+            ["ModelProvider.read", "ModelProvider.diff"],
+        );
+    });
+});
