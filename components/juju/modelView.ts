@@ -231,10 +231,15 @@ function unitsOn(app: string, live: ApplicationView, machine: string): string[] 
  * its unit gets `juju add-unit --to`; units on machines not declared (or a second unit on a
  * declared one: the newest goes) get `juju remove-unit`, after every unit is added. Never a
  * redeploy: an application removed by hand, or a charm on another channel, is refused instead.
+ * `modelMachines` (the machine ids `juju status` lists), when given, leaves out units for declared
+ * machines the model no longer has: Juju removes a machine with its last principal unit, so a
+ * worker unit removed by hand takes its machine along, and that machine is enlisted again (a new
+ * id) by its Machine resource, whose unit the deployment's own placement change adds.
  */
 export function restoreOperations(
     declared: ModelView,
     live: ModelView,
+    modelMachines?: readonly string[],
 ): { operations: Operation[]; refusals: { property: string; reason: string }[] } {
     const config: Operation[] = [];
     const added: Operation[] = [];
@@ -255,7 +260,8 @@ export function restoreOperations(
         if (settings.length > 0) config.push({ kind: "juju", command: "config", positional: [app, ...settings] });
         const count = (machines: readonly string[], machine: string) => machines.filter((m) => m === machine).length;
         for (const machine of [...new Set([...wanted.machines, ...found.machines])].sort(byMachineId)) {
-            const [want, have] = [count(wanted.machines, machine), count(found.machines, machine)];
+            const gone = modelMachines !== undefined && !modelMachines.includes(machine);
+            const [want, have] = [gone ? 0 : count(wanted.machines, machine), count(found.machines, machine)];
             for (let i = have; i < want; i++)
                 added.push({ kind: "juju", command: "add-unit", positional: [app], flags: ["--to", machine] });
             if (have > want) {

@@ -256,6 +256,18 @@ describe("restoring the model", () => {
         assert.match(reasons[1], /kubernetes-control-plane was the control plane/);
     });
 
+    it("adds no unit to a declared machine the model no longer has (Juju removed it with its last unit)", () => {
+        const live = liveView(
+            exported((apps) => void (apps["kubernetes-worker"].to = ["10", "9"])),
+            declared(),
+            workerStatus({ "kubernetes-worker/1": "9", "kubernetes-worker/2": "10" }),
+        );
+        assert.deepEqual(restoreOperations(declared(), live, ["0", "1", "9", "10"]).operations, []);
+        assert.deepEqual(restoreOperations(declared(), live, ["0", "1", "2", "9", "10"]).operations.map(describeOperation), [
+            "juju add-unit kubernetes-worker --to 2",
+        ]);
+    });
+
     it("removes the newest of two units on one machine, and needs juju status to name units", () => {
         const live = liveView(
             exported((apps) => void (apps["kubernetes-worker"].to = ["10", "2", "2", "9"])),
