@@ -208,16 +208,22 @@ function upgradeSteps(news: PlanState, live: LiveModel, notes: string[]): Planne
 }
 
 /**
- * Everything a day-2 change runs, in order: the channel upgrade; the balancer moved onto its own
+ * Everything a day-2 change runs, in order: what puts the model back as declared after a hand edit
+ * (`restore`: modelView.ts restoreOperations); the channel upgrade; the balancer moved onto its own
  * machine (stacks of older versions: its new unit first, the options, then the old unit removed);
  * the balancer's `loadbalancer-ips` and the worker's `ingress`; workers added with `add-unit`;
  * workers removed after a drain of their Node, with `remove-unit`, then their Node deleted.
  * A grown service range asks nothing of Juju (the cluster's ServiceCIDR object serves it).
  */
-export function planDeploymentChange(olds: PlanState, news: PlanState, live: LiveModel): DeploymentPlan {
+export function planDeploymentChange(
+    olds: PlanState,
+    news: PlanState,
+    live: LiveModel,
+    restore: readonly Operation[] = [],
+): DeploymentPlan {
     const notes: string[] = [];
-    const steps: PlannedStep[] = [];
     const { status } = live;
+    const steps: PlannedStep[] = restore.flatMap((operation) => restoreSteps(operation, status));
     if (olds.channel !== news.channel) steps.push(...upgradeSteps(news, live, notes));
     const move = balancerMoveOf(olds, news);
     if (move && !unitOn(status, "kubeapi-load-balancer", move.to)) {
@@ -228,7 +234,7 @@ export function planDeploymentChange(olds: PlanState, news: PlanState, live: Liv
     }
     steps.push(...settingSteps(olds, news));
     const oldBalancer = move ? unitOn(status, "kubeapi-load-balancer", move.from) : undefined;
-    if (oldBalancer) steps.push({ operation: juju("remove-unit", [oldBalancer], ["--no-prompt"]) });
+    if (oldBalancer) steps.push({ operation: juju("remove-unit", [oldBalancer]) });
     const workers = workerMoves(olds, news);
     for (const machine of workers.added) steps.push({ operation: juju("add-unit", ["kubernetes-worker"], ["--to", machine]) });
     for (const machine of workers.removed) {
@@ -237,10 +243,27 @@ export function planDeploymentChange(olds: PlanState, news: PlanState, live: Liv
             notes.push(`no kubernetes-worker unit on machine ${machine} (already removed)`);
             continue;
         }
-        const node = nodeOfMachine(status, machine);
-        if (node) steps.push({ operation: { kind: "drain", node } });
-        steps.push({ operation: juju("remove-unit", [unit], ["--no-prompt"]) });
-        if (node) steps.push({ operation: { kind: "delete-node", node } });
+        steps.push(...workerRemoval(unit, status));
     }
     return { steps, notes };
+}
+
+/** A worker unit's graceful removal: its Node drained first, deleted after (the charm leaves it registered). */
+function workerRemoval(unit: string, status: JujuStatus): PlannedStep[] {
+    const node = nodeOfMachine(status, status.applications?.["kubernetes-worker"]?.units?.[unit]?.machine);
+    return [
+        ...(node ? [{ operation: { kind: "drain", node } as const }] : []),
+        { operation: juju("remove-unit", [unit]) },
+        ...(node ? [{ operation: { kind: "delete-node", node } as const }] : []),
+    ];
+}
+
+/**
+ * A step that puts the model back as declared (modelView.ts restoreOperations, after a refresh saw
+ * a hand edit): a worker unit added by hand goes as any removed worker does, drained first.
+ */
+function restoreSteps(operation: Operation, status: JujuStatus): PlannedStep[] {
+    const workerUnit =
+        operation.kind === "juju" && operation.command === "remove-unit" && operation.positional[0]?.startsWith("kubernetes-worker/");
+    return workerUnit ? workerRemoval(operation.positional[0], status) : [{ operation }];
 }

@@ -30,12 +30,12 @@ const SIM_ENV = {
 
 /**
  * A logged juju call as describeOperation writes it: `juju <command> <positional...> <flags...>`,
- * without the model (-m X), the output format, the action wait, and `--`.
+ * without the model (-m X), the output format, the action wait, removal's --no-prompt, and `--`.
  */
 function rendered(args: string[]): string {
     const end = args.indexOf("--");
     const [flags, positional] = end < 0 ? [args.slice(1), []] : [args.slice(1, end), args.slice(end + 1)];
-    const kept = flags.filter((flag, i) => flag !== "-m" && flags[i - 1] !== "-m" && !/^--(format|wait)=/.test(flag));
+    const kept = flags.filter((flag, i) => flag !== "-m" && flags[i - 1] !== "-m" && !/^--(format|wait)=|^--no-prompt$/.test(flag));
     return ["juju", args[0], ...positional, ...kept].join(" ");
 }
 
@@ -169,7 +169,7 @@ describe("preview lists the operations up runs", () => {
         );
         assert.deepEqual(listed, [
             "kubectl drain sim-4 --ignore-daemonsets --delete-emptydir-data",
-            "juju remove-unit kubernetes-worker/2 --no-prompt",
+            "juju remove-unit kubernetes-worker/2",
             "kubectl delete node sim-4",
         ]);
         assert.deepEqual(jujuLines(listed), made);

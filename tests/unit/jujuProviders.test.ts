@@ -19,7 +19,13 @@ import { readStackFile } from "../../components/config/stackFile";
 import { kubeconfigServer } from "../../components/juju/kubeconfigText";
 import { PROVIDER_FILES } from "../../components/juju/lazyProvider";
 import { migrateMachine } from "../../components/juju/migrations";
-import { DeploymentInputs, DeploymentOutputs, DeploymentProvider, generationOf } from "../../components/juju/providers/deployment";
+import {
+    CheckedDeployment,
+    DeploymentInputs,
+    DeploymentOutputs,
+    DeploymentProvider,
+    generationOf,
+} from "../../components/juju/providers/deployment";
 import { KubeconfigProvider } from "../../components/juju/providers/kubeconfig";
 import { MachineProvider } from "../../components/juju/providers/machine";
 import { ModelProvider, OWNER_KEY } from "../../components/juju/providers/model";
@@ -690,14 +696,79 @@ describe("Deployment provider", () => {
         assert.deepEqual(f.calls(), []);
     });
 
-    it("reads the live options so refresh shows drift", async () => {
-        const f = fake({
-            "config -m lxd:ck -- calico cidr": [{ stdout: "10.9.0.0/16,fd00:c00b:1::/112\n" }],
-            "config -m lxd:ck -- kubernetes-control-plane service-cidr": [{ stdout: "10.152.183.0/24,fd00:c00b:2::/112\n" }],
-            "config -m lxd:ck -- kubeapi-load-balancer loadbalancer-ips": [{ stdout: "\n" }],
+    /** `juju export-bundle` of the deployment as declared (Juju 3.6 bundle.go key order), calico's cidr as given. */
+    const exported = (calicoCidr: string) =>
+        yaml.dump({
+            "default-base": "ubuntu@24.04/stable",
+            applications: {
+                calico: {
+                    charm: "calico",
+                    channel: "1.35/stable",
+                    options: { cidr: calicoCidr, "image-registry": "ghcr.io/canonical/cdk", "nat-outgoing": true, vxlan: "Always" },
+                },
+                containerd: { charm: "containerd", channel: "1.35/stable" },
+                "kubernetes-control-plane": {
+                    charm: "kubernetes-control-plane",
+                    channel: "1.35/stable",
+                    num_units: 1,
+                    to: ["0"],
+                    options: { "image-registry": "ghcr.io/canonical/cdk", "service-cidr": "10.152.183.0/24,fd00:c00b:2::/112" },
+                },
+                "kubernetes-worker": {
+                    charm: "kubernetes-worker",
+                    channel: "1.35/stable",
+                    num_units: 1,
+                    to: ["1"],
+                    options: { ingress: false },
+                },
+            },
+            machines: { "0": {}, "1": {} },
         });
-        const read = await new DeploymentProvider().read("id", outputs(f.path));
-        assert.deepEqual((read.props as DeploymentOutputs).families.podCidrs, ["10.9.0.0/16", "fd00:c00b:1::/112"]);
+
+    it("reads the model with one export-bundle; a hand edit is reported by name, and the next preview lists the juju config that puts it back", async () => {
+        const f = fake({
+            "export-bundle": [
+                { stdout: exported("10.9.0.0/16,fd00:c00b:1::/112") },
+                { stdout: exported("192.168.0.0/16,fd00:c00b:1::/112") },
+            ],
+            status: [{ stdout: settledDoc }],
+        });
+        const provider = new DeploymentProvider();
+        const declared = (await provider.check(outputs(f.path), inputs(f.path))).inputs as CheckedDeployment;
+        assert.deepEqual(declared.jujuOperations, []);
+        const said: string[] = [];
+        const log = console.log;
+        console.log = (line: string) => said.push(line);
+        let read;
+        try {
+            read = await provider.read("id", { ...outputs(f.path), modelView: declared.modelView });
+        } finally {
+            console.log = log;
+        }
+        assert.deepEqual(f.calls(), [["export-bundle", "-m", "lxd:ck"]], "one juju call");
+        assert.deepEqual(said, [
+            'deployment lxd:ck: differs from the deployment: calico option cidr: declared "192.168.0.0/16,fd00:c00b:1::/112", live "10.9.0.0/16,fd00:c00b:1::/112"',
+        ]);
+        const live = read.props as DeploymentOutputs;
+        assert.equal(live.modelView?.applications.calico.options.cidr, "10.9.0.0/16,fd00:c00b:1::/112");
+        // The inputs carry the live view too: the next preview shows the difference by name.
+        assert.deepEqual((read.inputs as CheckedDeployment).modelView, live.modelView);
+        // refresh's diff (the refreshed state against the declared inputs) reports it.
+        assert.equal((await provider.diff("id", live, declared)).changes, true);
+        const next = await provider.check(read.inputs as CheckedDeployment, inputs(f.path));
+        assert.equal(next.failures, undefined);
+        assert.deepEqual((next.inputs as CheckedDeployment).jujuOperations, ["juju config calico cidr=192.168.0.0/16,fd00:c00b:1::/112"]);
+        // Without drift the same read reports nothing, and nothing differs.
+        const clean = await provider.read("id", { ...outputs(f.path), modelView: declared.modelView });
+        assert.equal((await provider.diff("id", clean.props as DeploymentOutputs, declared)).changes, false);
+    });
+
+    it("previews a state without a model view (earlier versions) as before: no Juju call, no change", async () => {
+        const f = fake({});
+        const provider = new DeploymentProvider();
+        const checked = (await provider.check(outputs(f.path), inputs(f.path))).inputs as CheckedDeployment;
+        assert.equal((await provider.diff("id", outputs(f.path), checked)).changes, false);
+        assert.deepEqual(f.calls(), []);
     });
 
     it("removes the applications on delete gracefully, without --force, and waits until they are gone", async () => {

@@ -4,21 +4,21 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import type * as pulumi from "@pulumi/pulumi";
 import { serviceCidrChangeProblem } from "../../net/serviceRange";
-import { splitList } from "../../net/cidr";
 import { FamilyPlan } from "../../net/families";
 import { PlacedMachine, cidrOption, dualStackOverlay, placementOverlay, workerIngressOf } from "../overlay";
 import { createHash } from "crypto";
-import { ensureSupportedJuju, runJuju } from "../cli";
+import { JujuError, ensureSupportedJuju, runJuju } from "../cli";
 import { NodeRole, channelChangeProblem, nodeChangeProblem } from "../dayTwo";
 import { StoredDeployment, balancerNodeMove, migrateDeployment } from "../migrations";
 import { JujuCall, describeOperation, jujuArgv } from "../operations";
-import { planDeploymentChange, touchesJuju } from "../planDeployment";
+import { ModelView, declaredView, describeDrift, liveView, modelDiff, restoreOperations } from "../modelView";
+import { isUnknown, planDeploymentChange, touchesJuju } from "../planDeployment";
 import { nodeSteps, readLiveModel, runPlan } from "../planRun";
 import { removeGracefully } from "../removal";
 import { SettlePolicy, waitUnderPolicy } from "../settle";
-import { controlPlaneApplication } from "../status";
+import { JujuStatus, controlPlaneApplication } from "../status";
 import { finishUpgrade, refuseUnhealthy } from "../upgrade";
-import { JujuTarget, ignoringGone, isGone, jujuOptions, jujuStatus, liveOption, progress, verifyModel } from "./common";
+import { JujuTarget, ignoringGone, isGone, jujuOptions, jujuStatus, progress, verifyModel } from "./common";
 
 export interface DeploymentInputs extends JujuTarget, SettlePolicy {
     readonly bundle: string;
@@ -64,6 +64,8 @@ export interface DeploymentOutputs extends Omit<DeploymentInputs, "nodes"> {
     readonly etcdSnapshot?: string;
     /** The operations the last create or update ran, as preview listed them (describeOperation); absent in earlier versions' states. */
     readonly jujuOperations?: string[];
+    /** The model as declared when last changed, or as read by the last refresh (CheckedDeployment.modelView). */
+    readonly modelView?: ModelView;
 }
 
 /** Calico's `cidr` option. */
@@ -86,7 +88,7 @@ export function generationOf(inputs: DeploymentInputs): string {
     return createHash("sha256").update(JSON.stringify(applied)).digest("hex").slice(0, 16);
 }
 
-function overlayOf(inputs: DeploymentInputs) {
+function overlayOf(inputs: Pick<DeploymentInputs, "families" | "channel" | "loadbalancerIps" | "workerIngress">) {
     return dualStackOverlay({
         families: inputs.families,
         channel: inputs.channel,
@@ -186,11 +188,51 @@ export interface CheckedDeployment extends DeploymentInputs {
     readonly charmServiceCidr?: string;
     /** The operations, each as describeOperation renders it; absent before check ran. */
     readonly jujuOperations?: string[];
+    /**
+     * The model as these inputs declare it (modelView.ts declaredView); after a refresh, the model as
+     * it was read (read), so the next preview shows each difference by name. Absent while a new
+     * node's machine is unknown at preview, and in states of earlier versions.
+     */
+    readonly modelView?: ModelView;
 }
 
 /** A stored state of a deployed cluster (check's olds are empty before the first deploy). */
 const isDeployed = (stored: Partial<DeploymentOutputs>): stored is DeploymentOutputs =>
     stored.bundle !== undefined && stored.channel !== undefined && stored.machines !== undefined;
+
+/** The model as `state` declares it; undefined while its machines are unknown (preview of a new node). */
+function declaredViewOf(state: Omit<DeploymentInputs, "nodes">, charmServiceCidr: string, controlPlaneApp: string): ModelView | undefined {
+    if (!Array.isArray(state.machines) || state.machines.some(isUnknown)) return undefined;
+    const { channel, machines, expectedApplications } = state;
+    return declaredView({ channel, overlay: overlayOf(state), machines, expectedApplications, charmServiceCidr, controlPlaneApp });
+}
+
+/** Whether two views differ in what diff-bundle compares (unit names aside); a missing view is no difference. */
+const viewsDiffer = (declared: ModelView | undefined, live: ModelView | undefined) =>
+    declared !== undefined && live !== undefined && Object.keys(modelDiff(declared, live)).length > 0;
+
+/** The live view refresh stored, with each application's units by name from `status` (remove-unit takes unit names). */
+function withUnits(view: ModelView, status: JujuStatus): ModelView {
+    const units = (app: string) =>
+        Object.fromEntries(Object.entries(status.applications?.[app]?.units ?? {}).map(([name, unit]) => [name, unit.machine ?? ""]));
+    return { applications: Object.fromEntries(Object.entries(view.applications).map(([app, v]) => [app, { ...v, units: units(app) }])) };
+}
+
+/**
+ * What puts the model back as `stored` declared it, when a refresh stored a live view that differs
+ * from it (options, units edited by hand): modelView.ts restoreOperations, or its refusals.
+ */
+function restoreOf(stored: DeploymentOutputs, charmServiceCidr: string, controlPlaneApp: string, status?: JujuStatus) {
+    const declared = declaredViewOf(stored, charmServiceCidr, controlPlaneApp);
+    if (!declared || !stored.modelView || !viewsDiffer(declared, stored.modelView)) return undefined;
+    return status ? restoreOperations(declared, withUnits(stored.modelView, status)) : { operations: [], refusals: [] };
+}
+
+/** The inputs a stored state was checked with: its outputs without what only create and update compute. */
+function inputsOf(props: DeploymentOutputs): CheckedDeployment {
+    const outputOnly = new Set(["overlay", "controlPlaneApp", "generation", "etcdSnapshot"]);
+    return Object.fromEntries(Object.entries(props).filter(([key]) => !outputOnly.has(key))) as unknown as CheckedDeployment;
+}
 
 /** The operations of a change as readable lines, once (the engine shows provider output). */
 function sayOperations(target: JujuTarget, operations: readonly string[]): void {
@@ -203,6 +245,23 @@ function sayOperations(target: JujuTarget, operations: readonly string[]): void 
 }
 
 /**
+ * `juju export-bundle` of the model (Juju 3.6 cmd/juju/model/exportbundle.go: YAML on stdout); a model
+ * without applications is refused by Juju ("nothing to export as there are no applications",
+ * apiserver/facades/client/bundle/bundle.go), which is an empty model here.
+ */
+async function exportBundle(target: JujuTarget): Promise<string> {
+    try {
+        return (await runJuju(jujuOptions(target), ["export-bundle", "-m", target.modelRef])).stdout;
+    } catch (error) {
+        if (error instanceof JujuError && /nothing to export as there are no applications/.test(error.detail)) return "applications: {}\n";
+        throw error;
+    }
+}
+
+/** The control plane's name before the model was read: what check has (its olds are inputs). */
+const CONTROL_PLANE = "kubernetes-control-plane";
+
+/**
  * Deploys the bundle with the generated overlays and changes it in place on day 2. Waiting for the
  * model to settle is the Settled resource's: from the moment `juju deploy` succeeds the stack owns
  * what it deployed, so a failed wait is followed by a wait, not a second deploy, and a destroy
@@ -211,8 +270,9 @@ function sayOperations(target: JujuTarget, operations: readonly string[]): void 
 export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
     /**
      * Refuses what cannot change in place, and lists the operations up will run for this change
-     * (`jujuOperations`, in the inputs the preview shows): nothing is asked of Juju when nothing Juju
-     * knows about changed; otherwise one `juju status` (and, for a channel change, the channel
+     * (`jujuOperations`, in the inputs the preview shows): first what puts back a hand edit a
+     * refresh saw, then the change's own. Nothing is asked of Juju when nothing Juju knows about
+     * changed or drifted; otherwise one `juju status` (and, for a channel change, the channel
      * options an upgrade skips when already set).
      */
     async check(olds: Partial<StoredDeployment>, news: DeploymentInputs): Promise<pulumi.dynamic.CheckResult> {
@@ -221,11 +281,21 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
         // The charm's service-cidr as deployed: a grown serviceCidr leaves it (see DeploymentOutputs).
         const charmServiceCidr =
             stored.charmServiceCidr ?? (stored.families ? serviceCidrOf({ families: stored.families }) : serviceCidrOf(news));
-        const planned = (jujuOperations: string[]): CheckedDeployment => ({ ...news, charmServiceCidr, jujuOperations });
+        const modelView = declaredViewOf(news, charmServiceCidr, CONTROL_PLANE);
+        const planned = (jujuOperations: string[]): CheckedDeployment => ({
+            ...news,
+            charmServiceCidr,
+            jujuOperations,
+            ...(modelView ? { modelView } : {}),
+        });
         if (failures.length > 0) return { inputs: planned([]), failures };
         if (!isDeployed(stored)) return { inputs: planned([describeOperation(deployCall(news))]) };
-        if (!touchesJuju(stored, news)) return { inputs: planned([]) };
-        const plan = planDeploymentChange(stored, news, await readLiveModel(news, stored.channel !== news.channel));
+        const drifted = restoreOf(stored, charmServiceCidr, CONTROL_PLANE) !== undefined;
+        if (!touchesJuju(stored, news) && !drifted) return { inputs: planned([]) };
+        const live = await readLiveModel(news, stored.channel !== news.channel);
+        const restore = restoreOf(stored, charmServiceCidr, controlPlaneApplication(live.status) ?? CONTROL_PLANE, live.status);
+        if (restore && restore.refusals.length > 0) return { inputs: planned([]), failures: restore.refusals };
+        const plan = planDeploymentChange(stored, news, live, restore?.operations);
         return { inputs: planned(plan.steps.map((step) => describeOperation(step.operation))) };
     }
 
@@ -248,20 +318,20 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
         return { id: `${inputs.modelRef}/${inputs.bundle}`, outs };
     }
 
-    /** Reports the live options so `pulumi refresh` shows drift. */
+    /**
+     * Reads the model with one `juju export-bundle` and reports what differs from the deployment as
+     * declared (`juju diff-bundle`'s view: channels, the options ck-dualstack sets, units and their
+     * machines), one line each. The live view goes into the outputs and into the inputs, so the
+     * next preview shows each difference by name and lists what puts it back.
+     */
     async read(id: string, stored: StoredDeployment): Promise<pulumi.dynamic.ReadResult> {
         const props = migrateDeployment(stored);
         try {
-            const app = props.controlPlaneApp;
-            const [podCidr, charmServiceCidr, loadbalancerIps] = await Promise.all([
-                liveOption(props, "calico", "cidr"),
-                liveOption(props, app, "service-cidr"),
-                liveOption(props, "kubeapi-load-balancer", "loadbalancer-ips"),
-            ]);
-            // A pod range changed behind the stack shows as drift, refused at the next preview (check).
-            const families = { ...props.families, podCidrs: splitList(podCidr) };
-            const read: DeploymentOutputs = { ...props, families, charmServiceCidr, loadbalancerIps };
-            return { id, props: read };
+            const declared = declaredViewOf(props, props.charmServiceCidr, props.controlPlaneApp);
+            if (!declared) return { id, props };
+            const modelView = liveView(await exportBundle(props), declared);
+            for (const line of describeDrift(modelDiff(declared, modelView))) say(props, `differs from the deployment: ${line}`);
+            return { id, props: { ...props, modelView }, inputs: { ...inputsOf(props), modelView } };
         } catch (error) {
             if (isGone(error)) return {};
             throw error;
@@ -279,7 +349,9 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
             (["jujuPath", "modelRef", "modelUuid"] as const).some((key) => olds[key] !== news[key]) ||
             serviceCidrOf(olds) !== serviceCidrOf(news) ||
             JSON.stringify(olds.nodes) !== JSON.stringify(news.nodes) ||
-            olds.generation !== generationOf(news);
+            olds.generation !== generationOf(news) ||
+            // After a refresh: the model as read against the deployment as declared.
+            viewsDiffer(news.modelView, olds.modelView);
         const moving = olds.nodes && news.nodes ? balancerNodeMove(olds.nodes, news.nodes) : undefined;
         if (moving) say(news, moving);
         if (changes) sayOperations(news, news.jujuOperations ?? []);
@@ -301,13 +373,17 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
             generation: generationOf(news),
             charmServiceCidr: olds.charmServiceCidr,
             jujuOperations,
+            modelView: news.modelView ?? declaredViewOf(news, olds.charmServiceCidr, olds.controlPlaneApp),
         });
-        if (!touchesJuju(olds, news)) return { outs: outs([]) };
+        const drifted = restoreOf(olds, olds.charmServiceCidr, olds.controlPlaneApp) !== undefined;
+        if (!touchesJuju(olds, news) && !drifted) return { outs: outs([]) };
         await verifyModel(news);
         const upgrading = olds.channel !== news.channel;
         const live = await readLiveModel(news, upgrading);
         if (upgrading) refuseUnhealthy(live.status, news.channel);
-        const plan = planDeploymentChange(olds, news, live);
+        const restore = restoreOf(olds, olds.charmServiceCidr, olds.controlPlaneApp, live.status);
+        if (restore && restore.refusals.length > 0) throw new Error(restore.refusals.map((r) => `${r.property}: ${r.reason}`).join("; "));
+        const plan = planDeploymentChange(olds, news, live, restore?.operations);
         for (const note of plan.notes) say(news, note);
         const log = (line: string) => say(news, line);
         const nodes = nodeSteps(news, olds.controlPlaneApp, log);
