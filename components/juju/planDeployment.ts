@@ -58,8 +58,9 @@ export interface PlanState {
 /** A value the engine does not know yet at preview (sdk/nodejs/runtime/rpc.ts unknownValue, sent as is to dynamic providers). */
 export const isUnknown = (value: unknown): boolean => value === unknownValue;
 
-const knownMachines = (state: PlanState): readonly PlacedMachineRef[] | undefined =>
-    Array.isArray(state.machines) && !state.machines.some(isUnknown) ? state.machines : undefined;
+/** The machines, or undefined while one is unknown (a new node's machine at preview). */
+export const knownMachines = (state: Pick<PlanState, "machines">): readonly PlacedMachineRef[] | undefined =>
+    Array.isArray(state.machines) && !state.machines.some((m) => isUnknown(m) || isUnknown(m.id)) ? state.machines : undefined;
 
 const juju = (command: string, positional: string[], flags?: string[]): JujuCall => ({ kind: "juju", command, positional, flags });
 const byNumber = (a: string, b: string) => a.localeCompare(b, undefined, { numeric: true });

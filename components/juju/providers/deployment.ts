@@ -12,7 +12,7 @@ import { NodeRole, channelChangeProblem, nodeChangeProblem } from "../dayTwo";
 import { StoredDeployment, balancerNodeMove, migrateDeployment } from "../migrations";
 import { JujuCall, describeOperation, jujuArgv } from "../operations";
 import { ModelView, declaredView, describeDrift, liveView, modelDiff, restoreOperations } from "../modelView";
-import { isUnknown, planDeploymentChange, touchesJuju } from "../planDeployment";
+import { knownMachines, planDeploymentChange, touchesJuju } from "../planDeployment";
 import { nodeSteps, readLiveModel, runPlan } from "../planRun";
 import { removeGracefully } from "../removal";
 import { SettlePolicy, waitUnderPolicy } from "../settle";
@@ -202,8 +202,9 @@ const isDeployed = (stored: Partial<DeploymentOutputs>): stored is DeploymentOut
 
 /** The model as `state` declares it; undefined while its machines are unknown (preview of a new node). */
 function declaredViewOf(state: Omit<DeploymentInputs, "nodes">, charmServiceCidr: string, controlPlaneApp: string): ModelView | undefined {
-    if (!Array.isArray(state.machines) || state.machines.some(isUnknown)) return undefined;
-    const { channel, machines, expectedApplications } = state;
+    const machines = knownMachines(state);
+    if (!machines) return undefined;
+    const { channel, expectedApplications } = state;
     return declaredView({ channel, overlay: overlayOf(state), machines, expectedApplications, charmServiceCidr, controlPlaneApp });
 }
 
