@@ -171,6 +171,7 @@ async function tracedRun(stack: Stack, file: string, run: () => Promise<unknown>
         const counted =
             (trace.startupMs ?? 0) +
             (trace.programLoadMs ?? 0) +
+            (trace.stackRegistrationMs ?? 0) +
             (trace.programRunMs ?? 0) +
             trace.dynamicProviderMethodsMs +
             kubernetesProviderMs;
@@ -183,6 +184,7 @@ async function tracedRun(stack: Stack, file: string, run: () => Promise<unknown>
             breakdown: {
                 startupSeconds: inSeconds(trace.startupMs),
                 programLoadSeconds: inSeconds(trace.programLoadMs),
+                stackRegistrationSeconds: inSeconds(trace.stackRegistrationMs),
                 programRunSeconds: inSeconds(trace.programRunMs),
                 dynamicProviderStartSeconds: inSeconds(trace.dynamicProviderStartMs),
                 dynamicProviderMethodsSeconds: seconds(trace.dynamicProviderMethodsMs),

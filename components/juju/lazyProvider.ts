@@ -20,10 +20,13 @@ const MIGRATED_KEYS = ["__provider", "jujuPath"] as const;
  *
  * Stacks written by earlier versions stored absolute paths (`__provider`, `jujuPath`). Their diff
  * says "update" when only those differ, and the update rewrites them without running Juju, so a
- * no-op `up` migrates a stack in place.
+ * no-op `up` migrates a stack in place. A stored provider that names its module relatively is kept
+ * when only its code differs (a new version of this function): it loads the current modules all the
+ * same, and an update of every dynamic resource would leave the Model's outputs unknown in a
+ * preview, so that every Machine would preview as replaced.
  */
 export function lazyProvider(modulePath: string, exportName: string): pulumi.dynamic.ResourceProvider {
-    /** The project folder, found once per process (with ts-node registered for the .ts modules). */
+    /** The project folder, found once per process (with the loader of the project's .ts modules). */
     const projectRoot = (): string => {
         const marker = "__ckDualstackProjectRoot";
         const globals = globalThis as Record<string, unknown>;
@@ -45,16 +48,12 @@ export function lazyProvider(modulePath: string, exportName: string): pulumi.dyn
             }
             // Relative paths (a jujuPath like simulator/juju) mean the project folder from here on.
             process.chdir(root);
-            if (modulePath.endsWith(".ts")) {
-                // eslint-disable-next-line @typescript-eslint/no-require-imports
-                require(path.join(root, "node_modules", "ts-node")).register({
-                    transpileOnly: true,
-                    project: path.join(root, "tsconfig.json"),
-                });
-            }
+            // The project's TypeScript, transpiled once and kept (components/tsCache.js).
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            if (modulePath.endsWith(".ts")) require(path.join(root, "components", "tsCache.js"));
             globals[marker] = root;
             if (process.env.CK_DUALSTACK_TRACE) {
-                // The process's start-up (Node.js, the dynamic provider host) and the ts-node registration.
+                // The process's start-up (Node.js, the dynamic provider host) and finding the project.
                 // eslint-disable-next-line @typescript-eslint/no-require-imports
                 require(path.join(root, "components", "juju", "trace")).traceEvent("provider-start", {
                     uptimeMs: Math.round(process.uptime() * 1000),
@@ -81,7 +80,12 @@ export function lazyProvider(modulePath: string, exportName: string): pulumi.dyn
     };
     /** Migrated keys whose stored value differs from the new input. */
     const stale = (olds: Record<string, unknown>, news: Record<string, unknown>): string[] =>
-        MIGRATED_KEYS.filter((key) => key in news && JSON.stringify(olds[key]) !== JSON.stringify(news[key]));
+        MIGRATED_KEYS.filter((key) =>
+            key === "__provider"
+                ? // It captured the module's absolute path: a quoted string ending in "/<modulePath>".
+                  key in news && String(olds[key]).includes(`/${modulePath}"`)
+                : key in news && JSON.stringify(olds[key]) !== JSON.stringify(news[key]),
+        );
     const realDiff = async (
         provider: pulumi.dynamic.ResourceProvider,
         id: string,

@@ -61,6 +61,8 @@ export interface TraceBreakdown {
     readonly startupMs?: number;
     /** Loading (transpiling) the program's modules. */
     readonly programLoadMs?: number;
+    /** From the modules loaded to the program's function called: @pulumi/pulumi registering the stack's root resource. */
+    readonly stackRegistrationMs?: number;
     /** The program's own run, registering its resources, to its return. */
     readonly programRunMs?: number;
     /** The dynamic provider process: its start-up (Node.js and the SDK) and the ts-node registration. */
@@ -80,6 +82,7 @@ export interface TraceBreakdown {
 export function traceBreakdown(events: readonly TraceEvent[], runStartedAt: number): TraceBreakdown {
     const first = (name: string) => events.find((e) => e.event === name);
     const loadStart = first("program-load-start");
+    const programLoaded = first("program-loaded");
     const programStart = first("program-start");
     const programReturn = first("program-return");
     const providerStart = first("provider-start");
@@ -109,7 +112,8 @@ export function traceBreakdown(events: readonly TraceEvent[], runStartedAt: numb
     }
     return {
         startupMs: loadStart ? loadStart.at - runStartedAt : undefined,
-        programLoadMs: loadStart && programStart ? programStart.at - loadStart.at : undefined,
+        programLoadMs: loadStart && programLoaded ? programLoaded.at - loadStart.at : undefined,
+        stackRegistrationMs: programLoaded && programStart ? programStart.at - programLoaded.at : undefined,
         programRunMs: programStart && programReturn ? programReturn.at - programStart.at : undefined,
         dynamicProviderStartMs: providerStart ? (providerStart.uptimeMs ?? 0) + (providerStart.registerMs ?? 0) : undefined,
         dynamicProviderMethodsMs: unionMs(intervals),

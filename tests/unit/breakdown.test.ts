@@ -47,6 +47,7 @@ describe("run breakdown", () => {
         const at = 1_000_000;
         const trace = [
             { event: "program-load-start", pid: 1, at: at + 2000 },
+            { event: "program-loaded", pid: 1, at: at + 2800 },
             { event: "program-start", pid: 1, at: at + 3000 },
             { event: "program-return", pid: 1, at: at + 3300 },
             { event: "provider-start", pid: 2, at: at + 4000, uptimeMs: 1100, registerMs: 100 },
@@ -58,7 +59,8 @@ describe("run breakdown", () => {
         ];
         const breakdown = traceBreakdown(parseTrace(trace.map((e) => JSON.stringify(e)).join("\n") + "\n{cut"), at);
         assert.equal(breakdown.startupMs, 2000);
-        assert.equal(breakdown.programLoadMs, 1000);
+        assert.equal(breakdown.programLoadMs, 800);
+        assert.equal(breakdown.stackRegistrationMs, 200);
         assert.equal(breakdown.programRunMs, 300);
         assert.equal(breakdown.dynamicProviderStartMs, 1200);
         assert.equal(breakdown.dynamicProviderMethodsMs, 300);

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { execFileSync } from "node:child_process";
 import { after, describe, it } from "node:test";
 import { installMocks, settle } from "../support/mocks";
 import { FakeJuju } from "../support/fakeJuju";
@@ -39,6 +40,44 @@ describe("the fixed cost of a run", () => {
                 `${other} was loaded`,
             );
         assert.ok(loaded.some((file) => file.startsWith("components/sandbox/")));
+    });
+
+    it("a stored provider of an earlier version of this code is kept, one with an absolute path is rewritten", async () => {
+        // An update of every dynamic resource would leave the Model's outputs unknown in a preview,
+        // so that every Machine would preview as replaced.
+        const provider = lazyProvider("components/juju/providers/model.ts", "ModelProvider");
+        const inputs = { jujuPath: "juju", controller: "lxd", model: "ck", owner: "p/s" };
+        const stored = { ...inputs, controllerName: "lxd", modelRef: "lxd:ck", uuid: "uuid-1" };
+        const serialized = (modulePath: string) => `exports.handler = __provider;\nwith({ modulePath: ${JSON.stringify(modulePath)} }) {}`;
+        const relative = serialized("components/juju/providers/model.ts");
+        const diff = (storedProvider: string) =>
+            provider.diff!("lxd:ck", { ...stored, __provider: storedProvider }, { ...inputs, __provider: `${relative}// new code` });
+        assert.equal((await diff(relative)).changes, false);
+        assert.equal((await diff(serialized("/home/me/ck-dualstack/components/juju/providers/model.ts"))).changes, true);
+    });
+
+    it("the processes a run starts load the project's TypeScript without the compiler once it was transpiled", () => {
+        const module = path.join(work, "answer.ts");
+        // In a process of its own, as the engine starts them: the answer, and whether the compiler was loaded.
+        const load = () =>
+            JSON.parse(
+                execFileSync(
+                    process.execPath,
+                    [
+                        "--require",
+                        "./components/tsCache.js",
+                        "-e",
+                        `const { answer } = require(${JSON.stringify(module)}); console.log(JSON.stringify([answer, Object.keys(require.cache).some((f) => f.includes("/node_modules/typescript/"))]))`,
+                    ],
+                    { cwd: path.resolve(__dirname, "..", ".."), encoding: "utf8" },
+                ),
+            ) as [number, boolean];
+        fs.writeFileSync(module, `export const answer: number = ${process.pid};\n`);
+        assert.deepEqual(load(), [process.pid, true]);
+        assert.deepEqual(load(), [process.pid, false]);
+        // A changed file is transpiled again.
+        fs.writeFileSync(module, `export const answer: number = ${process.pid + 1};\n`);
+        assert.deepEqual(load(), [process.pid + 1, true]);
     });
 
     it("traces each provider method and its Juju calls by command word, only when asked", async () => {
