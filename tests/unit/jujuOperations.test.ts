@@ -12,6 +12,7 @@ import { CheckedDeployment, DeploymentInputs, DeploymentOutputs, DeploymentProvi
 import { MachineProvider } from "../../components/juju/providers/machine";
 import { planFamilies } from "../../components/net/families";
 import { readCalls, withState } from "../../simulator/state";
+import { jujuLines, renderedCall } from "../support/jujuCalls";
 import { machineInputs } from "../support/machineInputs";
 import { SIM_JUJU, SIM_MODEL, simDeploymentInputs, simDeploymentOutputs } from "../support/simDeployment";
 import { FakeKubeApi, fakeKubeApi, seedModel, standInProcess } from "../support/simSeed";
@@ -27,21 +28,6 @@ const SIM_ENV = {
     CK_DUALSTACK_SNAPSHOT_DIR: path.join(WORK, "operator"),
     CK_JUJU_BACKOFF_MS: "1",
 };
-
-/**
- * A logged juju call as describeOperation writes it: `juju <command> <positional...> <flags...>`,
- * without the model (-m X), the output format, the action wait, removal's --no-prompt, and `--`.
- */
-function rendered(args: string[]): string {
-    const end = args.indexOf("--");
-    const [flags, positional] = end < 0 ? [args.slice(1), []] : [args.slice(1, end), args.slice(end + 1)];
-    const kept = flags.filter((flag, i) => flag !== "-m" && flags[i - 1] !== "-m" && !/^--(format|wait)=|^--no-prompt$/.test(flag));
-    return ["juju", args[0], ...positional, ...kept].join(" ");
-}
-
-/** The list's Juju operations, as typed (the etcd snapshot's line ends with what it does besides). */
-const jujuLines = (operations: readonly string[]) =>
-    operations.filter((line) => line.startsWith("juju ")).map((line) => line.replace(/ \(.*\)$/, ""));
 
 /** check (the preview) then update (up) of one change; what each listed and what the simulator logged. */
 async function previewThenUp(olds: DeploymentInputs, news: DeploymentInputs) {
@@ -61,7 +47,7 @@ async function previewThenUp(olds: DeploymentInputs, news: DeploymentInputs) {
         const made = readCalls()
             .slice(mark + previewCalls.length)
             .filter((call) => call.mutating)
-            .map((call) => rendered(call.args));
+            .map((call) => renderedCall(call.args));
         return { listed, ran, made, previewCalls, said };
     } finally {
         console.log = log;
