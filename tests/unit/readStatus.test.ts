@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { mayChange, runJuju } from "../../components/juju/cli";
-import { jujuStatus, readStatus } from "../../components/juju/providers/common";
+import { jujuStatus, readStatus, verifyModel } from "../../components/juju/providers/common";
 import { KubeconfigProvider, KubeconfigOutputs } from "../../components/juju/providers/kubeconfig";
 import { MachineOutputs, MachineProvider } from "../../components/juju/providers/machine";
 import { SettledOutputs, SettledProvider } from "../../components/juju/providers/settled";
@@ -78,5 +78,32 @@ describe("one juju status per model on a refresh", () => {
             ["deploy", "-m", "c:m", "--", "charmed-kubernetes"],
         ])
             assert.equal(mayChange(args), true, args.join(" "));
+    });
+});
+
+describe("the model-identity check before each mutating call", () => {
+    const listed = (uuid: string) => ({ stdout: JSON.stringify({ models: [{ "short-name": "ck", "model-uuid": uuid }] }) });
+
+    it("checks asked for at the same moment share one question; each later check asks again", async () => {
+        const f = new FakeJuju({ models: [listed("uuid-1")] });
+        fakes.push(f);
+        const target = { jujuPath: f.path, modelRef: "lxd:ck", modelUuid: "uuid-1" };
+        // An up enlisting eight nodes at once: each Machine's create checks the model first.
+        await Promise.all(Array.from({ length: 8 }, () => verifyModel(target)));
+        assert.equal(f.calls().filter((args) => args[0] === "models").length, 1);
+        await verifyModel(target);
+        await verifyModel(target);
+        assert.equal(f.calls().filter((args) => args[0] === "models").length, 3);
+    });
+
+    it("still refuses a model re-created under the same name, for every check that shared the question", async () => {
+        const f = new FakeJuju({ models: [listed("uuid-2")] });
+        fakes.push(f);
+        const target = { jujuPath: f.path, modelRef: "lxd:ck", modelUuid: "uuid-1" };
+        const results = await Promise.allSettled(Array.from({ length: 3 }, () => verifyModel(target)));
+        assert.deepEqual(
+            results.map((r) => r.status),
+            ["rejected", "rejected", "rejected"],
+        );
     });
 });

@@ -148,14 +148,33 @@ export async function currentController(jujuPath: string): Promise<string> {
     return current;
 }
 
+const identitiesAsked = new Map<string, Promise<ModelIdentity | undefined>>();
+
+/**
+ * The model a ref names now, for calls that ask at the same moment: one question to the controller
+ * while it is unanswered, a new one for anyone who asks after (nothing is kept). An `up` enlists
+ * many nodes at once, each checking the model first.
+ */
+function modelNowShared(jujuPath: string, ref: string): Promise<ModelIdentity | undefined> {
+    const key = `${toolPath(jujuPath)}\0${ref}`;
+    let asked = identitiesAsked.get(key);
+    if (!asked) {
+        asked = modelNow(jujuPath, ref).finally(() => identitiesAsked.delete(key));
+        identitiesAsked.set(key, asked);
+    }
+    return asked;
+}
+
 /**
  * Refuses to act unless `target.modelRef` still names the model this stack created (same UUID):
  * a model destroyed and re-created under the same name, or another controller's, is not ours.
- * Targets recorded before identities were kept (no UUID) are taken as they are.
+ * Targets recorded before identities were kept (no UUID) are taken as they are. A check asked for
+ * while another's question is on its way shares its answer (modelNowShared): asked moments before,
+ * never kept after it came.
  */
 export async function verifyModel(target: JujuTarget): Promise<void> {
     if (!target.modelUuid) return;
-    const found = await modelNow(target.jujuPath, target.modelRef);
+    const found = await modelNowShared(target.jujuPath, target.modelRef);
     if (!found) throw new JujuError("not-found", "models", `model ${target.modelRef} not found`);
     if (found.uuid !== target.modelUuid) {
         throw new Error(
