@@ -235,14 +235,16 @@ function inputsOf(props: DeploymentOutputs): CheckedDeployment {
     return Object.fromEntries(Object.entries(props).filter(([key]) => !outputOnly.has(key))) as unknown as CheckedDeployment;
 }
 
-/** The operations of a change as readable lines, once (the engine shows provider output). */
-function sayOperations(target: JujuTarget, operations: readonly string[]): void {
-    if (operations.length === 0) {
-        say(target, "this change runs no Juju operation");
-        return;
-    }
-    say(target, `pulumi up runs these ${operations.length} operations, in order:`);
+/**
+ * The operations of a change as readable lines, with what the plan says besides (the engine shows
+ * provider output). Printed by check, which preview and up call once per change and refresh does
+ * not: diff also runs on refresh, with the inputs of the last change, whose list is stale by then.
+ */
+function sayOperations(target: JujuTarget, operations: readonly string[], notes: readonly string[]): void {
+    if (operations.length === 0) say(target, "this change runs no Juju operation");
+    else say(target, `pulumi up runs these ${operations.length} operations, in order:`);
     operations.forEach((line, index) => say(target, `  ${index + 1}. ${line}`));
+    for (const note of notes) say(target, note);
 }
 
 /**
@@ -271,8 +273,8 @@ const CONTROL_PLANE = "kubernetes-control-plane";
 export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
     /**
      * Refuses what cannot change in place, and lists the operations up will run for this change
-     * (`jujuOperations`, in the inputs the preview shows): first what puts back a hand edit a
-     * refresh saw, then the change's own. Nothing is asked of Juju when nothing Juju knows about
+     * (`jujuOperations`, in the inputs the preview shows, and printed as lines): first what puts
+     * back a hand edit a refresh saw, then the change's own. Nothing is asked of Juju when nothing Juju knows about
      * changed or drifted; otherwise one `juju status` (and, for a channel change, the channel
      * options an upgrade skips when already set).
      */
@@ -297,17 +299,17 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
         const restore = restoreOf(stored, charmServiceCidr, controlPlaneApplication(live.status) ?? CONTROL_PLANE, live.status);
         if (restore && restore.refusals.length > 0) return { inputs: planned([]), failures: restore.refusals };
         const plan = planDeploymentChange(stored, news, live, restore?.operations);
-        return { inputs: planned(plan.steps.map((step) => describeOperation(step.operation))) };
+        const operations = plan.steps.map((step) => describeOperation(step.operation));
+        sayOperations(news, operations, plan.notes);
+        return { inputs: planned(operations) };
     }
 
     async create(inputs: DeploymentInputs): Promise<pulumi.dynamic.CreateResult> {
         await ensureSupportedJuju(jujuOptions(inputs));
         const present = Object.keys((await jujuStatus(inputs)).applications ?? {});
-        if (inputs.expectedApplications.every((app) => present.includes(app))) {
-            say(inputs, "the bundle's applications are already deployed (earlier, interrupted run); taking them over");
-        } else {
-            await deploy(inputs);
-        }
+        const adopted = inputs.expectedApplications.every((app) => present.includes(app));
+        if (adopted) say(inputs, "the bundle's applications are already deployed (earlier, interrupted run); taking them over");
+        else await deploy(inputs);
         const controlPlaneApp = controlPlaneApplication(await jujuStatus(inputs)) ?? "kubernetes-control-plane";
         const outs: DeploymentOutputs = {
             ...inputs,
@@ -315,6 +317,7 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
             controlPlaneApp,
             generation: generationOf(inputs),
             charmServiceCidr: serviceCidrOf(inputs),
+            jujuOperations: adopted ? [] : [describeOperation(deployCall(inputs))],
         };
         return { id: `${inputs.modelRef}/${inputs.bundle}`, outs };
     }
@@ -339,10 +342,7 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
         }
     }
 
-    /**
-     * Nothing is ever replaced: what cannot change in place is refused in check. The operations
-     * check listed are printed once, as lines, when something changes (provider output is shown).
-     */
+    /** Nothing is ever replaced: what cannot change in place is refused in check. */
     async diff(_id: string, stored: StoredDeployment, news: CheckedDeployment): Promise<pulumi.dynamic.DiffResult> {
         const olds = migrateDeployment(stored);
         const changes =
@@ -355,7 +355,6 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
             viewsDiffer(news.modelView, olds.modelView);
         const moving = olds.nodes && news.nodes ? balancerNodeMove(olds.nodes, news.nodes) : undefined;
         if (moving) say(news, moving);
-        if (changes) sayOperations(news, news.jujuOperations ?? []);
         return { changes, replaces: [], deleteBeforeReplace: true };
     }
 
