@@ -249,9 +249,17 @@ export function planDeploymentChange(
     return { steps, notes };
 }
 
-/** A worker unit's graceful removal: its Node drained first, deleted after (the charm leaves it registered). */
+/**
+ * A worker unit's graceful removal: its Node drained first, deleted after (the charm leaves it
+ * registered). A machine that also hosts another principal (a worker unit added by hand on the
+ * control plane's machine) keeps its Node: it is that other node's too.
+ */
 function workerRemoval(unit: string, status: JujuStatus): PlannedStep[] {
-    const node = nodeOfMachine(status, status.applications?.["kubernetes-worker"]?.units?.[unit]?.machine);
+    const machine = status.applications?.["kubernetes-worker"]?.units?.[unit]?.machine;
+    const shared = Object.entries(status.applications ?? {}).some(
+        ([app, spec]) => app !== "kubernetes-worker" && Object.values(spec.units ?? {}).some((u) => u.machine === machine),
+    );
+    const node = shared ? undefined : nodeOfMachine(status, machine);
     return [
         ...(node ? [{ operation: { kind: "drain", node } as const }] : []),
         { operation: juju("remove-unit", [unit]) },

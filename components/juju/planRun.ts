@@ -140,13 +140,13 @@ export async function runPlan(
                     );
             }
             if (skip) {
-                context.say(`skipped ${index + 1}/${steps.length}: ${line}`);
+                context.say(`step ${index + 1}/${steps.length} skipped: ${line}`);
                 continue;
             }
         }
         const hooks = step.then?.find((wait) => wait.kind === "config-hooks");
         const before = hooks ? agentSince(await jujuStatus(news), hooks.app) : undefined;
-        context.say(`${index + 1}/${steps.length}: ${line}`);
+        context.say(`step ${index + 1}/${steps.length}: ${line}`);
         etcdSnapshot = (await runOperation(news, step.operation, context)) ?? etcdSnapshot;
         ran.push(line);
         for (const wait of step.then ?? []) await waitAfter(news, wait, step.operation, before, context);

@@ -11,6 +11,7 @@ import type { Stack, UpResult } from "@pulumi/pulumi/automation";
 import { UPGRADE_ORDER } from "../../components/juju/dayTwo";
 import { exportEncrypted } from "../../scripts/lib/sandbox";
 import { hostFile, readCalls as calls, readState as simState } from "../../simulator/state";
+import { jujuLines, renderedCall } from "../support/jujuCalls";
 import { kubeGet, kubeRequest } from "../support/kube";
 import { e2eSandbox, quiet } from "./harness";
 
@@ -25,9 +26,21 @@ let lastUp: UpResult;
 let lastOutput = "";
 let mark = 0;
 
-/** Sets config keys as `pulumi config set` does, then runs `pulumi up`; returns the juju calls it made. */
+/** The operations the last preview listed: the Deployment's numbered lines (`deployment <model>:   1. juju ...`). */
+let listed: string[] = [];
+
+/**
+ * Sets config keys as `pulumi config set` does, runs `pulumi preview` (keeping the operations it
+ * listed), then `pulumi up`; returns the juju calls up made.
+ */
 async function upWith(config: Record<string, string>): Promise<string[][]> {
     for (const [key, value] of Object.entries(config)) await stack.setConfig(`ck-dualstack:${key}`, { value });
+    let previewed = "";
+    await stack.preview({ ...quiet, onOutput: (text: string) => void (previewed += text) });
+    // The engine prints provider output as it comes and again in its closing Diagnostics: the first list.
+    const numbered = [...previewed.matchAll(/deployment \S+: {3}(\d+)\. (.+)$/gm)];
+    const again = numbered.findIndex((match, i) => i > 0 && match[1] === "1");
+    listed = numbered.slice(0, again < 0 ? undefined : again).map((match) => match[2].trim());
     mark = calls().length;
     lastOutput = "";
     lastUp = await stack.up({ ...quiet, onOutput: (text: string) => void (lastOutput += text) });
@@ -35,6 +48,19 @@ async function upWith(config: Record<string, string>): Promise<string[][]> {
         .slice(mark)
         .map((call) => call.args);
 }
+
+/** The operations the last up recorded it ran (the Deployment's `jujuOperations` output). */
+const ranOperations = () =>
+    exportEncrypted(stack).resources?.find((r) => r.type === "pulumi-nodejs:dynamic/juju:Deployment")?.outputs?.jujuOperations as
+        | string[]
+        | undefined;
+
+/** The mutating calls the last up made, rendered as the operations preview lists them. */
+const madeOperations = () =>
+    calls()
+        .slice(mark)
+        .filter((call) => call.mutating)
+        .map((call) => renderedCall(call.args));
 
 /** Where `needle` first appears in the last up's output at or after `from` (-1: nowhere). */
 const said = (needle: string, from = 0) => lastOutput.indexOf(needle, from);
@@ -88,6 +114,13 @@ describe("day-2 operations in place", () => {
         assert.deepEqual(changed[1], ["add-unit", "-m", changed[1][2], "--to", machine, "--", "kubernetes-worker"]);
         assert.deepEqual(clusterIps(), before);
         assert.equal(Object.keys(model().applications["kubernetes-worker"].units).length, 3);
+        // Preview listed the add-unit onto the new node's machine, unknown until it was enlisted.
+        assert.deepEqual(listed, ["juju add-unit kubernetes-worker --to <machine of worker-2>"]);
+        assert.deepEqual(ranOperations(), [`juju add-unit kubernetes-worker --to ${machine}`]);
+        assert.deepEqual(
+            madeOperations().filter((line) => !line.startsWith("juju add-machine")),
+            ranOperations(),
+        );
     });
 
     it("upgrades 1.35 to 1.36 as Canonical documents it: etcd snapshot, refreshes in order, each unit's gate then its action, workers drained one at a time", async () => {
@@ -134,7 +167,8 @@ describe("day-2 operations in place", () => {
         let previous = 0;
         for (const unit of upgrades) {
             const gate = said(`${unit} shows the upgrade gate`);
-            const action = said(`juju run ${unit} upgrade`);
+            // The step as it runs ("step 9/19: juju run ..."), not its line in the list check printed first.
+            const action = said(`: juju run ${unit} upgrade`);
             assert.ok(gate >= 0 && gate < action, `${unit}: its gate, then its action`);
             if (unit.startsWith("kubernetes-worker")) {
                 const node = `sim-${model().applications["kubernetes-worker"].units[unit].machine}`;
@@ -160,6 +194,10 @@ describe("day-2 operations in place", () => {
             [],
             "every node schedulable again",
         );
+        // What preview listed is what up ran: its Juju calls, and its Node steps as recorded.
+        assert.ok(listed.length > 0, "preview listed the upgrade's operations");
+        assert.deepEqual(ranOperations(), listed);
+        assert.deepEqual(madeOperations(), jujuLines(listed));
         for (const app of Object.values(model().applications)) assert.equal(app.channel, "1.36/stable");
         for (const unit of Object.values(model().applications["kubernetes-worker"].units)) assert.equal(unit.snapChannel, "1.36/stable");
         assert.deepEqual(clusterIps(), before);
@@ -181,6 +219,17 @@ describe("day-2 operations in place", () => {
         assert.equal(removal[removal.length - 1], "kubernetes-worker/2");
         assert.ok(!changed.some((args) => args[0] === "remove-machine" && args.includes("--force")), JSON.stringify(changed));
         assert.equal(model().machines[machine], undefined, "Juju removed the machine with its last unit");
+        assert.deepEqual(listed, [
+            `kubectl drain ${nodeName} --ignore-daemonsets --delete-emptydir-data`,
+            "juju remove-unit kubernetes-worker/2",
+            `kubectl delete node ${nodeName}`,
+        ]);
+        assert.deepEqual(ranOperations(), listed);
+        // The Machine's own removal follows once its unit is gone (Juju already removed the machine).
+        assert.deepEqual(
+            madeOperations().filter((line) => !line.startsWith("juju remove-machine")),
+            jujuLines(listed),
+        );
         assert.equal((await kubeGet(kubeconfig, `/api/v1/nodes/${nodeName}`)).status, 404, "the drained node was deleted");
         // nginx runs on, on the remaining workers
         const pods = await kubeGet<{ items: { spec: { nodeName?: string }; status: { phase?: string } }[] }>(
@@ -208,6 +257,7 @@ describe("day-2 operations in place", () => {
             changed.map((args) => args.slice(0, 1).concat(args.slice(-2))),
             [],
         );
+        assert.deepEqual([listed, ranOperations()], [[], []], "preview listed no operation, up ran none");
         const kubeconfig = lastUp.outputs.kubeconfig.value as string;
         const service = {
             metadata: { name: "grown-range", namespace: "default" },

@@ -14,6 +14,8 @@ import { planFamilies } from "../../components/net/families";
 import { readCalls, withState } from "../../simulator/state";
 import { jujuLines, renderedCall } from "../support/jujuCalls";
 import { machineInputs } from "../support/machineInputs";
+import { describeOperation } from "../../components/juju/operations";
+import { LiveModel, planDeploymentChange } from "../../components/juju/planDeployment";
 import { SIM_JUJU, SIM_MODEL, simDeploymentInputs, simDeploymentOutputs } from "../support/simDeployment";
 import { FakeKubeApi, fakeKubeApi, seedModel, standInProcess } from "../support/simSeed";
 
@@ -170,5 +172,41 @@ describe("preview lists the operations up runs", () => {
         assert.deepEqual([listed, ran, made, previewCalls], [[], [], [], []]);
         assert.deepEqual(readCalls(), [], "no juju call at all");
         assert.deepEqual(said, [], "nothing to list");
+    });
+});
+
+describe("putting back a hand edit (restore operations from a refresh)", () => {
+    const state = simDeploymentInputs("1.35/stable");
+    const live: LiveModel = {
+        channelOptions: {},
+        status: {
+            machines: { "0": { hostname: "sim-0" }, "2": { hostname: "sim-2" }, "5": { hostname: "sim-5" } },
+            applications: {
+                "kubernetes-control-plane": { units: { "kubernetes-control-plane/0": { machine: "0" } } },
+                "kubernetes-worker": {
+                    units: {
+                        "kubernetes-worker/0": { machine: "2" },
+                        "kubernetes-worker/3": { machine: "0" },
+                        "kubernetes-worker/4": { machine: "5" },
+                    },
+                },
+            },
+        },
+    };
+    const removal = (unit: string) =>
+        planDeploymentChange(state, state, live, [{ kind: "juju", command: "remove-unit", positional: [unit] }]).steps.map((step) =>
+            describeOperation(step.operation),
+        );
+
+    it("drains and deletes the Node of a worker unit added by hand on a machine of its own", () => {
+        assert.deepEqual(removal("kubernetes-worker/4"), [
+            "kubectl drain sim-5 --ignore-daemonsets --delete-emptydir-data",
+            "juju remove-unit kubernetes-worker/4",
+            "kubectl delete node sim-5",
+        ]);
+    });
+
+    it("leaves the Node alone when the unit was added on the control plane's machine: the Node is the control plane's", () => {
+        assert.deepEqual(removal("kubernetes-worker/3"), ["juju remove-unit kubernetes-worker/3"]);
     });
 });
