@@ -224,7 +224,8 @@ export function planDeploymentChange(
 ): DeploymentPlan {
     const notes: string[] = [];
     const { status } = live;
-    const steps: PlannedStep[] = restore.flatMap((operation) => restoreSteps(operation, status));
+    const workers = workerMoves(olds, news);
+    const steps: PlannedStep[] = restore.flatMap((operation) => restoreSteps(operation, olds, news, workers.removed, live));
     if (olds.channel !== news.channel) steps.push(...upgradeSteps(news, live, notes));
     const move = balancerMoveOf(olds, news);
     if (move && !unitOn(status, "kubeapi-load-balancer", move.to)) {
@@ -236,7 +237,6 @@ export function planDeploymentChange(
     steps.push(...settingSteps(olds, news));
     const oldBalancer = move ? unitOn(status, "kubeapi-load-balancer", move.from) : undefined;
     if (oldBalancer) steps.push({ operation: juju("remove-unit", [oldBalancer]) });
-    const workers = workerMoves(olds, news);
     for (const machine of workers.added) steps.push({ operation: juju("add-unit", ["kubernetes-worker"], ["--to", machine]) });
     for (const machine of workers.removed) {
         const unit = unitOn(status, "kubernetes-worker", machine);
@@ -269,10 +269,32 @@ function workerRemoval(unit: string, status: JujuStatus): PlannedStep[] {
 
 /**
  * A step that puts the model back as declared (modelView.ts restoreOperations, after a refresh saw
- * a hand edit): a worker unit added by hand goes as any removed worker does, drained first.
+ * a hand edit). A worker unit added by hand goes as any removed worker does, drained first, unless
+ * this change removes its machine's worker anyway. A worker unit removed by hand took its machine
+ * with it (Juju removes a machine with its last unit): its node is enlisted again as a new machine,
+ * and the unit goes there, by this change's add-unit once that machine is known, named after its
+ * node at preview.
  */
-function restoreSteps(operation: Operation, status: JujuStatus): PlannedStep[] {
-    const workerUnit =
-        operation.kind === "juju" && operation.command === "remove-unit" && operation.positional[0]?.startsWith("kubernetes-worker/");
-    return workerUnit ? workerRemoval(operation.positional[0], status) : [{ operation }];
+function restoreSteps(
+    operation: Operation,
+    olds: PlanState,
+    news: PlanState,
+    removedWorkers: readonly string[],
+    live: LiveModel,
+): PlannedStep[] {
+    const { status } = live;
+    if (operation.kind !== "juju" || operation.positional[0] === undefined) return [{ operation }];
+    const [target] = operation.positional;
+    if (operation.command === "remove-unit" && target.startsWith("kubernetes-worker/")) {
+        const machine = status.applications?.["kubernetes-worker"]?.units?.[target]?.machine;
+        return machine !== undefined && removedWorkers.includes(machine) ? [] : workerRemoval(target, status);
+    }
+    const flags = operation.flags ?? [];
+    const machine = flags.includes("--to") ? flags[flags.indexOf("--to") + 1] : undefined;
+    if (operation.command === "add-unit" && target === "kubernetes-worker" && machine !== undefined && !status.machines?.[machine]) {
+        if (knownMachines(news)) return [];
+        const node = olds.nodes?.[(knownMachines(olds) ?? []).findIndex((m) => m.id === machine)]?.name;
+        return [{ operation: juju("add-unit", [target], ["--to", node ? machineOf(node) : machine]) }];
+    }
+    return [{ operation }];
 }
