@@ -231,10 +231,11 @@ function unitsOn(app: string, live: ApplicationView, machine: string): string[] 
  * its unit gets `juju add-unit --to`; units on machines not declared (or a second unit on a
  * declared one: the newest goes) get `juju remove-unit`, after every unit is added. Never a
  * redeploy: an application removed by hand, or a charm on another channel, is refused instead.
- * `modelMachines` (the machine ids `juju status` lists), when given, leaves out units for declared
- * machines the model no longer has: Juju removes a machine with its last principal unit, so a
- * worker unit removed by hand takes its machine along, and that machine is enlisted again (a new
- * id) by its Machine resource, whose unit the deployment's own placement change adds.
+ * No unit is added to a declared machine the model no longer has: Juju removes a machine with its
+ * last principal unit (state/unit.go destroyHostOps), so a worker unit removed by hand takes its
+ * machine along, and that machine is enlisted again (a new id) by its Machine resource, whose unit
+ * the deployment's own placement change adds. The model's machines are `modelMachines` (the ids
+ * `juju status` lists) when given, else those hosting a unit of an application in `live`.
  */
 export function restoreOperations(
     declared: ModelView,
@@ -245,6 +246,7 @@ export function restoreOperations(
     const added: Operation[] = [];
     const removed: Operation[] = [];
     const refusals: { property: string; reason: string }[] = [];
+    const inModel = new Set(modelMachines ?? Object.values(live.applications).flatMap((view) => view.machines));
     for (const [app, wanted] of Object.entries(declared.applications)) {
         const found = live.applications[app];
         if (!found) {
@@ -260,7 +262,7 @@ export function restoreOperations(
         if (settings.length > 0) config.push({ kind: "juju", command: "config", positional: [app, ...settings] });
         const count = (machines: readonly string[], machine: string) => machines.filter((m) => m === machine).length;
         for (const machine of [...new Set([...wanted.machines, ...found.machines])].sort(byMachineId)) {
-            const gone = modelMachines !== undefined && !modelMachines.includes(machine);
+            const gone = !inModel.has(machine);
             const [want, have] = [gone ? 0 : count(wanted.machines, machine), count(found.machines, machine)];
             for (let i = have; i < want; i++)
                 added.push({ kind: "juju", command: "add-unit", positional: [app], flags: ["--to", machine] });

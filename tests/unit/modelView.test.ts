@@ -222,7 +222,8 @@ describe("restoring the model", () => {
             declared(),
             workerStatus({ "kubernetes-worker/1": "9", "kubernetes-worker/2": "10", "kubernetes-worker/3": "0" }),
         );
-        const { operations, refusals } = restoreOperations(declared(), live);
+        // Machine 2 is still in the model (juju status lists it).
+        const { operations, refusals } = restoreOperations(declared(), live, ["0", "1", "2", "9", "10"]);
         assert.deepEqual(operations.map(describeOperation), [
             "juju config calico cidr=192.168.0.0/16,fd00:c00b:1::/112 nat-outgoing=true",
             "juju config kubernetes-control-plane service-cidr=10.152.183.0/24,fd00:c00b:2::/112",
@@ -256,13 +257,14 @@ describe("restoring the model", () => {
         assert.match(reasons[1], /kubernetes-control-plane was the control plane/);
     });
 
-    it("adds no unit to a declared machine the model no longer has (Juju removed it with its last unit)", () => {
+    it("adds no unit to a declared machine the model no longer has (Juju removed it with its last unit), as status or the units say", () => {
         const live = liveView(
             exported((apps) => void (apps["kubernetes-worker"].to = ["10", "9"])),
             declared(),
             workerStatus({ "kubernetes-worker/1": "9", "kubernetes-worker/2": "10" }),
         );
         assert.deepEqual(restoreOperations(declared(), live, ["0", "1", "9", "10"]).operations, []);
+        assert.deepEqual(restoreOperations(declared(), live).operations, [], "no unit of the model is on machine 2");
         assert.deepEqual(restoreOperations(declared(), live, ["0", "1", "2", "9", "10"]).operations.map(describeOperation), [
             "juju add-unit kubernetes-worker --to 2",
         ]);
@@ -313,7 +315,7 @@ describe("restoring the model", () => {
                         "kubernetes-worker": { ...base, machines: [...edit.machines].sort((a, b) => Number(a) - Number(b)), units },
                     },
                 };
-                const { operations, refusals } = restoreOperations(wanted, live);
+                const { operations, refusals } = restoreOperations(wanted, live, ["0", "1", "2", "3", "9", "10", "11"]);
                 assert.deepEqual(refusals, []);
                 assert.deepEqual(modelDiff(wanted, applied(live, operations.map(describeOperation))), {});
             }),
