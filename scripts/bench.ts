@@ -12,7 +12,7 @@ import * as yaml from "js-yaml";
 import { apiRequest, apiServerReady } from "../simulator/cluster";
 import { SimApiServer, readCalls as calls, readState as simState } from "../simulator/state";
 import { TRACE_ENV } from "../components/juju/trace";
-import { Tally, parseTrace, providerCalls, traceBreakdown } from "./lib/breakdown";
+import { Tally, TraceBreakdown, parseTrace, providerCalls, traceBreakdown } from "./lib/breakdown";
 import { ROOT, openStack, sandboxEnv } from "./lib/sandbox";
 
 // Real deployments take many minutes; these keep the run short while the fixed costs (engine,
@@ -157,10 +157,10 @@ const talliesInSeconds = (tallies: Record<string, Tally>) =>
     Object.fromEntries(Object.entries(tallies).map(([key, { count, ms }]) => [key, { count, seconds: seconds(ms) }]));
 
 /**
- * A no-op run, timed, with the program and providers tracing themselves (trace.ts: a few lines per
- * method, negligible next to the run): where its time went and the Juju calls it made.
+ * A run, timed, with the program and providers tracing themselves (trace.ts: a few lines per method,
+ * negligible next to the run); the Juju calls it made, by command, as the simulator answered them.
  */
-async function tracedRun(stack: Stack, file: string, run: () => Promise<unknown>, kubernetesProviderMs: number) {
+async function withTrace(stack: Stack, file: string, run: () => Promise<unknown>) {
     const mark = calls().length;
     stack.workspace.envVars[TRACE_ENV] = file;
     try {
@@ -168,41 +168,50 @@ async function tracedRun(stack: Stack, file: string, run: () => Promise<unknown>
         await run();
         const ms = Date.now() - started;
         const trace = traceBreakdown(parseTrace(fs.existsSync(file) ? fs.readFileSync(file, "utf8") : ""), started);
-        const counted =
-            (trace.startupMs ?? 0) +
-            (trace.programLoadMs ?? 0) +
-            (trace.stackRegistrationMs ?? 0) +
-            (trace.programRunMs ?? 0) +
-            trace.dynamicProviderMethodsMs +
-            kubernetesProviderMs;
-        const jujuCalls = jujuCallsSince(mark);
-        return {
-            seconds: seconds(ms),
-            jujuMutations: mutationsSince(mark),
-            jujuCalls,
-            jujuCallsWithinBound: withinNoopBound(jujuCalls, trace.providerJujuCalls),
-            breakdown: {
-                startupSeconds: inSeconds(trace.startupMs),
-                programLoadSeconds: inSeconds(trace.programLoadMs),
-                stackRegistrationSeconds: inSeconds(trace.stackRegistrationMs),
-                programRunSeconds: inSeconds(trace.programRunMs),
-                dynamicProviderStartSeconds: inSeconds(trace.dynamicProviderStartMs),
-                dynamicProviderMethodsSeconds: seconds(trace.dynamicProviderMethodsMs),
-                kubernetesProviderSeconds: seconds(kubernetesProviderMs),
-                engineRestSeconds: seconds(ms - counted),
-                methods: Object.fromEntries(
-                    Object.entries(trace.methods).map(([key, entry]) => [
-                        key,
-                        { count: entry.count, seconds: seconds(entry.ms), jujuCalls: talliesInSeconds(entry.juju) },
-                    ]),
-                ),
-                jujuCallsTimed: talliesInSeconds(trace.jujuCalls),
-                credentialHelper: { count: trace.credentialHelper.count, seconds: seconds(trace.credentialHelper.ms) },
-            },
-        };
+        return { ms, trace, jujuCalls: jujuCallsSince(mark), jujuMutations: mutationsSince(mark) };
     } finally {
         delete stack.workspace.envVars[TRACE_ENV];
     }
+}
+
+/** Each provider method's calls, time and Juju calls, for the report. */
+const methodsInSeconds = (methods: TraceBreakdown["methods"]) =>
+    Object.fromEntries(
+        Object.entries(methods).map(([key, entry]) => [
+            key,
+            { count: entry.count, seconds: seconds(entry.ms), jujuCalls: talliesInSeconds(entry.juju) },
+        ]),
+    );
+
+/** A no-op run: where its time went and whether its Juju calls kept within the bound. */
+async function noopRun(stack: Stack, file: string, run: () => Promise<unknown>, kubernetesProviderMs: number) {
+    const { ms, trace, jujuCalls, jujuMutations } = await withTrace(stack, file, run);
+    const counted =
+        (trace.startupMs ?? 0) +
+        (trace.programLoadMs ?? 0) +
+        (trace.stackRegistrationMs ?? 0) +
+        (trace.programRunMs ?? 0) +
+        trace.dynamicProviderMethodsMs +
+        kubernetesProviderMs;
+    return {
+        seconds: seconds(ms),
+        jujuMutations,
+        jujuCalls,
+        jujuCallsWithinBound: withinNoopBound(jujuCalls, trace.providerJujuCalls),
+        breakdown: {
+            startupSeconds: inSeconds(trace.startupMs),
+            programLoadSeconds: inSeconds(trace.programLoadMs),
+            stackRegistrationSeconds: inSeconds(trace.stackRegistrationMs),
+            programRunSeconds: inSeconds(trace.programRunMs),
+            dynamicProviderStartSeconds: inSeconds(trace.dynamicProviderStartMs),
+            dynamicProviderMethodsSeconds: seconds(trace.dynamicProviderMethodsMs),
+            kubernetesProviderSeconds: seconds(kubernetesProviderMs),
+            engineRestSeconds: seconds(ms - counted),
+            methods: methodsInSeconds(trace.methods),
+            jujuCallsTimed: talliesInSeconds(trace.jujuCalls),
+            credentialHelper: { count: trace.credentialHelper.count, seconds: seconds(trace.credentialHelper.ms) },
+        },
+    };
 }
 
 /**
@@ -239,7 +248,8 @@ async function measure(size: (typeof SIZES)[number], engineMs: number, sandbox: 
         // The waiter returns only after units stayed settled this long: part of the critical path.
         const idleMs = Number(config["ck-dualstack:idleSeconds"] ?? 30) * 1000;
 
-        const up = await timed(() => open.up(quiet));
+        const traces = path.join(WORK, size.label);
+        const up = await withTrace(open, path.join(traces, "up.trace.jsonl"), () => open.up(quiet));
         watcher.stop();
         const log = calls();
         const deployAt = log.find((c) => c.args[0] === "deploy")!.at;
@@ -272,17 +282,11 @@ async function measure(size: (typeof SIZES)[number], engineMs: number, sandbox: 
         );
 
         const kubernetesProvider = await kubernetesProviderCalls(open);
-        const traces = path.join(WORK, size.label);
-        const noop = await tracedRun(open, path.join(traces, "noop-up.trace.jsonl"), () => open.up(quiet), kubernetesProvider.wallMs);
-        const preview = await tracedRun(
-            open,
-            path.join(traces, "preview.trace.jsonl"),
-            () => open.preview(quiet),
-            kubernetesProvider.wallMs,
-        );
+        const noop = await noopRun(open, path.join(traces, "noop-up.trace.jsonl"), () => open.up(quiet), kubernetesProvider.wallMs);
+        const preview = await noopRun(open, path.join(traces, "preview.trace.jsonl"), () => open.preview(quiet), kubernetesProvider.wallMs);
 
         await open.setConfig("ck-dualstack:workerCount", { value: String(size.workers + 1) });
-        const addWorker = await timed(() => open.up(quiet));
+        const addWorker = await withTrace(open, path.join(traces, "add-worker.trace.jsonl"), () => open.up(quiet));
         // One enlistment, the new unit settling and staying settled, plus the engine.
         const addWorkerLowerBoundMs = (DELAYS.machine + DELAYS.settle) * 1000 + idleMs + engineMs;
 
@@ -303,6 +307,8 @@ async function measure(size: (typeof SIZES)[number], engineMs: number, sandbox: 
                     readyDetectionSeconds: seconds(returnedAt - settledAt),
                     criticalPathSeconds: seconds(criticalPathMs),
                 },
+                jujuCalls: up.jujuCalls,
+                methods: methodsInSeconds(up.trace.methods),
             },
             noopUp: noop,
             preview,
@@ -319,6 +325,8 @@ async function measure(size: (typeof SIZES)[number], engineMs: number, sandbox: 
                 seconds: seconds(addWorker.ms),
                 lowerBoundSeconds: seconds(addWorkerLowerBoundMs),
                 ratio: round3(addWorker.ms / addWorkerLowerBoundMs),
+                jujuCalls: addWorker.jujuCalls,
+                methods: methodsInSeconds(addWorker.trace.methods),
             },
             status: { bytes: statusCall.result, seconds: seconds(statusCall.ms) },
         };

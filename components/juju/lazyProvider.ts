@@ -171,9 +171,21 @@ export type ResourceArgs<K extends ProviderKind> = {
     readonly [F in keyof ProviderInputs<K>]-?: pulumi.Input<Exclude<ProviderInputs<K>[F], undefined>>;
 };
 
-/** The provider of a kind of resource, by its file relative to the project folder (see lazyProvider). */
+const providersMade = new Map<ProviderKind, pulumi.dynamic.ResourceProvider>();
+
+/**
+ * The provider of a kind of resource, by its file relative to the project folder (see lazyProvider):
+ * one object per kind, because @pulumi/pulumi serializes a provider once per object (dynamic/index.ts
+ * serializeProvider, a cache keyed by the object) and each serialization took tens of milliseconds
+ * of the program's time, once per Machine before (issue 23).
+ */
 export function dynamicProvider(kind: ProviderKind): pulumi.dynamic.ResourceProvider {
-    return lazyProvider(path.relative(PROJECT_ROOT, PROVIDERS[kind].file), PROVIDERS[kind].exportName);
+    let provider = providersMade.get(kind);
+    if (!provider) {
+        provider = lazyProvider(path.relative(PROJECT_ROOT, PROVIDERS[kind].file), PROVIDERS[kind].exportName);
+        providersMade.set(kind, provider);
+    }
+    return provider;
 }
 
 /** The registry, for the test that loads each provider as the provider process does. */

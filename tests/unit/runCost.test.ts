@@ -10,7 +10,17 @@ import { after, describe, it } from "node:test";
 import { installMocks, settle } from "../support/mocks";
 import { FakeJuju } from "../support/fakeJuju";
 
-installMocks({ cloud: "sandbox", jujuPath: "simulator/juju" });
+installMocks({ cloud: "sandbox", jujuPath: "simulator/juju", workerCount: "30" });
+// How often the SDK serializes a dynamic provider (dynamic/index.ts calls this module's function per provider object).
+const closures = require("@pulumi/pulumi/runtime/closure/serializeClosure") as {
+    serializeFunction: (...args: unknown[]) => Promise<unknown>;
+};
+const serializeFunction = closures.serializeFunction;
+let serialized = 0;
+closures.serializeFunction = (...args) => {
+    serialized++;
+    return serializeFunction(...args);
+};
 const { program } = require("../../components/program") as typeof import("../../components/program");
 const { lazyProvider } = require("../../components/juju/lazyProvider") as typeof import("../../components/juju/lazyProvider");
 const { TRACE_ENV } = require("../../components/juju/trace") as typeof import("../../components/juju/trace");
@@ -23,7 +33,7 @@ after(() => {
 });
 
 describe("the fixed cost of a run", () => {
-    it("a sandbox stack loads no other cloud's modules or SDKs", async () => {
+    it("a sandbox stack loads no other cloud's modules or SDKs, and serializes each kind of dynamic provider once", async () => {
         await program();
         await settle();
         const loaded = Object.keys(require.cache).map((file) => path.relative(process.cwd(), file));
@@ -40,6 +50,8 @@ describe("the fixed cost of a run", () => {
                 `${other} was loaded`,
             );
         assert.ok(loaded.some((file) => file.startsWith("components/sandbox/")));
+        // 32 Machines and one resource of each other kind: each kind's provider serialized once.
+        assert.equal(serialized, 6);
     });
 
     it("a stored provider of an earlier version of this code is kept, one with an absolute path is rewritten", async () => {
