@@ -42,8 +42,9 @@ export function nodeSteps(news: DeploymentInputs, controlPlaneApp: string, log: 
     return {
         cordon: async (node: string) =>
             (await drain()).cordonNode({ kubeconfig: await config(), node, why: `upgrade to ${news.channel}`, log }),
-        drain: async (node: string) =>
-            void (await drain()).drainNode({ kubeconfig: await config(), node, timeoutMs: DRAIN_TIMEOUT_MS, log }),
+        drain: async (node: string): Promise<void> => {
+            await (await drain()).drainNode({ kubeconfig: await config(), node, timeoutMs: DRAIN_TIMEOUT_MS, log });
+        },
         uncordon: async (node: string) => (await drain()).uncordonNode({ kubeconfig: await config(), node, log }),
         deleteNode: async (node: string) => (await drain()).deleteNode({ kubeconfig: await config(), node, log }),
         waitReady: async (node: string) =>
