@@ -91,17 +91,23 @@ const nodeOfMachine = (status: JujuStatus, machine: string | undefined) =>
 
 /**
  * The workers added and removed, as machine ids; a machine not enlisted yet at preview is named
- * after its node (`<machine of worker-3>`), found by the node names, which are known at preview.
+ * after its node (`<machine of worker-3>`), found by the node names, which are known at preview. A
+ * node whose machine is gone from the model (its unit was removed by hand, and Juju removed the
+ * machine with it) is enlisted again as a new machine: its unit goes there.
  */
-function workerMoves(olds: PlanState, news: PlanState): { added: string[]; removed: string[] } {
+function workerMoves(olds: PlanState, news: PlanState, status: JujuStatus): { added: string[]; removed: string[] } {
     const [before, after] = [knownMachines(olds), knownMachines(news)];
     if (before && after) return workerChanges(before, after);
     const [oldNames, newNames] = [withRole(olds.nodes, "worker"), withRole(news.nodes, "worker")];
     // Nodes and machines are listed in the same order (JujuCluster), so an old node's machine is known.
-    const oldMachine = (name: string) => before?.[(olds.nodes ?? []).findIndex((n) => n.name === name)]?.id ?? machineOf(name);
+    const oldMachine = (name: string) => before?.[(olds.nodes ?? []).findIndex((n) => n.name === name)]?.id;
+    const gone = (name: string) => {
+        const machine = oldMachine(name);
+        return machine !== undefined && !status.machines?.[machine];
+    };
     return {
-        added: newNames.filter((name) => !oldNames.includes(name)).map(machineOf),
-        removed: oldNames.filter((name) => !newNames.includes(name)).map(oldMachine),
+        added: newNames.filter((name) => !oldNames.includes(name) || gone(name)).map(machineOf),
+        removed: oldNames.filter((name) => !newNames.includes(name)).map((name) => oldMachine(name) ?? machineOf(name)),
     };
 }
 
@@ -224,8 +230,8 @@ export function planDeploymentChange(
 ): DeploymentPlan {
     const notes: string[] = [];
     const { status } = live;
-    const workers = workerMoves(olds, news);
-    const steps: PlannedStep[] = restore.flatMap((operation) => restoreSteps(operation, olds, news, workers.removed, live));
+    const workers = workerMoves(olds, news, status);
+    const steps: PlannedStep[] = restore.flatMap((operation) => restoreSteps(operation, workers.removed, status));
     if (olds.channel !== news.channel) steps.push(...upgradeSteps(news, live, notes));
     const move = balancerMoveOf(olds, news);
     if (move && !unitOn(status, "kubeapi-load-balancer", move.to)) {
@@ -269,32 +275,12 @@ function workerRemoval(unit: string, status: JujuStatus): PlannedStep[] {
 
 /**
  * A step that puts the model back as declared (modelView.ts restoreOperations, after a refresh saw
- * a hand edit). A worker unit added by hand goes as any removed worker does, drained first, unless
- * this change removes its machine's worker anyway. A worker unit removed by hand took its machine
- * with it (Juju removes a machine with its last unit): its node is enlisted again as a new machine,
- * and the unit goes there, by this change's add-unit once that machine is known, named after its
- * node at preview.
+ * a hand edit): a worker unit added by hand goes as any removed worker does, drained first, unless
+ * this change removes its machine's worker anyway.
  */
-function restoreSteps(
-    operation: Operation,
-    olds: PlanState,
-    news: PlanState,
-    removedWorkers: readonly string[],
-    live: LiveModel,
-): PlannedStep[] {
-    const { status } = live;
-    if (operation.kind !== "juju" || operation.positional[0] === undefined) return [{ operation }];
-    const [target] = operation.positional;
-    if (operation.command === "remove-unit" && target.startsWith("kubernetes-worker/")) {
-        const machine = status.applications?.["kubernetes-worker"]?.units?.[target]?.machine;
-        return machine !== undefined && removedWorkers.includes(machine) ? [] : workerRemoval(target, status);
-    }
-    const flags = operation.flags ?? [];
-    const machine = flags.includes("--to") ? flags[flags.indexOf("--to") + 1] : undefined;
-    if (operation.command === "add-unit" && target === "kubernetes-worker" && machine !== undefined && !status.machines?.[machine]) {
-        if (knownMachines(news)) return [];
-        const node = olds.nodes?.[(knownMachines(olds) ?? []).findIndex((m) => m.id === machine)]?.name;
-        return [{ operation: juju("add-unit", [target], ["--to", node ? machineOf(node) : machine]) }];
-    }
-    return [{ operation }];
+function restoreSteps(operation: Operation, removedWorkers: readonly string[], status: JujuStatus): PlannedStep[] {
+    const unit = operation.kind === "juju" && operation.command === "remove-unit" ? operation.positional[0] : undefined;
+    if (unit === undefined || !unit.startsWith("kubernetes-worker/")) return [{ operation }];
+    const machine = status.applications?.["kubernetes-worker"]?.units?.[unit]?.machine;
+    return machine !== undefined && removedWorkers.includes(machine) ? [] : workerRemoval(unit, status);
 }

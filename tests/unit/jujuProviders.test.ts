@@ -726,12 +726,16 @@ describe("Deployment provider", () => {
         });
 
     it("reads the model with one export-bundle; a hand edit is reported by name, and the next preview lists the juju config that puts it back", async () => {
+        // The settled model with its machines: the control plane on 0, the worker on 1.
+        const units = { "kubernetes-control-plane/0": { workload: "active" }, "kubernetes-worker/0": { workload: "active" } };
+        const placed = JSON.parse(statusDoc(units, { "0": "10.0.0.10", "1": "10.0.0.20" }));
+        placed.applications["kubernetes-worker"].units["kubernetes-worker/0"].machine = "1";
         const f = fake({
             "export-bundle": [
                 { stdout: exported("10.9.0.0/16,fd00:c00b:1::/112") },
                 { stdout: exported("192.168.0.0/16,fd00:c00b:1::/112") },
             ],
-            status: [{ stdout: settledDoc }],
+            status: [{ stdout: JSON.stringify(placed) }],
         });
         const provider = new DeploymentProvider();
         const declared = (await provider.check(outputs(f.path), inputs(f.path))).inputs as CheckedDeployment;
@@ -840,7 +844,7 @@ describe("Kubeconfig provider", () => {
     const inputs = (jujuPath: string, apiAddress = "", controlPlaneApp = "kubernetes-control-plane") => ({
         jujuPath,
         modelRef: "lxd:ck",
-        deploymentId: "d",
+        fetchKey: "d",
         apiAddress,
         controlPlaneApp,
     });

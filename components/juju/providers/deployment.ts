@@ -226,7 +226,8 @@ function withUnits(view: ModelView, status: JujuStatus): ModelView {
 function restoreOf(stored: DeploymentOutputs, charmServiceCidr: string, controlPlaneApp: string, status?: JujuStatus) {
     const declared = declaredViewOf(stored, charmServiceCidr, controlPlaneApp);
     if (!declared || !stored.modelView || !viewsDiffer(declared, stored.modelView)) return undefined;
-    return status ? restoreOperations(declared, withUnits(stored.modelView, status)) : { operations: [], refusals: [] };
+    if (!status) return { operations: [], refusals: [] };
+    return restoreOperations(declared, withUnits(stored.modelView, status), Object.keys(status.machines ?? {}));
 }
 
 /** The inputs a stored state was checked with: its outputs without what only create and update compute. */
