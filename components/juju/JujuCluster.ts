@@ -143,14 +143,18 @@ export class JujuCluster extends pulumi.ComponentResource {
             { ...target, ...args.settle, expectedApplications: BUNDLE_APPLICATIONS, generation: deployment.generation },
             { parent: this, dependsOn: [deployment] },
         );
+        // The kubeconfig names the balancer's address and carries the control plane's CA and admin
+        // credentials (charm-kubernetes-control-plane get-kubeconfig): workers play no part, so adding one
+        // neither fetches it again nor leaves it unknown at preview (the Kubernetes provider would be set
+        // up again). No output of Settled and, of the Deployment's, only controlPlaneApp, which the diff
+        // leaves aside: an update leaves them unknown at preview. The dependency on Settled stays, so a first
+        // fetch still waits for the model to settle.
+        const fetchKey = pulumi
+            .all(machines.filter((_, i) => args.nodes[i].roles.some((role) => role !== "worker")).map((machine) => machine.machineId))
+            .apply((ids) => [args.bundle, args.channel, ...ids].join("|"));
         const kubeconfig = new Kubeconfig(
             `${name}-kubeconfig`,
-            {
-                ...target,
-                deploymentId: pulumi.interpolate`${deployment.id}|${settled.generation}`,
-                apiAddress,
-                controlPlaneApp: deployment.controlPlaneApp,
-            },
+            { ...target, fetchKey, apiAddress, controlPlaneApp: deployment.controlPlaneApp },
             { parent: this, dependsOn: [settled] },
         );
         this.model = model;

@@ -164,7 +164,7 @@ describe("the Juju layer against the simulator", () => {
             jujuPath: JUJU,
             modelRef: "sim:recovers",
             modelUuid: uuid,
-            deploymentId: "d",
+            fetchKey: "d",
             apiAddress: "",
             controlPlaneApp: "kubernetes-control-plane",
         };

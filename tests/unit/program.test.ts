@@ -146,7 +146,8 @@ describe("the program (sandbox, IPv6-preferred, under mocks)", () => {
         assert.equal(deployment.loadbalancerIps, "::1");
         const kubeconfig = registered.find((r) => r.type === "pulumi-nodejs:dynamic/juju:Kubeconfig")!.inputs;
         assert.equal(kubeconfig.apiAddress, "::1");
-        assert.match(kubeconfig.deploymentId as string, /deployment-id/);
+        // fetched again when the control plane or the balancer moves, not when workers (10, 11) change
+        assert.match(kubeconfig.fetchKey as string, /\|0\|20$/);
         const machine = registered.find((r) => r.type === "pulumi-nodejs:dynamic/juju:Machine")!.inputs;
         assert.equal(machine.modelRef, "ck-dualstack");
         // As configured: state holds no checkout location (resolved against the project when run).
@@ -202,7 +203,7 @@ describe("the program (sandbox, IPv6-preferred, under mocks)", () => {
             jujuPath: "simulator/juju",
             modelRef: "ck-dualstack",
             modelUuid: "uuid",
-            deploymentId: "deployment-id",
+            fetchKey: "charmed-kubernetes|1.35/stable|0|20",
             apiAddress: "",
             controlPlaneApp: "kubernetes-control-plane",
         };

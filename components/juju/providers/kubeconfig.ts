@@ -3,8 +3,12 @@ import { kubeconfigServer, serverHost } from "../kubeconfigText";
 import { JujuTarget, getKubeconfig, progress, readWhileModelExists, verifyModel } from "./common";
 
 export interface KubeconfigInputs extends JujuTarget {
-    /** Changes whenever the deployment does, so the kubeconfig is fetched again. */
-    readonly deploymentId: string;
+    /**
+     * What the kubeconfig is made from besides the model: the bundle, its channel and the machines of
+     * the control plane and the balancer (JujuCluster). It is fetched again when this changes, not when
+     * a worker comes or goes.
+     */
+    readonly fetchKey: string;
     /** kubeapi-load-balancer's IPv6 address when the API is reached over IPv6; empty otherwise. */
     readonly apiAddress: string;
     /** The control-plane application (kubernetes-control-plane, or kubernetes-master on upgraded clusters). */
@@ -15,6 +19,9 @@ export interface KubeconfigOutputs extends KubeconfigInputs {
     readonly kubeconfig: string;
     readonly server: string;
 }
+
+/** The inputs whose change fetches the kubeconfig again (a stack of an earlier version, without `fetchKey`, once). */
+const REFETCH_KEYS = ["fetchKey", "apiAddress"] as const;
 
 async function fetchKubeconfig(inputs: KubeconfigInputs): Promise<KubeconfigOutputs> {
     const app = inputs.controlPlaneApp;
@@ -42,16 +49,18 @@ export class KubeconfigProvider implements pulumi.dynamic.ResourceProvider {
         return readWhileModelExists(id, props);
     }
 
+    /**
+     * Not `controlPlaneApp`: it comes from the Deployment, so it is unknown at the preview of any change to
+     * it, and Juju does not rename an application, so within one model (`modelUuid`) it stays the same.
+     */
     async diff(_id: string, olds: KubeconfigOutputs, news: KubeconfigInputs): Promise<pulumi.dynamic.DiffResult> {
-        const changed = (["jujuPath", "modelRef", "modelUuid", "deploymentId", "apiAddress", "controlPlaneApp"] as const).filter(
-            (key) => olds[key] !== news[key],
-        );
+        const changed = (["jujuPath", "modelRef", "modelUuid", ...REFETCH_KEYS] as const).filter((key) => olds[key] !== news[key]);
         return { changes: changed.length > 0 };
     }
 
-    /** Fetched again when the cluster changed; a ref gaining its controller is only recorded. */
+    /** Fetched again when what it is made from changed; a ref gaining its controller is only recorded. */
     async update(_id: string, olds: KubeconfigOutputs, news: KubeconfigInputs): Promise<pulumi.dynamic.UpdateResult> {
-        const refetch = (["deploymentId", "apiAddress", "controlPlaneApp"] as const).some((key) => olds[key] !== news[key]);
+        const refetch = REFETCH_KEYS.some((key) => olds[key] !== news[key]);
         const sameModel = !olds.modelUuid || !news.modelUuid || olds.modelUuid === news.modelUuid;
         if (!refetch && sameModel) return { outs: { ...olds, ...news } };
         return { outs: await fetchKubeconfig(news) };
