@@ -3,37 +3,57 @@
 // and kube-apiserver for a deployed control plane. Each behaviour cites the Juju source or doc
 // it follows; charm options and actions come from the charms' own repositories (charms.json).
 // Faults are injected with CK_JUJU_SIM_* variables (docs/sandbox.md, "Fault injection and timing").
-import { actionCommands } from "./commands/actions";
-import { applicationCommands } from "./commands/applications";
-import { bundleCommands } from "./commands/bundles";
-import { machineCommands } from "./commands/machines";
-import { modelCommands, teardown } from "./commands/models";
-import { scpCommands } from "./commands/scp";
-import { sshKeyCommands } from "./commands/sshKeys";
-import { statusCommands } from "./commands/status";
-import { unitCommands } from "./commands/units";
 import { Command, JujuExit, VERSION, env, err, flag, modelKey, out, parseArgs } from "./context";
 import { bumpCounter, logCall, withState } from "./state";
 
 export { sshMain } from "./hosts";
 
-const COMMANDS: Record<string, Command> = {
-    version: { mutating: () => false, run: async () => out(env("VERSION", `${VERSION}-genericlinux-amd64`)) },
-    ...modelCommands,
-    ...machineCommands,
-    ...applicationCommands,
-    ...bundleCommands,
-    ...unitCommands,
-    ...statusCommands,
-    ...actionCommands,
-    ...scpCommands,
-    ...sshKeyCommands,
+const VERSION_COMMAND: Command = { mutating: () => false, run: async () => out(env("VERSION", `${VERSION}-genericlinux-amd64`)) };
+
+/**
+ * The command modules, each loaded only when one of its commands runs: every juju call is a node
+ * process, and loading them all (js-yaml and the charm data, the cluster's modules) took about 65 ms
+ * of the 80 a call spent starting, where `juju add-machine` needs only the state.
+ */
+const COMMAND_MODULES: Record<string, () => Promise<Record<string, Command>>> = {
+    models: async () => (await import("./commands/models")).modelCommands,
+    machines: async () => (await import("./commands/machines")).machineCommands,
+    applications: async () => (await import("./commands/applications")).applicationCommands,
+    bundles: async () => (await import("./commands/bundles")).bundleCommands,
+    units: async () => (await import("./commands/units")).unitCommands,
+    status: async () => (await import("./commands/status")).statusCommands,
+    actions: async () => (await import("./commands/actions")).actionCommands,
+    scp: async () => (await import("./commands/scp")).scpCommands,
+    sshKeys: async () => (await import("./commands/sshKeys")).sshKeyCommands,
 };
+
+/** Which command module answers each command; run.js records it with the transpiled sources it caches. */
+export type CommandIndex = Record<string, string>;
+
+/** Every command's module, found by loading them all (once per change of the sources). */
+export async function commandIndex(): Promise<CommandIndex> {
+    const index: CommandIndex = {};
+    for (const [module, load] of Object.entries(COMMAND_MODULES)) for (const command of Object.keys(await load())) index[command] = module;
+    return index;
+}
+
+/** The command's handler, loading only its module when the index names it (all of them otherwise). */
+async function handlerOf(command: string, index: CommandIndex | undefined): Promise<Command | undefined> {
+    if (command === "version") return VERSION_COMMAND;
+    const module = index?.[command];
+    if (module && COMMAND_MODULES[module]) return (await COMMAND_MODULES[module]())[command];
+    for (const load of Object.values(COMMAND_MODULES)) {
+        const handler = (await load())[command];
+        if (handler) return handler;
+    }
+    return undefined;
+}
 
 /** Fault: the model vanishes under the caller (someone destroyed it by hand). */
 async function dropModel(command: string, positional: string[], ref: string | undefined): Promise<void> {
     const target = command === "destroy-model" || command === "show-model" ? positional[0] : ref;
     if (!target) return;
+    const { teardown } = await import("./commands/models");
     await withState((state) => {
         const { key } = modelKey(state, target);
         if (state.models[key]) teardown(state.models[key]);
@@ -42,9 +62,9 @@ async function dropModel(command: string, positional: string[], ref: string | un
 }
 
 /** Runs one juju command; returns the exit code. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], index?: CommandIndex): Promise<number> {
     const [command, ...rest] = argv;
-    const handler = command ? COMMANDS[command] : undefined;
+    const handler = command ? await handlerOf(command, index) : undefined;
     if (!handler) {
         err(
             `ERROR unrecognized command: juju ${command ?? ""} (this is ck-dualstack's Juju simulator; it answers only the commands ck-dualstack uses)`,

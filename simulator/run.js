@@ -19,9 +19,10 @@ const sources = [
     "components/juju/sshKeys.ts",
 ];
 const hash = crypto.createHash("sha256");
+hash.update(fs.readFileSync(__filename)); // what the cache holds depends on this file too
 for (const file of sources) hash.update(fs.readFileSync(path.join(root, file)));
 const cacheDir = path.join(root, ".sandbox", "simulator-js", hash.digest("hex").slice(0, 16));
-if (!fs.existsSync(path.join(cacheDir, "simulator", "main.js"))) {
+if (!fs.existsSync(path.join(cacheDir, "commands.json"))) {
     const ts = require(path.join(root, "node_modules", "typescript"));
     const tmp = `${cacheDir}.${process.pid}.tmp`;
     fs.mkdirSync(tmp, { recursive: true });
@@ -37,22 +38,42 @@ if (!fs.existsSync(path.join(cacheDir, "simulator", "main.js"))) {
         });
         fs.writeFileSync(target.replace(/\.ts$/, ".js"), out.outputText);
     }
-    try {
-        fs.renameSync(tmp, cacheDir);
-    } catch {
-        fs.rmSync(tmp, { recursive: true, force: true }); // another call won the race
-    }
+    useProjectModules();
+    // Which module answers each command, so that a call loads only that one (main.ts commandIndex).
+    require(path.join(tmp, "simulator", "main.js"))
+        .commandIndex()
+        .then((index) => {
+            fs.writeFileSync(path.join(tmp, "commands.json"), JSON.stringify(index));
+            try {
+                fs.renameSync(tmp, cacheDir);
+            } catch {
+                fs.rmSync(tmp, { recursive: true, force: true }); // another call won the race
+            }
+            run();
+        }, fail);
+} else {
+    useProjectModules();
+    run();
 }
-module.paths.unshift(path.join(root, "node_modules"));
-process.env.NODE_PATH = path.join(root, "node_modules");
-require("module").Module._initPaths();
+
+function useProjectModules() {
+    module.paths.unshift(path.join(root, "node_modules"));
+    process.env.NODE_PATH = path.join(root, "node_modules");
+    require("module").Module._initPaths();
+}
+
+function fail(error) {
+    process.stderr.write(`ERROR simulator failure: ${error && error.stack ? error.stack : error}\n`);
+    process.exit(1);
+}
+
 // simulator/ssh starts it as the simulated SSH client; simulator/juju as the Juju CLI.
-const simulated = require(path.join(cacheDir, "simulator", "main.js"));
-const ssh = process.argv[2] === "--simulated-ssh";
-(ssh ? simulated.sshMain(process.argv.slice(3)) : simulated.main(process.argv.slice(2))).then(
-    (code) => process.exit(code),
-    (error) => {
-        process.stderr.write(`ERROR simulator failure: ${error && error.stack ? error.stack : error}\n`);
-        process.exit(1);
-    },
-);
+function run() {
+    const simulated = require(path.join(cacheDir, "simulator", "main.js"));
+    const index = JSON.parse(fs.readFileSync(path.join(cacheDir, "commands.json"), "utf8"));
+    const ssh = process.argv[2] === "--simulated-ssh";
+    (ssh ? simulated.sshMain(process.argv.slice(3)) : simulated.main(process.argv.slice(2), index)).then(
+        (code) => process.exit(code),
+        fail,
+    );
+}
