@@ -97,10 +97,11 @@ describe("hand edits behind Pulumi's back", () => {
             `juju config calico cidr=${POD_CIDR}`,
             `juju config kubernetes-control-plane service-cidr=${SERVICE_CIDR}`,
             `juju remove-unit ${added}`,
+            // The removed worker's machine went with it: it is enlisted again, and its unit put on it.
+            "juju add-unit kubernetes-worker --to <machine of worker-",
         ]) {
             assert.ok(preview.includes(line), `preview names "${line}":\n${preview}`);
         }
-        // The removed worker's machine went with it: its Machine is enlisted again (the unit follows at up).
         assert.match(preview, /\+ +pulumi-nodejs:dynamic\/juju:Machine ck-machine-worker-\d create/);
 
         // Juju removed the worker's machine with its last unit (state/unit.go destroyHostOps) and left its
@@ -121,8 +122,10 @@ describe("hand edits behind Pulumi's back", () => {
         assert.equal(ssh.status, 0, ssh.stderr);
 
         const from = calls().length;
-        await stack.up(quiet);
+        const [, restored] = await printed((opts) => stack.up(opts));
         const made = mutationsSince(from);
+        // The unit added by hand shares the control plane's machine: its removal leaves the control plane's Node alone.
+        assert.doesNotMatch(restored, new RegExp(`(drain|cordon|delete)[^\n]*node sim-${controlPlaneMachine}\b`), restored);
         assert.ok(!made.some((call) => /^(deploy|remove-application|destroy-model|refresh) /.test(call)), made.join("\n"));
         assert.equal(model().applications.calico.options.cidr, POD_CIDR);
         assert.equal(model().applications["kubernetes-control-plane"].options["service-cidr"], SERVICE_CIDR);
