@@ -74,8 +74,48 @@ export function declaredView(args: {
 /** The parts of `juju export-bundle`'s YAML read here (charm v12 bundledata.go ApplicationSpec). */
 interface ExportedApplication {
     readonly channel?: string;
+    /** A Charmhub charm's revision, split out of its URL (bundle.go:504-529). */
+    readonly revision?: number;
     readonly to?: unknown[];
     readonly options?: Record<string, unknown>;
+}
+
+const exportedApplications = (exportBundleYaml: string): Record<string, ExportedApplication | null> =>
+    ((yaml.load(exportBundleYaml) ?? {}) as { applications?: Record<string, ExportedApplication | null> }).applications ?? {};
+
+/** Each of `apps`' charm revision as `juju export-bundle` prints it; apps without one (absent, local charms) are left out. */
+export function liveRevisions(exportBundleYaml: string, apps: readonly string[]): Record<string, number> {
+    const exported = exportedApplications(exportBundleYaml);
+    return Object.fromEntries(
+        apps.flatMap((app) => {
+            const revision = exported[app]?.revision;
+            return typeof revision === "number" ? [[app, revision]] : [];
+        }),
+    );
+}
+
+/**
+ * One line per application whose charm revision differs from the one recorded, on the channel
+ * `live` has it on (a charm on another channel is reported and refused by channel instead). The
+ * live revision is adopted, not reverted: Juju refreshes charms forward, and going back is the
+ * operator's `juju refresh <app> --revision <recorded>`. Nothing without a record (earlier versions).
+ */
+export function describeRevisionDrift(
+    recorded: Readonly<Record<string, number>> | undefined,
+    revisions: Readonly<Record<string, number>>,
+    live: ModelView,
+    declared: ModelView,
+): string[] {
+    if (!recorded) return [];
+    return Object.entries(revisions).flatMap(([app, revision]) => {
+        const [was, channel] = [recorded[app], live.applications[app]?.channel];
+        const sameChannel =
+            channel !== undefined && normalizedChannel(channel) === normalizedChannel(declared.applications[app]?.channel ?? "");
+        if (was === undefined || was === revision || !sameChannel) return [];
+        return [
+            `${app}: charm revision ${revision} in the model, ${was} recorded: refreshed by hand on ${channel}; kept (Juju refreshes charms forward; to go back: \`juju refresh ${app} --revision ${was}\`)`,
+        ];
+    });
 }
 
 /**
@@ -86,8 +126,7 @@ interface ExportedApplication {
  * `status` (`juju status --format=json`), when given, adds each application's units by name.
  */
 export function liveView(exportBundleYaml: string, declared: ModelView, status?: JujuStatus): ModelView {
-    const doc = (yaml.load(exportBundleYaml) ?? {}) as { applications?: Record<string, ExportedApplication | null> };
-    const exported = doc.applications ?? {};
+    const exported = exportedApplications(exportBundleYaml);
     const applications: Record<string, ApplicationView> = {};
     for (const [app, wanted] of Object.entries(declared.applications)) {
         const spec = exported[app];

@@ -31,6 +31,8 @@ export interface ApplicationStatus {
     readonly units?: Record<string, UnitStatus>;
     readonly "subordinate-to"?: string[];
     readonly "charm-channel"?: string;
+    /** The charm's revision, from its URL (cmd/juju/status/formatted.go applicationStatus). */
+    readonly "charm-rev"?: number;
     readonly "status-error"?: string;
 }
 

@@ -11,7 +11,16 @@ import { JujuError, ensureSupportedJuju, runJuju } from "../cli";
 import { NodeRole, channelChangeProblem, nodeChangeProblem } from "../dayTwo";
 import { StoredDeployment, balancerNodeMove, migrateDeployment } from "../migrations";
 import { JujuCall, describeOperation, jujuArgv } from "../operations";
-import { ModelView, declaredView, describeDrift, liveView, modelDiff, restoreOperations } from "../modelView";
+import {
+    ModelView,
+    declaredView,
+    describeDrift,
+    describeRevisionDrift,
+    liveRevisions,
+    liveView,
+    modelDiff,
+    restoreOperations,
+} from "../modelView";
 import { knownMachines, planDeploymentChange, touchesJuju } from "../planDeployment";
 import { nodeSteps, readLiveModel, runPlan } from "../planRun";
 import { removeGracefully } from "../removal";
@@ -66,7 +75,20 @@ export interface DeploymentOutputs extends Omit<DeploymentInputs, "nodes"> {
     readonly jujuOperations?: string[];
     /** The model as declared when last changed, or as read by the last refresh (CheckedDeployment.modelView). */
     readonly modelView?: ModelView;
+    /**
+     * Each application's charm revision when last deployed, changed or refreshed, so a refresh sees a
+     * charm refreshed by hand on its channel; absent in earlier versions' states.
+     */
+    readonly revisions?: Readonly<Record<string, number>>;
 }
+
+/** Each application's charm revision as `juju status` reports it (`charm-rev`). */
+const statusRevisions = (status: JujuStatus): Record<string, number> =>
+    Object.fromEntries(
+        Object.entries(status.applications ?? {}).flatMap(([app, view]) =>
+            typeof view["charm-rev"] === "number" ? [[app, view["charm-rev"]]] : [],
+        ),
+    );
 
 /** Calico's `cidr` option. */
 const podCidrOf = (state: Pick<DeploymentInputs, "families">) => cidrOption(state.families.podCidrs);
@@ -232,7 +254,7 @@ function restoreOf(stored: DeploymentOutputs, charmServiceCidr: string, controlP
 
 /** The inputs a stored state was checked with: its outputs without what only create and update compute. */
 function inputsOf(props: DeploymentOutputs): CheckedDeployment {
-    const outputOnly = new Set(["overlay", "controlPlaneApp", "generation", "etcdSnapshot"]);
+    const outputOnly = new Set(["overlay", "controlPlaneApp", "generation", "etcdSnapshot", "revisions"]);
     return Object.fromEntries(Object.entries(props).filter(([key]) => !outputOnly.has(key))) as unknown as CheckedDeployment;
 }
 
@@ -311,7 +333,8 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
         const adopted = inputs.expectedApplications.every((app) => present.includes(app));
         if (adopted) say(inputs, "the bundle's applications are already deployed (earlier, interrupted run); taking them over");
         else await deploy(inputs);
-        const controlPlaneApp = controlPlaneApplication(await jujuStatus(inputs)) ?? "kubernetes-control-plane";
+        const deployed = await jujuStatus(inputs);
+        const controlPlaneApp = controlPlaneApplication(deployed) ?? "kubernetes-control-plane";
         const outs: DeploymentOutputs = {
             ...inputs,
             overlay: overlayOf(inputs),
@@ -319,6 +342,7 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
             generation: generationOf(inputs),
             charmServiceCidr: serviceCidrOf(inputs),
             jujuOperations: adopted ? [] : [describeOperation(deployCall(inputs))],
+            revisions: statusRevisions(deployed),
         };
         return { id: `${inputs.modelRef}/${inputs.bundle}`, outs };
     }
@@ -327,16 +351,21 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
      * Reads the model with one `juju export-bundle` and reports what differs from the deployment as
      * declared (`juju diff-bundle`'s view: channels, the options ck-dualstack sets, units and their
      * machines), one line each. The live view goes into the outputs and into the inputs, so the
-     * next preview shows each difference by name and lists what puts it back.
+     * next preview shows each difference by name and lists what puts it back. Charm revisions are
+     * compared with those recorded and the live ones recorded (the engine shows old → new outputs):
+     * a charm refreshed by hand on its channel is kept, never refreshed back.
      */
     async read(id: string, stored: StoredDeployment): Promise<pulumi.dynamic.ReadResult> {
         const props = migrateDeployment(stored);
         try {
             const declared = declaredViewOf(props, props.charmServiceCidr, props.controlPlaneApp);
             if (!declared) return { id, props };
-            const modelView = liveView(await exportBundle(props), declared);
+            const exported = await exportBundle(props);
+            const modelView = liveView(exported, declared);
+            const revisions = liveRevisions(exported, Object.keys(declared.applications));
             for (const line of describeDrift(modelDiff(declared, modelView))) say(props, `differs from the deployment: ${line}`);
-            return { id, props: { ...props, modelView }, inputs: { ...inputsOf(props), modelView } };
+            for (const line of describeRevisionDrift(props.revisions, revisions, modelView, declared)) say(props, line);
+            return { id, props: { ...props, modelView, revisions }, inputs: { ...inputsOf(props), modelView } };
         } catch (error) {
             if (isGone(error)) return {};
             throw error;
@@ -396,7 +425,10 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
         };
         const { ran, etcdSnapshot } = await runPlan(news, plan.steps, context);
         if (upgrading) await finishUpgrade(news, [olds.controlPlaneApp, "kubernetes-worker"], nodes.uncordon);
-        return { outs: { ...outs(ran), ...(etcdSnapshot ? { etcdSnapshot } : {}) } };
+        // Only `juju refresh` moves a charm's revision: a plan without one keeps the record (and its status call).
+        const refreshed = plan.steps.some(({ operation }) => operation.kind === "juju" && operation.command === "refresh");
+        const revisions = refreshed ? { revisions: statusRevisions(await jujuStatus(news)) } : {};
+        return { outs: { ...outs(ran), ...revisions, ...(etcdSnapshot ? { etcdSnapshot } : {}) } };
     }
 
     /**
