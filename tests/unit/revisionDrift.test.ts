@@ -2,7 +2,7 @@
 // revision of the same channel) is seen by refresh. Against the Juju simulator (a seeded, settled
 // cluster): create records each charm's revision, a hand refresh moves calico's, and the Deployment
 // provider's read names it and records the live revision, which the next diff does not count as a
-// change (the revision is kept, not refreshed back).
+// change (the revision is kept, not refreshed back); an up that refreshes charms records their new revisions.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -11,12 +11,18 @@ import * as path from "node:path";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { CheckedDeployment, DeploymentOutputs, DeploymentProvider } from "../../components/juju/providers/deployment";
 import { readCalls, withState } from "../../simulator/state";
-import { SIM_JUJU, SIM_MODEL, simDeploymentInputs } from "../support/simDeployment";
+import { SIM_JUJU, SIM_MODEL, simDeploymentInputs, simDeploymentOutputs } from "../support/simDeployment";
 import { FakeKubeApi, fakeKubeApi, seedModel, standInProcess } from "../support/simSeed";
 
 const WORK = fs.mkdtempSync(path.join(os.tmpdir(), "ck-revisions-"));
 const SIM_HOME = path.join(WORK, "sim");
-const SIM_ENV = { CK_JUJU_SIM_HOME: SIM_HOME, CK_JUJU_SIM_SETTLE_SECONDS: "0.3", CK_JUJU_BACKOFF_MS: "1" };
+const SIM_ENV = {
+    CK_JUJU_SIM_HOME: SIM_HOME,
+    CK_JUJU_SIM_SETTLE_SECONDS: "0.3",
+    CK_JUJU_SIM_UPGRADE_SECONDS: "0.3",
+    CK_DUALSTACK_SNAPSHOT_DIR: path.join(WORK, "operator"),
+    CK_JUJU_BACKOFF_MS: "1",
+};
 const INPUTS = simDeploymentInputs("1.35/stable");
 
 /** What `fn` printed through the provider's progress lines, and its result. */
@@ -108,5 +114,25 @@ describe("refresh sees a charm refreshed by hand on its channel", () => {
             [],
         );
         assert.equal((read.props as DeploymentOutputs).revisions?.calico, 170);
+    });
+
+    it("records the revisions a channel upgrade refreshed to, so the next refresh reports nothing", async () => {
+        const upgraded = simDeploymentInputs("1.36/stable");
+        const olds = { ...simDeploymentOutputs(INPUTS), revisions: { calico: 1, etcd: 1 } };
+        const provider = new DeploymentProvider();
+        const { result: updated } = await printed(async () => {
+            const checked = await provider.check(olds, upgraded);
+            assert.equal(checked.failures, undefined);
+            return provider.update("id", olds, checked.inputs as CheckedDeployment);
+        });
+        const outs = updated.outs as DeploymentOutputs;
+        // The simulator's refresh onto a new channel takes the next revision (applications.ts `refresh`).
+        assert.equal(outs.revisions?.calico, 2);
+        assert.equal(outs.revisions?.etcd, 2);
+        const { said } = await printed(() => provider.read("id", outs));
+        assert.deepEqual(
+            said.filter((line) => line.includes("charm revision")),
+            [],
+        );
     });
 });
