@@ -122,10 +122,17 @@ function hostIn(cidr: string, n: number): string {
     return formatCidr(host).replace(/\/\d+$/, "");
 }
 
+/**
+ * What a cloud picked for a resource at its creation (addresses, ids' numbers) stays with it: a later
+ * run in the same process, as a second `up` that reads the resource from state, gets the same values,
+ * whatever order the resources register in. New resources get numbers no earlier one had.
+ */
+const pickedAtCreation = new Map<string, number>();
+let creations = 0;
+
 /** Per-process fake cloud: what it already created, by id, so later answers can depend on it. */
 class FakeCloud {
     private readonly byId = new Map<string, { type: string; state: State }>();
-    private counter = 0;
     readonly rules = new ProviderRules();
     /** What the providers refused so far, one line each with its source. */
     readonly refusals: string[] = [];
@@ -157,13 +164,17 @@ class FakeCloud {
         return typeof id === "string" ? this.byId.get(id)?.state : undefined;
     }
 
-    next(): number {
-        return ++this.counter;
+    /** The number a resource's creation-time values derive from: the same for the same resource in every run. */
+    numberFor(type: string, name: string): number {
+        const key = `${type}::${name}`;
+        let n = pickedAtCreation.get(key);
+        if (n === undefined) pickedAtCreation.set(key, (n = ++creations));
+        return n;
     }
 
     /** Outputs the clouds would compute, per type, for the resource given `id`. */
     state(type: string, name: string, inputs: State, id: string): State {
-        const n = this.next();
+        const n = this.numberFor(type, name);
         switch (type) {
             case "aws:ec2/vpc:Vpc":
                 // ipv6_cidr_block is Optional+Computed: with assign_generated_ipv6_cidr_block Amazon
