@@ -19,7 +19,7 @@ const sources = [
     "components/juju/sshKeys.ts",
 ];
 const hash = crypto.createHash("sha256");
-hash.update(fs.readFileSync(__filename)); // what the cache holds depends on this file too
+hash.update(fs.readFileSync(path.join(__dirname, "run.js"))); // what the cache holds depends on this file too
 for (const file of sources) hash.update(fs.readFileSync(path.join(root, file)));
 const cacheDir = path.join(root, ".sandbox", "simulator-js", hash.digest("hex").slice(0, 16));
 if (!fs.existsSync(path.join(cacheDir, "commands.json"))) {
