@@ -274,12 +274,15 @@ function unitsOn(app: string, live: ApplicationView, machine: string): string[] 
  * last principal unit (state/unit.go destroyHostOps), so a worker unit removed by hand takes its
  * machine along, and that machine is enlisted again (a new id) by its Machine resource, whose unit
  * the deployment's own placement change adds. The model's machines are `modelMachines` (the ids
- * `juju status` lists) when given, else those hosting a unit of an application in `live`.
+ * `juju status` lists) when given, else those hosting a unit of an application in `live`. A charm
+ * on `upgradingTo` (the channel the change upgrades to) is not refused: an interrupted upgrade.
+ * Units are counted by name when `live` has them (the same reading as the names removed).
  */
 export function restoreOperations(
     declared: ModelView,
     live: ModelView,
     modelMachines?: readonly string[],
+    upgradingTo?: string,
 ): { operations: Operation[]; refusals: { property: string; reason: string }[] } {
     const config: Operation[] = [];
     const added: Operation[] = [];
@@ -292,7 +295,10 @@ export function restoreOperations(
             refusals.push({ property: "expectedApplications", reason: removedApplication(app, wanted) });
             continue;
         }
-        if (normalizedChannel(wanted.channel) !== normalizedChannel(found.channel)) {
+        // A charm already on the channel being upgraded to is the upgrade in progress (an interrupted
+        // up): the upgrade plan skips it, so it is not drift.
+        const onTarget = upgradingTo !== undefined && normalizedChannel(upgradingTo) === normalizedChannel(found.channel);
+        if (normalizedChannel(wanted.channel) !== normalizedChannel(found.channel) && !onTarget) {
             refusals.push({ property: "channel", reason: channelRefusal(app, wanted.channel, found.channel) });
         }
         const settings = Object.entries(wanted.options)
@@ -300,9 +306,10 @@ export function restoreOperations(
             .map(([key, value]) => `${key}=${value}`);
         if (settings.length > 0) config.push({ kind: "juju", command: "config", positional: [app, ...settings] });
         const count = (machines: readonly string[], machine: string) => machines.filter((m) => m === machine).length;
-        for (const machine of [...new Set([...wanted.machines, ...found.machines])].sort(byMachineId)) {
+        const liveMachines = found.units ? Object.values(found.units) : found.machines;
+        for (const machine of [...new Set([...wanted.machines, ...liveMachines])].sort(byMachineId)) {
             const gone = !inModel.has(machine);
-            const [want, have] = [gone ? 0 : count(wanted.machines, machine), count(found.machines, machine)];
+            const [want, have] = [gone ? 0 : count(wanted.machines, machine), count(liveMachines, machine)];
             for (let i = have; i < want; i++)
                 added.push({ kind: "juju", command: "add-unit", positional: [app], flags: ["--to", machine] });
             if (have > want) {

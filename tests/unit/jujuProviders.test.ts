@@ -731,7 +731,9 @@ describe("Deployment provider", () => {
         const placed = JSON.parse(statusDoc(units, { "0": "10.0.0.10", "1": "10.0.0.20" }));
         placed.applications["kubernetes-worker"].units["kubernetes-worker/0"].machine = "1";
         const f = fake({
+            // refresh's reading, check's fresh one (the restore is computed from the model as it is), then a clean model.
             "export-bundle": [
+                { stdout: exported("10.9.0.0/16,fd00:c00b:1::/112") },
                 { stdout: exported("10.9.0.0/16,fd00:c00b:1::/112") },
                 { stdout: exported("192.168.0.0/16,fd00:c00b:1::/112") },
             ],

@@ -270,6 +270,27 @@ describe("restoring the model", () => {
         ]);
     });
 
+    it("does not refuse a charm already on the channel being upgraded to (an interrupted upgrade), and still refuses another", () => {
+        const live = liveView(
+            exported((apps) => void (apps.containerd.channel = "1.36/stable")),
+            declared(),
+        );
+        assert.deepEqual(restoreOperations(declared(), live, undefined, "1.36/stable").refusals, []);
+        assert.match(
+            restoreOperations(declared(), live, undefined, "1.35/stable").refusals[0].reason,
+            /containerd runs charm channel 1.36/,
+        );
+    });
+
+    it("counts units by name from the same reading as their names: a unit removed since export removes no declared unit", () => {
+        const stale = liveView(
+            exported((apps) => void (apps["kubernetes-worker"].to = ["10", "2", "2", "9"])),
+            declared(),
+            workerStatus({ "kubernetes-worker/0": "2", "kubernetes-worker/1": "9", "kubernetes-worker/2": "10" }),
+        );
+        assert.deepEqual(restoreOperations(declared(), stale).operations, []);
+    });
+
     it("removes the newest of two units on one machine, and needs juju status to name units", () => {
         const live = liveView(
             exported((apps) => void (apps["kubernetes-worker"].to = ["10", "2", "2", "9"])),

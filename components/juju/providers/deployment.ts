@@ -234,22 +234,30 @@ function declaredViewOf(state: Omit<DeploymentInputs, "nodes">, charmServiceCidr
 const viewsDiffer = (declared: ModelView | undefined, live: ModelView | undefined) =>
     declared !== undefined && live !== undefined && Object.keys(modelDiff(declared, live)).length > 0;
 
-/** The live view refresh stored, with each application's units by name from `status` (remove-unit takes unit names). */
-function withUnits(view: ModelView, status: JujuStatus): ModelView {
-    const units = (app: string) =>
-        Object.fromEntries(Object.entries(status.applications?.[app]?.units ?? {}).map(([name, unit]) => [name, unit.machine ?? ""]));
-    return { applications: Object.fromEntries(Object.entries(view.applications).map(([app, v]) => [app, { ...v, units: units(app) }])) };
+/** Whether a refresh stored a live view of the model that differs from the deployment `stored` declares. */
+function driftRecorded(stored: DeploymentOutputs, charmServiceCidr: string, controlPlaneApp: string): boolean {
+    return viewsDiffer(declaredViewOf(stored, charmServiceCidr, controlPlaneApp), stored.modelView);
 }
 
 /**
- * What puts the model back as `stored` declared it, when a refresh stored a live view that differs
- * from it (options, units edited by hand): modelView.ts restoreOperations, or its refusals.
+ * What puts the model back as `stored` declared it after a refresh recorded drift (options, units
+ * edited by hand): modelView.ts restoreOperations, or its refusals. Computed from one fresh reading
+ * (`juju export-bundle` now, with `status` just read), never from the refresh's: a unit removed
+ * since must not be "restored" by removing a declared one. A charm already on the channel `news`
+ * upgrades to is the interrupted upgrade, not drift.
  */
-function restoreOf(stored: DeploymentOutputs, charmServiceCidr: string, controlPlaneApp: string, status?: JujuStatus) {
+async function restoreOf(
+    stored: DeploymentOutputs,
+    news: DeploymentInputs,
+    charmServiceCidr: string,
+    controlPlaneApp: string,
+    status: JujuStatus,
+) {
     const declared = declaredViewOf(stored, charmServiceCidr, controlPlaneApp);
-    if (!declared || !stored.modelView || !viewsDiffer(declared, stored.modelView)) return undefined;
-    if (!status) return { operations: [], refusals: [] };
-    return restoreOperations(declared, withUnits(stored.modelView, status), Object.keys(status.machines ?? {}));
+    if (!declared) return undefined;
+    const live = liveView(await exportBundle(news), declared, status);
+    const upgradingTo = stored.channel !== news.channel ? news.channel : undefined;
+    return restoreOperations(declared, live, Object.keys(status.machines ?? {}), upgradingTo);
 }
 
 /** The inputs a stored state was checked with: its outputs without what only create and update compute. */
@@ -316,10 +324,11 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
         });
         if (failures.length > 0) return { inputs: planned([]), failures };
         if (!isDeployed(stored)) return { inputs: planned([describeOperation(deployCall(news))]) };
-        const drifted = restoreOf(stored, charmServiceCidr, CONTROL_PLANE) !== undefined;
+        const drifted = driftRecorded(stored, charmServiceCidr, CONTROL_PLANE);
         if (!touchesJuju(stored, news) && !drifted) return { inputs: planned([]) };
         const live = await readLiveModel(news, stored.channel !== news.channel);
-        const restore = restoreOf(stored, charmServiceCidr, controlPlaneApplication(live.status) ?? CONTROL_PLANE, live.status);
+        const controlPlaneApp = controlPlaneApplication(live.status) ?? CONTROL_PLANE;
+        const restore = drifted ? await restoreOf(stored, news, charmServiceCidr, controlPlaneApp, live.status) : undefined;
         if (restore && restore.refusals.length > 0) return { inputs: planned([]), failures: restore.refusals };
         const plan = planDeploymentChange(stored, news, live, restore?.operations);
         const operations = plan.steps.map((step) => describeOperation(step.operation));
@@ -405,13 +414,13 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
             jujuOperations,
             modelView: news.modelView ?? declaredViewOf(news, olds.charmServiceCidr, olds.controlPlaneApp),
         });
-        const drifted = restoreOf(olds, olds.charmServiceCidr, olds.controlPlaneApp) !== undefined;
+        const drifted = driftRecorded(olds, olds.charmServiceCidr, olds.controlPlaneApp);
         if (!touchesJuju(olds, news) && !drifted) return { outs: outs([]) };
         await verifyModel(news);
         const upgrading = olds.channel !== news.channel;
         const live = await readLiveModel(news, upgrading);
         if (upgrading) refuseUnhealthy(live.status, news.channel);
-        const restore = restoreOf(olds, olds.charmServiceCidr, olds.controlPlaneApp, live.status);
+        const restore = drifted ? await restoreOf(olds, news, olds.charmServiceCidr, olds.controlPlaneApp, live.status) : undefined;
         if (restore && restore.refusals.length > 0) throw new Error(restore.refusals.map((r) => `${r.property}: ${r.reason}`).join("; "));
         const plan = planDeploymentChange(olds, news, live, restore?.operations);
         for (const note of plan.notes) say(news, note);
