@@ -3,7 +3,7 @@
 // in place, or why it must not. Pure: the caller runs `juju export-bundle` and `juju status`.
 // Juju 3.6 sources (wallyworld/juju branch 3.6 @ 87e38e5f62be): export-bundle in
 // apiserver/facades/client/bundle/bundle.go `bundleDataApplications`; diff-bundle in
-// core/bundle/changes/diff.go `BuildDiff`/`diffApplication` (notes/issue21-research.md §1, §2).
+// core/bundle/changes/diff.go `BuildDiff`/`diffApplication`.
 import * as yaml from "js-yaml";
 import { Operation } from "./operations";
 import { PlacedMachine, placementOverlay } from "./overlay";
@@ -80,8 +80,14 @@ interface ExportedApplication {
     readonly options?: Record<string, unknown>;
 }
 
+/**
+ * The applications of export-bundle's first YAML document. Juju 3.6 appends a second one,
+ * `--- # overlay.yaml`, with what only an overlay can say (offers, per-endpoint expose) whenever it
+ * is not empty (apiserver/facades/client/bundle/bundle.go `ExportBundle`, via charm v12
+ * `ExtractBaseAndOverlayParts`); everything read here is in the base document.
+ */
 const exportedApplications = (exportBundleYaml: string): Record<string, ExportedApplication | null> =>
-    ((yaml.load(exportBundleYaml) ?? {}) as { applications?: Record<string, ExportedApplication | null> }).applications ?? {};
+    ((yaml.loadAll(exportBundleYaml)[0] ?? {}) as { applications?: Record<string, ExportedApplication | null> }).applications ?? {};
 
 /** Each of `apps`' charm revision as `juju export-bundle` prints it; apps without one (absent, local charms) are left out. */
 export function liveRevisions(exportBundleYaml: string, apps: readonly string[]): Record<string, number> {

@@ -270,6 +270,13 @@ describe("restoring the model", () => {
         ]);
     });
 
+    it("reads the base document when export-bundle appends an overlay document (offers, per-endpoint expose)", () => {
+        const overlay =
+            "--- # overlay.yaml\napplications:\n  kubernetes-worker:\n    offers:\n      ingress:\n        endpoints: [ingress-proxy]\n";
+        const live = liveView(exported() + overlay, declared());
+        assert.deepEqual(modelDiff(declared(), live), {});
+    });
+
     it("does not refuse a charm already on the channel being upgraded to (an interrupted upgrade), and still refuses another", () => {
         const live = liveView(
             exported((apps) => void (apps.containerd.channel = "1.36/stable")),
