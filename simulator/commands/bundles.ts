@@ -1,6 +1,6 @@
 // Bundles out of and against the model: `juju export-bundle` and `juju diff-bundle`, as Juju 3.6
-// prints them (issue 21 point 4). Sources, wallyworld/juju branch 3.6 @ 87e38e5f62be (notes in
-// issue21-research.md §1-§2): cmd/juju/model/exportbundle.go; apiserver/facades/client/bundle/bundle.go
+// prints them (issue 21 point 4). Sources, wallyworld/juju branch 3.6 @ 87e38e5f62be:
+// cmd/juju/model/exportbundle.go; apiserver/facades/client/bundle/bundle.go
 // ExportBundle, fillBundleData, bundleDataApplications, bundleDataMachines, bundleDataRelations;
 // cmd/juju/application/diffbundle.go; cmd/juju/application/bundle/bundle.go BuildModelRepresentation;
 // core/bundle/changes/diff.go BuildDiff; github.com/juju/charm/v12 v12.0.2 overlay.go applyOverlay.
