@@ -231,7 +231,7 @@ export function planDeploymentChange(
     const notes: string[] = [];
     const { status } = live;
     const workers = workerMoves(olds, news, status);
-    const steps: PlannedStep[] = restore.flatMap((operation) => restoreSteps(operation, workers.removed, status));
+    const steps: PlannedStep[] = settlingRestore(restore.flatMap((operation) => restoreSteps(operation, workers.removed, status)));
     if (olds.channel !== news.channel) steps.push(...upgradeSteps(news, live, notes));
     const move = balancerMoveOf(olds, news);
     if (move && !unitOn(status, "kubeapi-load-balancer", move.to)) {
@@ -271,6 +271,25 @@ function workerRemoval(unit: string, status: JujuStatus): PlannedStep[] {
         { operation: juju("remove-unit", [unit]) },
         ...(node ? [{ operation: { kind: "delete-node", node } as const }] : []),
     ];
+}
+
+/** Removals of units (and their Nodes) among the restore's steps; the rest are options and added units. */
+const isRemoval = ({ operation }: PlannedStep) =>
+    operation.kind === "drain" || operation.kind === "delete-node" || (operation.kind === "juju" && operation.command === "remove-unit");
+
+/**
+ * The restore's steps with a wait for the model to settle (settle policy) after its options and
+ * added units, before any unit goes (a balancer or worker moved by hand keeps serving until its
+ * declared unit is up), and after its last step: config-changed hooks and a restored unit's install
+ * run before the change's own operations, and before up returns (the Settled resource waits only on
+ * a new generation, which a restore does not make).
+ */
+function settlingRestore(steps: PlannedStep[]): PlannedStep[] {
+    const firstRemoval = steps.findIndex(isRemoval);
+    const settleAfter = new Set([firstRemoval > 0 ? firstRemoval - 1 : -1, steps.length - 1]);
+    return steps.map((step, index) =>
+        settleAfter.has(index) ? { ...step, then: [...(step.then ?? []), { kind: "settled", gate: false }] } : step,
+    );
 }
 
 /**

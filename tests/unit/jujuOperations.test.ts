@@ -14,7 +14,7 @@ import { planFamilies } from "../../components/net/families";
 import { readCalls, withState } from "../../simulator/state";
 import { jujuLines, renderedCall } from "../support/jujuCalls";
 import { machineInputs } from "../support/machineInputs";
-import { describeOperation } from "../../components/juju/operations";
+import { Operation, describeOperation } from "../../components/juju/operations";
 import { LiveModel, planDeploymentChange } from "../../components/juju/planDeployment";
 import { SIM_JUJU, SIM_MODEL, simDeploymentInputs, simDeploymentOutputs } from "../support/simDeployment";
 import { FakeKubeApi, fakeKubeApi, seedModel, standInProcess } from "../support/simSeed";
@@ -208,6 +208,15 @@ describe("putting back a hand edit (restore operations from a refresh)", () => {
 
     it("leaves the Node alone when the unit was added on the control plane's machine: the Node is the control plane's", () => {
         assert.deepEqual(removal("kubernetes-worker/3"), ["juju remove-unit kubernetes-worker/3"]);
+    });
+
+    it("waits for the model to settle after the restore's additions, before its removals, and after the restore", () => {
+        const restore: Operation[] = [
+            { kind: "juju", command: "config", positional: ["calico", "cidr=192.168.0.0/16"] },
+            { kind: "juju", command: "remove-unit", positional: ["kubernetes-worker/3"] },
+        ];
+        const waits = planDeploymentChange(state, state, live, restore).steps.map((step) => step.then?.map((wait) => wait.kind));
+        assert.deepEqual(waits, [["settled"], ["settled"]]);
     });
 
     it("puts a worker removed by hand (its machine went with it) onto its node's new machine, named after the node at preview", () => {
