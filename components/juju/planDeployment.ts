@@ -243,7 +243,12 @@ export function planDeploymentChange(
     steps.push(...settingSteps(olds, news));
     const oldBalancer = move ? unitOn(status, "kubeapi-load-balancer", move.from) : undefined;
     if (oldBalancer) steps.push({ operation: juju("remove-unit", [oldBalancer]) });
-    for (const machine of workers.added) steps.push({ operation: juju("add-unit", ["kubernetes-worker"], ["--to", machine]) });
+    for (const machine of workers.added) {
+        // An interrupted run may have added it already: a second unit would clash on its ports.
+        const present = unitOn(status, "kubernetes-worker", machine);
+        if (present) notes.push(`machine ${machine} already has ${present} (earlier, interrupted run): no add-unit`);
+        else steps.push({ operation: juju("add-unit", ["kubernetes-worker"], ["--to", machine]) });
+    }
     for (const machine of workers.removed) {
         const unit = unitOn(status, "kubernetes-worker", machine);
         if (!unit) {

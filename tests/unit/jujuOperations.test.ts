@@ -219,6 +219,20 @@ describe("putting back a hand edit (restore operations from a refresh)", () => {
         assert.deepEqual(waits, [["settled"], ["settled"]]);
     });
 
+    it("adds no second worker unit onto an added machine that has one already (an interrupted run), and says so", () => {
+        const news = {
+            ...state,
+            machines: [...state.machines, { id: "5", roles: ["worker"] }],
+            nodes: [...state.nodes, { name: "worker-9", roles: ["worker"] }],
+        };
+        const plan = planDeploymentChange(state, news, live, []);
+        assert.deepEqual(
+            plan.steps.map((step) => describeOperation(step.operation)),
+            [],
+        );
+        assert.deepEqual(plan.notes, ["machine 5 already has kubernetes-worker/4 (earlier, interrupted run): no add-unit"]);
+    });
+
     it("puts a worker removed by hand (its machine went with it) onto its node's new machine, named after the node at preview", () => {
         // worker-1 was on machine 3, which Juju removed with the unit (live has no machine 3); its
         // node is enlisted again, and restoreOperations adds nothing onto the gone machine.
