@@ -769,6 +769,21 @@ describe("Deployment provider", () => {
         assert.equal((await provider.diff("id", clean.props as DeploymentOutputs, declared)).changes, false);
     });
 
+    it("reports drift at the first refresh of a state without a model view (earlier versions), whose inputs have none", async () => {
+        const f = fake({ "export-bundle": [{ stdout: exported("10.9.0.0/16,fd00:c00b:1::/112") }] });
+        const provider = new DeploymentProvider();
+        const log = console.log;
+        console.log = () => undefined;
+        let read;
+        try {
+            read = await provider.read("id", outputs(f.path));
+        } finally {
+            console.log = log;
+        }
+        // refresh's diff: the refreshed state against the stored inputs, which have no model view.
+        assert.equal((await provider.diff("id", read.props as DeploymentOutputs, inputs(f.path) as CheckedDeployment)).changes, true);
+    });
+
     it("previews a state without a model view (earlier versions) as before: no Juju call, no change", async () => {
         const f = fake({});
         const provider = new DeploymentProvider();

@@ -390,8 +390,10 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
             serviceCidrOf(olds) !== serviceCidrOf(news) ||
             JSON.stringify(olds.nodes) !== JSON.stringify(news.nodes) ||
             olds.generation !== generationOf(news) ||
-            // After a refresh: the model as read against the deployment as declared.
-            viewsDiffer(news.modelView, olds.modelView);
+            // After a refresh: the model as read against the deployment as declared; inputs of an
+            // earlier version (refresh's diff passes the stored inputs as news) have no view, so
+            // it is computed from them.
+            viewsDiffer(news.modelView ?? declaredViewOf(news, olds.charmServiceCidr, olds.controlPlaneApp), olds.modelView);
         const moving = olds.nodes && news.nodes ? balancerNodeMove(olds.nodes, news.nodes) : undefined;
         if (moving) say(news, moving);
         return { changes, replaces: [], deleteBeforeReplace: true };
