@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { spawnSync } from "node:child_process";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { CheckedDeployment, DeploymentInputs, DeploymentOutputs, DeploymentProvider } from "../../components/juju/providers/deployment";
@@ -109,6 +110,25 @@ describe("preview lists the operations up runs", () => {
         assert.deepEqual(listed, ["juju add-unit kubernetes-worker --to 4"]);
         assert.deepEqual(jujuLines(listed), made);
         assert.deepEqual(ran, listed);
+    });
+
+    it("resumes an upgrade interrupted after a refresh once pulumi refresh read the model: no refusal, the refreshed charm skipped", async () => {
+        seedModel(SIM_HOME, SIM_MODEL, { channel: "1.35/stable", api, pid: standIn.pid! });
+        const refreshed = spawnSync(SIM_JUJU, ["refresh", "-m", SIM_MODEL, "containerd", "--channel", "1.36/stable"], { env: process.env });
+        assert.equal(refreshed.status, 0);
+        const provider = new DeploymentProvider();
+        const log = console.log;
+        console.log = () => undefined;
+        try {
+            const read = await provider.read("id", simDeploymentOutputs(simDeploymentInputs("1.35/stable")));
+            const checked = await provider.check(read.inputs as CheckedDeployment, simDeploymentInputs("1.36/stable"));
+            assert.equal(checked.failures, undefined);
+            const listed = (checked.inputs as CheckedDeployment).jujuOperations ?? [];
+            assert.ok(listed.includes("juju refresh etcd --channel 1.36/stable"));
+            assert.ok(!listed.includes("juju refresh containerd --channel 1.36/stable"));
+        } finally {
+            console.log = log;
+        }
     });
 
     it("a channel upgrade (1.35 to 1.36): the snapshot, the refreshes in Canonical's order, each unit's action, each worker's Node steps", async () => {
