@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { beforeEach, describe, it } from "node:test";
 import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { CheckedDeployment, DeploymentInputs, DeploymentOutputs, DeploymentProvider } from "../../components/juju/providers/deployment";
 import { MachineProvider } from "../../components/juju/providers/machine";
@@ -17,8 +17,8 @@ import { jujuLines, renderedCall } from "../support/jujuCalls";
 import { machineInputs } from "../support/machineInputs";
 import { Operation, describeOperation } from "../../components/juju/operations";
 import { LiveModel, planDeploymentChange } from "../../components/juju/planDeployment";
-import { SIM_JUJU, SIM_MODEL, simDeploymentInputs, simDeploymentOutputs } from "../support/simDeployment";
-import { FakeKubeApi, fakeKubeApi, seedModel, standInProcess } from "../support/simSeed";
+import { SIM_JUJU, SIM_MODEL, printedBy, simDeploymentInputs, simDeploymentOutputs, simulatorHarness } from "../support/simDeployment";
+import { seedModel } from "../support/simSeed";
 
 const WORK = fs.mkdtempSync(path.join(os.tmpdir(), "ck-operations-"));
 const SIM_HOME = path.join(WORK, "sim");
@@ -36,10 +36,7 @@ const SIM_ENV = {
 async function previewThenUp(olds: DeploymentInputs, news: DeploymentInputs) {
     const provider = new DeploymentProvider();
     const mark = readCalls().length;
-    const said: string[] = [];
-    const log = console.log;
-    console.log = (...args: unknown[]) => void said.push(args.map(String).join(" "));
-    try {
+    const { result, said } = await printedBy(async () => {
         const checked = await provider.check(olds, news);
         assert.equal(checked.failures, undefined);
         const previewCalls = readCalls().slice(mark);
@@ -51,37 +48,17 @@ async function previewThenUp(olds: DeploymentInputs, news: DeploymentInputs) {
             .slice(mark + previewCalls.length)
             .filter((call) => call.mutating)
             .map((call) => renderedCall(call.args));
-        return { listed, ran, made, previewCalls, said };
-    } finally {
-        console.log = log;
-    }
+        return { listed, ran, made, previewCalls };
+    });
+    return { ...result, said };
 }
 
-let api: FakeKubeApi;
-let standIn: ReturnType<typeof standInProcess>;
-const saved: Record<string, string | undefined> = {};
-before(async () => {
-    for (const [key, value] of Object.entries(SIM_ENV)) {
-        saved[key] = process.env[key];
-        process.env[key] = value;
-    }
-    api = await fakeKubeApi(["sim-0", "sim-2", "sim-3", "sim-4"]);
-    standIn = standInProcess();
-});
+const sim = simulatorHarness(WORK, SIM_ENV, ["sim-0", "sim-2", "sim-3", "sim-4"]);
 beforeEach(() => fs.rmSync(SIM_HOME, { recursive: true, force: true }));
-after(async () => {
-    for (const [key, value] of Object.entries(saved)) {
-        if (value === undefined) delete process.env[key];
-        else process.env[key] = value;
-    }
-    standIn.kill();
-    await api.close();
-    fs.rmSync(WORK, { recursive: true, force: true });
-});
 
 describe("preview lists the operations up runs", () => {
     it("adding a worker: add-machine (Machine) and add-unit onto it, its machine named after the node while unknown", async () => {
-        seedModel(SIM_HOME, SIM_MODEL, { channel: "1.35/stable", api, pid: standIn.pid! });
+        seedModel(SIM_HOME, SIM_MODEL, { channel: "1.35/stable", api: sim.api, pid: sim.pid });
         // The new worker's machine, as its Machine resource enlisted it.
         await withState((state) => {
             const model = state.models[SIM_MODEL];
@@ -113,7 +90,7 @@ describe("preview lists the operations up runs", () => {
     });
 
     it("resumes an upgrade interrupted after a refresh once pulumi refresh read the model: no refusal, the refreshed charm skipped", async () => {
-        seedModel(SIM_HOME, SIM_MODEL, { channel: "1.35/stable", api, pid: standIn.pid! });
+        seedModel(SIM_HOME, SIM_MODEL, { channel: "1.35/stable", api: sim.api, pid: sim.pid });
         const refreshed = spawnSync(SIM_JUJU, ["refresh", "-m", SIM_MODEL, "containerd", "--channel", "1.36/stable"], { env: process.env });
         assert.equal(refreshed.status, 0);
         const provider = new DeploymentProvider();
@@ -132,7 +109,7 @@ describe("preview lists the operations up runs", () => {
     });
 
     it("a channel upgrade (1.35 to 1.36): the snapshot, the refreshes in Canonical's order, each unit's action, each worker's Node steps", async () => {
-        seedModel(SIM_HOME, SIM_MODEL, { channel: "1.35/stable", etcdChannel: "3.4/stable", api, pid: standIn.pid! });
+        seedModel(SIM_HOME, SIM_MODEL, { channel: "1.35/stable", etcdChannel: "3.4/stable", api: sim.api, pid: sim.pid });
         const { listed, ran, made, previewCalls, said } = await previewThenUp(
             simDeploymentInputs("1.35/stable"),
             simDeploymentInputs("1.36/stable"),
@@ -170,7 +147,7 @@ describe("preview lists the operations up runs", () => {
     });
 
     it("scaling in: the worker's Node drained, its unit removed gracefully, its Node deleted", async () => {
-        seedModel(SIM_HOME, SIM_MODEL, { channel: "1.35/stable", api, pid: standIn.pid!, workers: 3 });
+        seedModel(SIM_HOME, SIM_MODEL, { channel: "1.35/stable", api: sim.api, pid: sim.pid, workers: 3 });
         const { listed, ran, made } = await previewThenUp(
             simDeploymentInputs("1.35/stable", { workers: 3 }),
             simDeploymentInputs("1.35/stable", { workers: 2 }),
@@ -185,7 +162,7 @@ describe("preview lists the operations up runs", () => {
     });
 
     it("growing the service range: no Juju operation, and neither preview nor up asks Juju anything", async () => {
-        seedModel(SIM_HOME, SIM_MODEL, { channel: "1.35/stable", api, pid: standIn.pid! });
+        seedModel(SIM_HOME, SIM_MODEL, { channel: "1.35/stable", api: sim.api, pid: sim.pid });
         const olds = simDeploymentInputs("1.35/stable");
         const grown = { ...olds, families: planFamilies("192.168.0.0/16,fd00:c00b:1::/112", "10.152.0.0/16,fd00:c00b:2::/108") };
         const { listed, ran, made, previewCalls, said } = await previewThenUp(olds, grown);

@@ -8,11 +8,11 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { beforeEach, describe, it } from "node:test";
 import { CheckedDeployment, DeploymentOutputs, DeploymentProvider } from "../../components/juju/providers/deployment";
 import { readCalls, withState } from "../../simulator/state";
-import { SIM_JUJU, SIM_MODEL, simDeploymentInputs, simDeploymentOutputs } from "../support/simDeployment";
-import { FakeKubeApi, fakeKubeApi, seedModel, standInProcess } from "../support/simSeed";
+import { SIM_JUJU, SIM_MODEL, printedBy, simDeploymentInputs, simDeploymentOutputs, simulatorHarness } from "../support/simDeployment";
+import { seedModel } from "../support/simSeed";
 
 const WORK = fs.mkdtempSync(path.join(os.tmpdir(), "ck-revisions-"));
 const SIM_HOME = path.join(WORK, "sim");
@@ -25,18 +25,6 @@ const SIM_ENV = {
 };
 const INPUTS = simDeploymentInputs("1.35/stable");
 
-/** What `fn` printed through the provider's progress lines, and its result. */
-async function printed<T>(fn: () => Promise<T>): Promise<{ result: T; said: string[] }> {
-    const said: string[] = [];
-    const log = console.log;
-    console.log = (...args: unknown[]) => void said.push(args.map(String).join(" "));
-    try {
-        return { result: await fn(), said };
-    } finally {
-        console.log = log;
-    }
-}
-
 /**
  * The operator's `juju refresh calico` within 1.35/stable: the simulator's refresh takes the newest
  * revision on the channel, CK_JUJU_SIM_CHARM_REVISION (simulator/commands/applications.ts `refresh`).
@@ -48,43 +36,24 @@ function refreshByHand(app: string, revision: number): void {
     });
 }
 
-let api: FakeKubeApi;
-let standIn: ReturnType<typeof standInProcess>;
-const saved: Record<string, string | undefined> = {};
-before(async () => {
-    for (const [key, value] of Object.entries(SIM_ENV)) {
-        saved[key] = process.env[key];
-        process.env[key] = value;
-    }
-    api = await fakeKubeApi(["sim-0", "sim-2", "sim-3"]);
-    standIn = standInProcess();
-});
+const sim = simulatorHarness(WORK, SIM_ENV, ["sim-0", "sim-2", "sim-3"]);
 beforeEach(async () => {
     fs.rmSync(SIM_HOME, { recursive: true, force: true });
-    seedModel(SIM_HOME, SIM_MODEL, { channel: "1.35/stable", api, pid: standIn.pid! });
+    seedModel(SIM_HOME, SIM_MODEL, { channel: "1.35/stable", api: sim.api, pid: sim.pid });
     // The seed sets calico's ranges; the dual-stack overlay also sets nat-outgoing (overlay.ts), so
     // the model is as declared and only the revision differs.
     await withState((state) => void (state.models[SIM_MODEL].applications.calico.options["nat-outgoing"] = "true"));
-});
-after(async () => {
-    for (const [key, value] of Object.entries(saved)) {
-        if (value === undefined) delete process.env[key];
-        else process.env[key] = value;
-    }
-    standIn.kill();
-    await api.close();
-    fs.rmSync(WORK, { recursive: true, force: true });
 });
 
 describe("refresh sees a charm refreshed by hand on its channel", () => {
     it("names the application and both revisions, records the live one, and the next diff is no change", async () => {
         const provider = new DeploymentProvider();
         // The seeded model holds the bundle's applications: create takes them over and records their revisions.
-        const created = (await printed(() => provider.create(INPUTS))).result.outs as DeploymentOutputs;
+        const created = (await printedBy(() => provider.create(INPUTS))).result.outs as DeploymentOutputs;
         assert.equal(created.revisions?.calico, 1);
         refreshByHand("calico", 170);
 
-        const { result: read, said } = await printed(() => provider.read("id", created));
+        const { result: read, said } = await printedBy(() => provider.read("id", created));
         const props = read.props as DeploymentOutputs;
         const lines = said.filter((line) => line.includes("charm revision"));
         assert.equal(lines.length, 1, said.join("\n"));
@@ -104,11 +73,11 @@ describe("refresh sees a charm refreshed by hand on its channel", () => {
 
     it("records the live revisions of a state without any (earlier versions), reporting nothing", async () => {
         const provider = new DeploymentProvider();
-        const created = (await printed(() => provider.create(INPUTS))).result.outs as DeploymentOutputs;
+        const created = (await printedBy(() => provider.create(INPUTS))).result.outs as DeploymentOutputs;
         const earlier = Object.fromEntries(Object.entries(created).filter(([key]) => key !== "revisions")) as unknown as DeploymentOutputs;
         refreshByHand("calico", 170);
 
-        const { result: read, said } = await printed(() => provider.read("id", earlier));
+        const { result: read, said } = await printedBy(() => provider.read("id", earlier));
         assert.deepEqual(
             said.filter((line) => line.includes("charm revision")),
             [],
@@ -120,7 +89,7 @@ describe("refresh sees a charm refreshed by hand on its channel", () => {
         const upgraded = simDeploymentInputs("1.36/stable");
         const olds = { ...simDeploymentOutputs(INPUTS), revisions: { calico: 1, etcd: 1 } };
         const provider = new DeploymentProvider();
-        const { result: updated } = await printed(async () => {
+        const { result: updated } = await printedBy(async () => {
             const checked = await provider.check(olds, upgraded);
             assert.equal(checked.failures, undefined);
             return provider.update("id", olds, checked.inputs as CheckedDeployment);
@@ -129,7 +98,7 @@ describe("refresh sees a charm refreshed by hand on its channel", () => {
         // The simulator's refresh onto a new channel takes the next revision (applications.ts `refresh`).
         assert.equal(outs.revisions?.calico, 2);
         assert.equal(outs.revisions?.etcd, 2);
-        const { said } = await printed(() => provider.read("id", outs));
+        const { said } = await printedBy(() => provider.read("id", outs));
         assert.deepEqual(
             said.filter((line) => line.includes("charm revision")),
             [],

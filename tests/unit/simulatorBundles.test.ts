@@ -10,6 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, beforeEach, describe, it } from "node:test";
 import * as yaml from "js-yaml";
+import { BUNDLE_APPLICATIONS } from "../../components/juju/JujuCluster";
 import { dualStackOverlay, placementOverlay } from "../../components/juju/overlay";
 import { planFamilies } from "../../components/net/families";
 import { yamlKeyOrder } from "../../simulator/commands/bundles";
@@ -127,19 +128,7 @@ describe("juju export-bundle as Juju 3.6 prints it", () => {
             stdout: "",
             stderr: 'ERROR unrecognized args: ["extra"]\n',
         });
-        await ok(
-            "remove-application",
-            "-m",
-            MODEL,
-            "--no-prompt",
-            "calico",
-            "containerd",
-            "easyrsa",
-            "etcd",
-            "kubeapi-load-balancer",
-            "kubernetes-control-plane",
-            "kubernetes-worker",
-        );
+        await ok("remove-application", "-m", MODEL, "--no-prompt", ...BUNDLE_APPLICATIONS);
         assert.deepEqual(await juju("export-bundle", "-m", MODEL), {
             code: 1,
             stdout: "",

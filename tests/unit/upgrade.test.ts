@@ -7,14 +7,14 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { beforeEach, describe, it } from "node:test";
 import { UPGRADE_ORDER } from "../../components/juju/dayTwo";
 import { DeploymentOutputs, DeploymentProvider } from "../../components/juju/providers/deployment";
 import { UPGRADE_CORDON_ANNOTATION, cordonNode, uncordonNode, waitNodeReady } from "../../components/kube/drain";
 import { etcdChannelFor } from "../../components/juju/upgrade";
 import { SimCall, hostFile, readCalls, readState } from "../../simulator/state";
-import { FakeKubeApi, KubeRequest, fakeKubeApi, seedModel, standInProcess } from "../support/simSeed";
-import { SIM_MODEL, simDeploymentInputs, simDeploymentOutputs } from "../support/simDeployment";
+import { KubeRequest, seedModel } from "../support/simSeed";
+import { SIM_MODEL, printedBy, simDeploymentInputs, simDeploymentOutputs, simulatorHarness } from "../support/simDeployment";
 
 const WORK = fs.mkdtempSync(path.join(os.tmpdir(), "ck-upgrade-"));
 const SIM_HOME = path.join(WORK, "sim");
@@ -36,15 +36,8 @@ const outputs = (channel: string) => simDeploymentOutputs(simDeploymentInputs(ch
 
 /** Runs the provider's update, collecting what it printed. */
 async function upgrade(from: string, to: string, upgradeDrain = true): Promise<{ outs: DeploymentOutputs; said: string[] }> {
-    const said: string[] = [];
-    const log = console.log;
-    console.log = (...args: unknown[]) => void said.push(args.map(String).join(" "));
-    try {
-        const result = await new DeploymentProvider().update("id", outputs(from), inputs(to, upgradeDrain));
-        return { outs: result.outs as DeploymentOutputs, said };
-    } finally {
-        console.log = log;
-    }
+    const { result, said } = await printedBy(() => new DeploymentProvider().update("id", outputs(from), inputs(to, upgradeDrain)));
+    return { outs: result.outs as DeploymentOutputs, said };
 }
 
 /** The juju calls that change something, as argument lists with the time each was made. */
@@ -53,35 +46,16 @@ const changes = (calls: SimCall[]) =>
 const index = (calls: SimCall[], match: (args: string[]) => boolean) => calls.findIndex((call) => match(call.args));
 const units = (app: string) => readState().models[MODEL].applications[app].units;
 
-let api: FakeKubeApi;
-let standIn: ReturnType<typeof standInProcess>;
-const saved: Record<string, string | undefined> = {};
-before(async () => {
-    for (const [key, value] of Object.entries(SIM_ENV)) {
-        saved[key] = process.env[key];
-        process.env[key] = value;
-    }
-    api = await fakeKubeApi(["sim-0", "sim-2", "sim-3"]);
-    standIn = standInProcess();
-});
+const sim = simulatorHarness(WORK, SIM_ENV, ["sim-0", "sim-2", "sim-3"]);
 beforeEach(() => {
     fs.rmSync(SIM_HOME, { recursive: true, force: true });
-    api.requests.length = 0;
+    sim.api.requests.length = 0;
     for (const key of ["CK_JUJU_SIM_BLOCKED", "CK_JUJU_SIM_UNIT_ERROR"]) delete process.env[key];
-});
-after(async () => {
-    for (const [key, value] of Object.entries(saved)) {
-        if (value === undefined) delete process.env[key];
-        else process.env[key] = value;
-    }
-    standIn.kill();
-    await api.close();
-    fs.rmSync(WORK, { recursive: true, force: true });
 });
 
 describe("a guarded channel upgrade (1.34 to 1.35)", () => {
     it("refuses to start while units are in error or blocked, naming each, and changes nothing", async () => {
-        seedModel(SIM_HOME, MODEL, { channel: "1.34/stable", api, pid: standIn.pid! });
+        seedModel(SIM_HOME, MODEL, { channel: "1.34/stable", api: sim.api, pid: sim.pid });
         process.env.CK_JUJU_SIM_BLOCKED = "kubernetes-worker/1=Missing CNI Integration";
         process.env.CK_JUJU_SIM_UNIT_ERROR = 'etcd/0=hook failed: "update-status"';
         await assert.rejects(upgrade("1.34/stable", "1.35/stable"), (error: Error) => {
@@ -94,7 +68,7 @@ describe("a guarded channel upgrade (1.34 to 1.35)", () => {
     });
 
     it("snapshots etcd first, refreshes in Canonical's order, and runs each unit's action only after its gate, workers drained one at a time", async () => {
-        seedModel(SIM_HOME, MODEL, { channel: "1.34/stable", api, pid: standIn.pid! });
+        seedModel(SIM_HOME, MODEL, { channel: "1.34/stable", api: sim.api, pid: sim.pid });
         const { outs, said } = await upgrade("1.34/stable", "1.35/stable");
         const calls = changes(readCalls());
         const args = calls.map((call) => call.args);
@@ -145,8 +119,8 @@ describe("a guarded channel upgrade (1.34 to 1.35)", () => {
         const run = (unit: string) => calls.find((call) => call.args[0] === "run" && call.args.includes(unit))!.at;
         const steps = (node: string) => {
             const mine = (r: KubeRequest) => r.path.startsWith(`/api/v1/nodes/${node}`) || r.path.includes(`web-${node}`);
-            const of = (match: (r: KubeRequest) => boolean) => api.requests.filter((r) => mine(r) && match(r)).map((r) => r.at);
-            const patches = api.requests.filter((r) => mine(r) && r.method === "PATCH");
+            const of = (match: (r: KubeRequest) => boolean) => sim.api.requests.filter((r) => mine(r) && match(r)).map((r) => r.at);
+            const patches = sim.api.requests.filter((r) => mine(r) && r.method === "PATCH");
             return {
                 cordon: patches.find((r) => (r.body?.spec as { unschedulable?: boolean }).unschedulable === true)!.at,
                 evict: of((r) => r.path.endsWith("/eviction"))[0],
@@ -167,11 +141,11 @@ describe("a guarded channel upgrade (1.34 to 1.35)", () => {
         }
         assert.ok(first.uncordon <= second.cordon, "the second worker is cordoned only after the first is back");
         for (const node of ["sim-2", "sim-3"]) {
-            assert.equal(api.nodes.get(node)!.spec.unschedulable, false, node);
-            assert.equal(api.nodes.get(node)!.metadata.annotations[UPGRADE_CORDON_ANNOTATION], undefined, node);
+            assert.equal(sim.api.nodes.get(node)!.spec.unschedulable, false, node);
+            assert.equal(sim.api.nodes.get(node)!.metadata.annotations[UPGRADE_CORDON_ANNOTATION], undefined, node);
         }
         // The control plane is upgraded without a drain.
-        assert.ok(!api.requests.some((r) => r.method === "PATCH" && r.path.endsWith("/sim-0")));
+        assert.ok(!sim.api.requests.some((r) => r.method === "PATCH" && r.path.endsWith("/sim-0")));
 
         // A re-run converges: nothing is refreshed, configured or upgraded again.
         const mark = readCalls().length;
@@ -187,7 +161,7 @@ describe("a guarded channel upgrade (1.34 to 1.35)", () => {
 
 describe("a channel upgrade whose etcd channel is unknown (1.35 to 1.36), in place", () => {
     it("leaves etcd's channel and says so; upgradeDrain false neither cordons nor drains", async () => {
-        seedModel(SIM_HOME, MODEL, { channel: "1.35/stable", etcdChannel: "3.4/stable", api, pid: standIn.pid! });
+        seedModel(SIM_HOME, MODEL, { channel: "1.35/stable", etcdChannel: "3.4/stable", api: sim.api, pid: sim.pid });
         const { said } = await upgrade("1.35/stable", "1.36/stable", false);
         const args = changes(readCalls()).map((call) => call.args);
         assert.ok(!args.some((a) => a[0] === "config" && a.includes("etcd")), JSON.stringify(args));
@@ -199,9 +173,9 @@ describe("a channel upgrade whose etcd channel is unknown (1.35 to 1.36), in pla
             args.filter((a) => a[0] === "run" && a.includes("upgrade")).map((a) => a[a.length - 2]),
             ["kubernetes-control-plane/0", "kubernetes-worker/0", "kubernetes-worker/1"],
         );
-        assert.ok(!api.requests.some((r) => r.method === "PATCH" || r.path.endsWith("/eviction")), "no cordon, no drain");
+        assert.ok(!sim.api.requests.some((r) => r.method === "PATCH" || r.path.endsWith("/eviction")), "no cordon, no drain");
         assert.ok(
-            api.requests.some((r) => r.method === "GET" && r.path === "/api/v1/nodes/sim-3"),
+            sim.api.requests.some((r) => r.method === "GET" && r.path === "/api/v1/nodes/sim-3"),
             "the Node is still waited on",
         );
         for (const [name, unit] of Object.entries(units("kubernetes-worker"))) {
@@ -219,12 +193,12 @@ describe("the node steps of a worker's upgrade (drain.ts)", () => {
             "clusters:",
             "- name: c",
             "  cluster:",
-            `    server: https://127.0.0.1:${api.port}`,
-            `    certificate-authority-data: ${fs.readFileSync(path.join(api.dir, "ca.crt")).toString("base64")}`,
+            `    server: https://127.0.0.1:${sim.api.port}`,
+            `    certificate-authority-data: ${fs.readFileSync(path.join(sim.api.dir, "ca.crt")).toString("base64")}`,
             "users:",
             "- name: u",
             "  user:",
-            `    token: ${api.token}`,
+            `    token: ${sim.api.token}`,
             "contexts:",
             "- name: x",
             "  context: {cluster: c, user: u}",
@@ -233,7 +207,7 @@ describe("the node steps of a worker's upgrade (drain.ts)", () => {
     const log = () => undefined;
 
     it("waits for the Node's Ready condition, and fails naming the node and its condition when it stays not Ready", async () => {
-        const node = api.nodes.get("sim-2")!;
+        const node = sim.api.nodes.get("sim-2")!;
         node.status.conditions = [{ type: "Ready", status: "False" }];
         setTimeout(() => (node.status.conditions = [{ type: "Ready", status: "True" }]), 400);
         await waitNodeReady({ kubeconfig: kubeconfig(), node: "sim-2", timeoutMs: 10_000, intervalMs: 100, log });
@@ -246,7 +220,7 @@ describe("the node steps of a worker's upgrade (drain.ts)", () => {
     });
 
     it("uncordons only what it cordoned: a node someone else cordoned stays cordoned", async () => {
-        const node = api.nodes.get("sim-3")!;
+        const node = sim.api.nodes.get("sim-3")!;
         node.spec.unschedulable = true;
         await cordonNode({ kubeconfig: kubeconfig(), node: "sim-3", why: "upgrade to 1.35/stable", log });
         await uncordonNode({ kubeconfig: kubeconfig(), node: "sim-3", log });
