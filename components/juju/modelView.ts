@@ -65,6 +65,9 @@ export function declaredView(args: {
         );
         // A grown serviceCidr leaves the charm's option as deployed (DeploymentOutputs.charmServiceCidr).
         if (app === args.controlPlaneApp) options["service-cidr"] = args.charmServiceCidr;
+        // The API's address is ck-dualstack's whether or not the overlay sets it: unset means the
+        // charm's default, "" (tests/fixtures/charms/kubeapi-load-balancer.yaml).
+        if (app === "kubeapi-load-balancer") options["loadbalancer-ips"] ??= "";
         const machines = [...(placement[overlayName(app)]?.to ?? [])].sort(byMachineId);
         applications[app] = { channel: args.channel, options, machines };
     }
@@ -141,6 +144,8 @@ export function liveView(exportBundleYaml: string, declared: ModelView, status?:
         for (const key of Object.keys(wanted.options)) {
             const value = spec.options?.[key];
             if (value !== undefined && value !== null) options[key] = optionText(value);
+            // Not stored: the charm's default, which `juju config <app> <key>` prints; "" for those declared "".
+            else if (wanted.options[key] === "") options[key] = "";
         }
         // `to`: one entry per unit, its machine id, or lxd:<parent> for a container (bundle.go:577-594).
         const machines = (spec.to ?? []).map(String).sort(byMachineId);

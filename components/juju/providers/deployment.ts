@@ -225,7 +225,9 @@ const isDeployed = (stored: Partial<DeploymentOutputs>): stored is DeploymentOut
 /** The model as `state` declares it; undefined while its machines are unknown (preview of a new node). */
 function declaredViewOf(state: Omit<DeploymentInputs, "nodes">, charmServiceCidr: string, controlPlaneApp: string): ModelView | undefined {
     const machines = knownMachines(state);
-    if (!machines) return undefined;
+    // A stack of an earlier version has no load-balancer machine until its balancer moves (migrations.ts):
+    // its placement is not declared the way placementOverlay writes it, so nothing is compared.
+    if (!machines || machines.filter((m) => m.roles.includes("load-balancer")).length !== 1) return undefined;
     const { channel, expectedApplications } = state;
     return declaredView({ channel, overlay: overlayOf(state), machines, expectedApplications, charmServiceCidr, controlPlaneApp });
 }
