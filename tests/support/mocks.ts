@@ -125,7 +125,9 @@ function hostIn(cidr: string, n: number): string {
 /**
  * What a cloud picked for a resource at its creation (addresses, ids' numbers) stays with it: a later
  * run in the same process, as a second `up` that reads the resource from state, gets the same values,
- * whatever order the resources register in. New resources get numbers no earlier one had.
+ * whatever order the resources register in (an EIP keeps its address until released: aws_eip docs,
+ * `public_ip` Computed; the engine diffs against the stored outputs, pulumi pkg/resource/deploy
+ * step_generator.go). New resources get numbers no earlier one had.
  */
 const pickedAtCreation = new Map<string, number>();
 let creations = 0;
