@@ -5,7 +5,7 @@
 // finishes a graceful removal: the uniter only retries the hook (worker/uniter/resolver.go).
 import { runJuju } from "./cli";
 import { JujuTarget, isGone, jujuOptions, jujuStatus } from "./providers/common";
-import { JujuStatus, describeUnit, flattenUnits } from "./status";
+import { JujuStatus, describeUnit, flattenUnits, inError } from "./status";
 
 /** What `juju remove-application`, `remove-unit` or `remove-machine` removes. */
 export type RemovalKind = "application" | "unit" | "machine";
@@ -31,24 +31,35 @@ function present(status: JujuStatus, kind: RemovalKind, name: string): boolean {
     return status.applications?.[name.split("/")[0]]?.units?.[name] !== undefined;
 }
 
-/** What keeps `name` from going, for the message that says why it is forced. */
-function holding(status: JujuStatus, kind: RemovalKind, name: string): string {
+/**
+ * What keeps `name` from going, for the message that says why it is forced. A unit seen in error
+ * during the grace is named by that error: between failures the uniter retries the hook and the unit
+ * shows executing for a moment (worker/uniter/resolver.go, hook retry), which would hide
+ * why it never left.
+ */
+function holding(status: JujuStatus, kind: RemovalKind, name: string, lastErrors: ReadonlyMap<string, string>): string {
     const units = flattenUnits(status).filter((unit) => {
         if (kind === "unit") return unit.name === name;
         if (kind === "application") return unit.name.startsWith(`${name}/`);
         return Object.values(status.applications ?? {}).some((app) => app.units?.[unit.name]?.machine === name);
     });
-    return units.length > 0 ? units.map(describeUnit).join(", ") : "no unit left; still dying";
+    const described = units.map((unit) => lastErrors.get(unit.name) ?? describeUnit(unit));
+    return described.length > 0 ? described.join(", ") : "no unit left; still dying";
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls until none of `names` is in the model, or `deadline` passes; returns those still there. */
+/**
+ * Polls until none of `names` is in the model, or `deadline` passes; returns those still there, the
+ * last status, and each unit's last error seen while waiting.
+ */
 async function waitGone(target: JujuTarget, kind: RemovalKind, names: readonly string[], deadline: number, pollMs: number) {
+    const lastErrors = new Map<string, string>();
     for (;;) {
         const status = await jujuStatus(target);
+        for (const unit of flattenUnits(status).filter(inError)) lastErrors.set(unit.name, describeUnit(unit));
         const left = names.filter((name) => present(status, kind, name));
-        if (left.length === 0 || Date.now() >= deadline) return { left, status };
+        if (left.length === 0 || Date.now() >= deadline) return { left, status, lastErrors };
         await sleep(pollMs);
     }
 }
@@ -77,11 +88,13 @@ export async function removeGracefully(target: JujuTarget, options: RemovalOptio
             if (!isGone(error)) throw error;
         }
     };
-    let graceful: { left: string[]; status: JujuStatus };
+    let graceful: Awaited<ReturnType<typeof waitGone>>;
     if (options.forceAtOnce) {
         graceful = await waitGone(target, kind, options.names, 0, options.pollMs);
         for (const name of graceful.left)
-            say(`forcing the removal of ${kind} ${name}: ${options.forceAtOnce}: ${holding(graceful.status, kind, name)}`);
+            say(
+                `forcing the removal of ${kind} ${name}: ${options.forceAtOnce}: ${holding(graceful.status, kind, name, graceful.lastErrors)}`,
+            );
     } else {
         say(`juju remove-${kind} ${options.names.join(" ")} (graceful: their stop hooks run)`);
         await call(options.names, []);
@@ -89,7 +102,7 @@ export async function removeGracefully(target: JujuTarget, options: RemovalOptio
         const minutes = Math.round(options.graceMs / 60_000);
         for (const name of graceful.left) {
             say(
-                `forcing the removal of ${kind} ${name} after ${minutes} min (its clean-up hooks are skipped): ${holding(graceful.status, kind, name)}`,
+                `forcing the removal of ${kind} ${name} after ${minutes} min (its clean-up hooks are skipped): ${holding(graceful.status, kind, name, graceful.lastErrors)}`,
             );
         }
     }
@@ -98,7 +111,7 @@ export async function removeGracefully(target: JujuTarget, options: RemovalOptio
     const forced = await waitGone(target, kind, graceful.left, Date.now() + options.graceMs, options.pollMs);
     if (forced.left.length > 0) {
         throw new Error(
-            `juju could not remove ${kind} ${forced.left.join(", ")} even with --force: ${forced.left.map((n) => holding(forced.status, kind, n)).join("; ")}`,
+            `juju could not remove ${kind} ${forced.left.join(", ")} even with --force: ${forced.left.map((n) => holding(forced.status, kind, n, forced.lastErrors)).join("; ")}`,
         );
     }
     return graceful.left;

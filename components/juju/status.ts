@@ -118,7 +118,8 @@ export function describeUnit(unit: UnitView): string {
     return `${unit.name} (${unit.workload}/${unit.agent}${unit.message ? `: ${unit.message}` : ""})`;
 }
 
-const inError = (unit: UnitView) => unit.workload === "error" || unit.agent === "error";
+/** Whether the unit's workload or agent is in error (a failed hook). */
+export const inError = (unit: UnitView) => unit.workload === "error" || unit.agent === "error";
 
 /**
  * Reads one status poll against the applications the bundle should have. Subordinate
