@@ -128,8 +128,13 @@ export function faultUnits(name: string): Map<string, string> {
  * after that long, as Juju retries failed hooks: worker/uniter, `automatically-retry-hooks`).
  */
 export function inHookError(unit: string, settleAt: number, now: number): boolean {
-    const errorFor = Number(env("UNIT_ERROR_SECONDS", "0")) * 1000;
-    return faultUnits("UNIT_ERROR").has(unit) && (errorFor === 0 || now < settleAt + errorFor);
+    const errorFor = hookErrorMs(unit);
+    return errorFor !== undefined && (errorFor === 0 || now < settleAt + errorFor);
+}
+
+/** How long the unit's hook fails after `settleAt` (0: for ever), or undefined when it does not fail. */
+export function hookErrorMs(unit: string): number | undefined {
+    return faultUnits("UNIT_ERROR").has(unit) ? Number(env("UNIT_ERROR_SECONDS", "0")) * 1000 : undefined;
 }
 
 /** A simulated command: whether it changes the model (for calls.log) and what it does. */

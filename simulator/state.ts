@@ -98,6 +98,11 @@ export interface SimApiServer {
     dir: string;
     serviceCidr: string;
     startedAt: number;
+    /**
+     * When a status read first found kube-apiserver answering, until it stops: the control plane's
+     * charm turns active then, and its `since` says so (commands/status.ts).
+     */
+    readySince?: number;
     /** kube-controller-manager, kube-scheduler and kwok, once started against the ready API (kubelets.ts). */
     controllers?: { clusterCidr: string; controllerManagerPid: number; schedulerPid: number; kwokPid: number };
 }

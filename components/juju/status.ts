@@ -39,6 +39,8 @@ export interface ApplicationStatus {
 /** The parts of `juju status --format=json` that ck-dualstack reads. */
 export interface JujuStatus {
     readonly model?: { name?: string; version?: string };
+    /** The controller's time of the answer, e.g. "12:11:53+12:00". */
+    readonly controller?: { timestamp?: string };
     readonly machines?: Record<string, MachineStatus>;
     readonly applications?: Record<string, ApplicationStatus>;
 }
@@ -52,6 +54,8 @@ export interface UnitView {
     /** The agent's own message (e.g. why it is lost). */
     readonly agentMessage?: string;
     readonly since?: string;
+    /** Since when the agent shows what it shows (e.g. idle since its last hook ended). */
+    readonly agentSince?: string;
     readonly subordinate: boolean;
 }
 
@@ -98,6 +102,7 @@ function flattenUnit(name: string, unit: UnitStatus, subordinate: boolean, out: 
             message: workload.message || agent.message,
             agentMessage: agent.message,
             since: unit["workload-status"]?.since,
+            agentSince: unit["juju-status"]?.since,
             subordinate,
         });
     }
@@ -181,4 +186,55 @@ export function machineByAddress(status: JujuStatus, address: string): string | 
         if (machine["dns-name"] === address || (machine["ip-addresses"] ?? []).includes(address)) return id;
     }
     return undefined;
+}
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const ZONE = String.raw`(Z|[+-]\d{2}:\d{2})`;
+const SINCE = new RegExp(String.raw`^(\d{2}) (${MONTHS.join("|")}) (\d{4}) (\d{2}:\d{2}:\d{2})${ZONE}$`);
+// With --utc (or JUJU_STATUS_ISO_TIME) the timestamp is "15:04:05", in UTC, without a zone.
+const TIMESTAMP = new RegExp(String.raw`^(\d{2}):(\d{2}):(\d{2})${ZONE}?$`);
+const ISO_SINCE = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})Z$/;
+const DAY_MS = 86_400_000;
+
+/**
+ * A status `since` in epoch ms: Go's "02 Jan 2006 15:04:05Z07:00" in the client's zone, or
+ * "2006-01-02 15:04:05Z" with --utc (cmd/juju/common/format.go FormatTime).
+ */
+export function parseSince(text: string | undefined): number | undefined {
+    const local = SINCE.exec(text ?? "");
+    const utc = ISO_SINCE.exec(text ?? "");
+    const ms = local
+        ? Date.parse(`${local[3]}-${String(MONTHS.indexOf(local[2]) + 1).padStart(2, "0")}-${local[1]}T${local[4]}${local[5]}`)
+        : utc
+          ? Date.parse(`${utc[1]}T${utc[2]}Z`)
+          : NaN;
+    return Number.isNaN(ms) ? undefined : ms;
+}
+
+const zoneMs = (zone: string | undefined) =>
+    zone === undefined || zone === "Z"
+        ? 0
+        : (zone[0] === "-" ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6))) * 60_000;
+
+/**
+ * How long the model has been quiet by the controller's clock: from the latest change of any
+ * unit's workload or agent status (subordinates included; an agent's `since` moves with every hook
+ * it runs) to `controller.timestamp`, the controller's time of the answer, which carries no date
+ * (Go's "15:04:05Z07:00", cmd/juju/common/format.go FormatTimeAsTimestamp): the answer is taken to
+ * be within a day of that change, so a longer quiet counts short, never long. Both times come from
+ * the controller's clock (apiserver/common/setstatus.go stamps each status as it arrives;
+ * apiserver/facades/client/client/status.go FullStatus asks state.ControllerTimestamp), so the
+ * client's clock does not matter; in HA, two controllers' clocks may differ by their skew. Undefined
+ * when a time is missing or unreadable.
+ */
+export function quietForMs(status: JujuStatus): number | undefined {
+    const clock = TIMESTAMP.exec(status.controller?.timestamp ?? "");
+    const units = flattenUnits(status);
+    const changes = units.flatMap((unit) => [parseSince(unit.since), parseSince(unit.agentSince)]);
+    if (!clock || units.length === 0 || changes.some((at) => at === undefined)) return undefined;
+    const latest = Math.max(...(changes as number[]));
+    const offset = zoneMs(clock[4]);
+    const dayStart = Math.floor((latest + offset) / DAY_MS) * DAY_MS - offset;
+    const answeredAt = dayStart + ((Number(clock[1]) * 60 + Number(clock[2])) * 60 + Number(clock[3])) * 1000;
+    return answeredAt >= latest ? answeredAt - latest : answeredAt + DAY_MS - latest;
 }

@@ -1,5 +1,5 @@
 import { isTransient } from "./cli";
-import { JujuStatus, StatusView, describeUnit, interpretStatus } from "./status";
+import { JujuStatus, StatusView, describeUnit, interpretStatus, quietForMs } from "./status";
 
 /** How to wait for a model to settle. */
 export interface WaitOptions {
@@ -57,6 +57,18 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
  */
 export const HOOK_RETRY_MAX_MS = 5 * 60_000;
 
+/**
+ * Since when a model first seen settled at `polledAt` has been settled: when its units' statuses
+ * last changed by the controller's clock (quietForMs), so the idle period runs from the units' last
+ * hook and not from the poll that first saw them idle; never before `unsettledAt`, the last time
+ * it was seen unsettled (which also bounds a skew between HA controllers to one poll). The agent's
+ * `since` moves with each hook it runs, except update-status (worker/uniter/operation/runhook.go).
+ */
+function settledFrom(status: JujuStatus, polledAt: number, unsettledAt: number): number {
+    const quiet = quietForMs(status);
+    return quiet === undefined ? polledAt : Math.min(polledAt, Math.max(unsettledAt, polledAt - quiet));
+}
+
 /** Remembers since when each key has been seen, forgetting keys that are no longer seen. */
 class FirstSeen {
     private readonly since = new Map<string, number>();
@@ -85,6 +97,9 @@ export async function waitForSettled(options: WaitOptions): Promise<{ view: Stat
     const unreachableSince = new FirstSeen();
     let unreachablePolls = new Map<string, number>();
     let settledSince: number | undefined;
+    // The last poll that saw the model unsettled (or the wait's start: a change made just before it
+    // may not have started its hooks yet).
+    let unsettledAt = start;
     let outageSince: number | undefined;
     let lastSummary = "";
     let last: { view: StatusView; status: JujuStatus } | undefined;
@@ -169,7 +184,8 @@ export async function waitForSettled(options: WaitOptions): Promise<{ view: Stat
                     view.machineErrors.length === 0 &&
                     view.unreachable.size === 0 &&
                     view.units.every((unit) => (unit.workload === "active" && unit.agent === "idle") || accepted(unit)));
-            settledSince = settledNow ? (settledSince ?? polledAt) : undefined;
+            if (!settledNow) unsettledAt = polledAt;
+            settledSince = settledNow ? (settledSince ?? settledFrom(status, polledAt, unsettledAt)) : undefined;
             if (settledSince !== undefined && polledAt - settledSince >= options.idleMs) return last;
         }
         if (now() - start >= options.timeoutMs) {

@@ -4,7 +4,7 @@
 // Juju writes compact JSON: juju/cmd output.go FormatJson is json.Marshal plus a newline.
 import { optionValue, registryProblem } from "../charms";
 import { apiServerReady } from "../cluster";
-import { Command, JujuExit, VERSION, env, faultUnits, flag, inHookError, modelKey, out } from "../context";
+import { Command, JujuExit, VERSION, env, faultUnits, flag, hookErrorMs, inHookError, modelKey, out } from "../context";
 import { syncKubernetes } from "../kubelets";
 import { QueuedHook, SimApplication, SimModel, SimUnit, hostnameOf, pendingHook, readState, shownSettleAt, withState } from "../state";
 import { reap, snapChannelOf } from "./applications";
@@ -21,7 +21,8 @@ function zone(date: Date): string {
 /**
  * A status time as the client prints it without --utc: local time in Go's layout
  * "02 Jan 2006 15:04:05Z07:00" (cmd/juju/common/format.go FormatTime), e.g. the capture's
- * "09 Jun 2025 11:14:50+12:00". Nothing reads it back; it is here for the document's size.
+ * "09 Jun 2025 11:14:50+12:00". The deployment waiter reads it with the controller's timestamp
+ * (components/juju/status.ts quietForMs).
  */
 function since(ms: number): string {
     const d = new Date(ms);
@@ -45,14 +46,21 @@ function unitStatus(
     settleAt: number,
     now: number,
     model: SimModel,
-    apiReady: boolean,
+    apiReadySince: number | undefined,
     machine?: string,
     snapChannel?: string,
     portConflict?: PortConflict,
 ) {
-    const status = (workload: string, message: string, agent: string, agentMessage = "") => ({
-        "workload-status": { current: workload, ...(message ? { message } : {}), since: since(settleAt) },
-        "juju-status": { current: agent, ...(agentMessage ? { message: agentMessage } : {}), since: since(settleAt), version: VERSION },
+    // `since` is when the status last changed (the controller records it with each change,
+    // state/status.go): the hooks' end, or later for what changes without a hook of the unit's own.
+    // Not recorded: when a port refusal ended because its holder left (reconcilePorts); such a unit
+    // shows its hooks' end, earlier than a controller would (the waiter never counts from before
+    // the last poll that saw the unit unsettled).
+    const errorFor = hookErrorMs(unit);
+    const recoveredAt = errorFor ? settleAt + errorFor : settleAt;
+    const status = (workload: string, message: string, agent: string, agentMessage = "", changedAt = settleAt) => ({
+        "workload-status": { current: workload, ...(message ? { message } : {}), since: since(changedAt) },
+        "juju-status": { current: agent, ...(agentMessage ? { message: agentMessage } : {}), since: since(changedAt), version: VERSION },
     });
     const installing = now < settleAt;
     // apiserver/common/unitstatus.go: an agent the controller stopped hearing from is "lost" (not
@@ -92,10 +100,13 @@ function unitStatus(
             (app === "kubernetes-worker" ? controlPlaneRegistry(model) : undefined));
     if (registry) return status("blocked", registry, "idle");
     if (portConflict) return status(portConflict.workload, portConflict.message, "idle");
-    if (app === "kubernetes-control-plane" && !apiReady) return status("waiting", "Waiting for kube-apiserver to start", "idle");
+    if (app === "kubernetes-control-plane" && apiReadySince === undefined)
+        return status("waiting", "Waiting for kube-apiserver to start", "idle", "", recoveredAt);
     // The 1.35 ops charms settle on active "Ready" (charm-lib-contextual-status, reference/charms/upgrade.md
-    // §2); "Kubernetes worker running." was the old reactive charms' message.
-    return status("active", "Ready", "idle");
+    // §2); "Kubernetes worker running." was the old reactive charms' message. The control plane's
+    // turns active once its kube-apiserver answers.
+    const activeAt = app === "kubernetes-control-plane" ? Math.max(recoveredAt, apiReadySince ?? 0) : recoveredAt;
+    return status("active", "Ready", "idle", "", activeAt);
 }
 
 /**
@@ -408,7 +419,7 @@ function networkInterface(id: string, ipAddresses: string[]): object {
 /** The base every application and machine runs: the bundle's `series: noble`. */
 const BASE = { name: "ubuntu", channel: "24.04" };
 
-function renderStatus(name: string, controller: string, model: SimModel, apiReady: boolean): object {
+function renderStatus(name: string, controller: string, model: SimModel, apiReadySince: number | undefined): object {
     const now = Date.now();
     const down = downMachines();
     const machines: Record<string, object> = {};
@@ -492,7 +503,7 @@ function renderStatus(name: string, controller: string, model: SimModel, apiRead
         const settledAt = shownSettleAt(unit, now);
         for (const [subName] of subordinatesOf(appName)) {
             const n = (subordinateCounters[subName] = (subordinateCounters[subName] ?? -1) + 1);
-            const status = unitStatus(`${subName}/${n}`, subName, settledAt, now, model, apiReady, unit.machine);
+            const status = unitStatus(`${subName}/${n}`, subName, settledAt, now, model, apiReadySince, unit.machine);
             subordinates[`${subName}/${n}`] = {
                 ...status,
                 ...(n === 0 ? { leader: true } : {}),
@@ -505,11 +516,21 @@ function renderStatus(name: string, controller: string, model: SimModel, apiRead
             ? // Before its queued hook ends the unit shows what it showed before: it has not seen the new
               // option values yet (no upgrade gate), and its agent runs the hook from `startAt`.
               whileHookPending(
-                  unitStatus(unitName, appName, hook.previousSettleAt, now, model, apiReady, unit.machine, undefined, unitPorts?.conflict),
+                  unitStatus(
+                      unitName,
+                      appName,
+                      hook.previousSettleAt,
+                      now,
+                      model,
+                      apiReadySince,
+                      unit.machine,
+                      undefined,
+                      unitPorts?.conflict,
+                  ),
                   hook,
                   now,
               )
-            : unitStatus(unitName, appName, unit.settleAt, now, model, apiReady, unit.machine, unit.snapChannel, unitPorts?.conflict);
+            : unitStatus(unitName, appName, unit.settleAt, now, model, apiReadySince, unit.machine, unit.snapChannel, unitPorts?.conflict);
         return {
             ...status,
             ...(unit.leader ? { leader: true } : {}),
@@ -546,19 +567,23 @@ export const statusCommands: Record<string, Command> = {
             const { key, controller, name } = modelKey(readState(), ref);
             // Finished removals leave the model before status shows it (the controller's cleanup worker);
             // once kube-apiserver answers, settled units' kubelets register their Nodes.
-            let apiReady = false;
+            let apiReadySince: number | undefined;
             const model = await withState(async (state) => {
                 const live = state.models[key];
                 if (live) {
                     reap(live);
                     reconcilePorts(live, Date.now());
-                    apiReady = live.apiserver ? await apiServerReady(live.apiserver) : false;
-                    if (apiReady) await syncKubernetes(live, downMachines());
+                    if (live.apiserver) {
+                        const ready = await apiServerReady(live.apiserver);
+                        live.apiserver.readySince = ready ? (live.apiserver.readySince ?? Date.now()) : undefined;
+                        apiReadySince = live.apiserver.readySince;
+                    }
+                    if (apiReadySince !== undefined) await syncKubernetes(live, downMachines());
                 }
                 return live;
             });
             if (!model) throw new JujuExit(`ERROR model ${controller}:admin/${name} not found`);
-            out(JSON.stringify(renderStatus(name, controller, model, apiReady)));
+            out(JSON.stringify(renderStatus(name, controller, model, apiReadySince)));
         },
     },
 };

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
+import fc from "fast-check";
 import {
     JujuStatus,
     controlPlaneApplication,
@@ -9,6 +10,8 @@ import {
     flattenUnits,
     interpretStatus,
     machineByAddress,
+    parseSince,
+    quietForMs,
 } from "../../components/juju/status";
 import { statusDoc } from "../support/fakeJuju";
 
@@ -117,5 +120,68 @@ describe("juju status interpretation (scripted)", () => {
         assert.equal(controlPlaneApplication({ applications: { "kubernetes-master": {} } }), "kubernetes-master");
         assert.equal(controlPlaneApplication({ applications: { "kubernetes-control-plane": {} } }), "kubernetes-control-plane");
         assert.equal(controlPlaneApplication({ applications: {} }), undefined);
+    });
+});
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const two = (n: number) => String(n).padStart(2, "0");
+
+/** `ms` in the client's layouts at a zone `offsetMinutes` east of UTC (cmd/juju/common/format.go FormatTime, FormatTimeAsTimestamp). */
+function goTimes(ms: number, offsetMinutes: number): { since: string; timestamp: string } {
+    const d = new Date(ms + offsetMinutes * 60_000);
+    const zone =
+        offsetMinutes === 0
+            ? "Z"
+            : `${offsetMinutes < 0 ? "-" : "+"}${two(Math.floor(Math.abs(offsetMinutes) / 60))}:${two(Math.abs(offsetMinutes) % 60)}`;
+    const clock = `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}${zone}`;
+    return { since: `${two(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${clock}`, timestamp: clock };
+}
+
+/** A status whose units changed last at `changedAt`, answered by the controller at `answeredAt`. */
+function answeredAt(changedAt: number, answered: number, offsetMinutes: number): JujuStatus {
+    const doc = JSON.parse(statusDoc({ "etcd/0": { workload: "active", subordinates: { "calico/0": { workload: "active" } } } })) as object;
+    const since = goTimes(changedAt, offsetMinutes).since;
+    const text = JSON.stringify(doc).replace(/"since":"[^"]*"/g, `"since":${JSON.stringify(since)}`);
+    return { ...(JSON.parse(text) as JujuStatus), controller: { timestamp: goTimes(answered, offsetMinutes).timestamp } };
+}
+
+describe("how long the model has been quiet, by the controller's clock", () => {
+    it("reads the real capture's times: its latest change and the controller's timestamp", () => {
+        assert.equal(parseSince("09 Jun 2025 11:14:50+12:00"), Date.parse("2025-06-08T23:14:50Z"));
+        // --utc (or JUJU_STATUS_ISO_TIME): "2006-01-02 15:04:05Z", and the timestamp without a zone.
+        assert.equal(parseSince("2025-06-08 23:14:50Z"), Date.parse("2025-06-08T23:14:50Z"));
+        assert.equal(parseSince("yesterday"), undefined);
+        const latest = Math.max(...flattenUnits(capture).flatMap((unit) => [parseSince(unit.since)!, parseSince(unit.agentSince)!]));
+        // The capture answered at 12:11:53+12:00.
+        assert.equal(quietForMs(capture), Date.parse("2025-06-09T00:11:53Z") - latest);
+    });
+
+    it("counts from the latest change of any unit, subordinates and agents included", () => {
+        const status = answeredAt(Date.parse("2026-11-25T12:00:00Z"), Date.parse("2026-11-25T12:00:30Z"), 0);
+        const calico = status.applications!.etcd.units!["etcd/0"].subordinates!["calico/0"];
+        const later = { ...calico, "juju-status": { ...calico["juju-status"], since: "25 Nov 2026 12:00:20Z" } };
+        const units = { "etcd/0": { ...status.applications!.etcd.units!["etcd/0"], subordinates: { "calico/0": later } } };
+        assert.equal(quietForMs({ ...status, applications: { ...status.applications, etcd: { units } } }), 10_000);
+    });
+
+    it("is unknown without the controller's timestamp or with a time it cannot read", () => {
+        assert.equal(quietForMs(JSON.parse(statusDoc({ "etcd/0": { workload: "active" } })) as JujuStatus), undefined);
+        const status = answeredAt(0, 1000, 0);
+        assert.equal(quietForMs({ ...status, controller: { timestamp: "noon" } }), undefined);
+        assert.equal(quietForMs({ ...status, controller: { timestamp: "00:00:03" } }), 3000);
+    });
+
+    it("gives the quiet time to the second in any zone, across midnight, for quiets under a day", () => {
+        fc.assert(
+            fc.property(
+                fc.integer({ min: Date.parse("2020-01-01T00:00:00Z") / 1000, max: Date.parse("2035-01-01T00:00:00Z") / 1000 }),
+                fc.integer({ min: 0, max: 86_399 }),
+                fc.integer({ min: -12 * 60, max: 14 * 60 }).map((minutes) => minutes - (minutes % 15)),
+                (changedSeconds, quietSeconds, offset) => {
+                    const changed = changedSeconds * 1000;
+                    assert.equal(quietForMs(answeredAt(changed, changed + quietSeconds * 1000, offset)), quietSeconds * 1000);
+                },
+            ),
+        );
     });
 });

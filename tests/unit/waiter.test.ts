@@ -48,6 +48,12 @@ async function wait(
 const pending = statusDoc({ "etcd/0": { workload: "maintenance", agent: "executing", message: "installing" } });
 const settled = statusDoc({ "etcd/0": { workload: "active", message: "Healthy" } });
 
+/** `doc` as the controller answered it at `timestamp`, every unit's statuses changed last at `since`. */
+function controllerTimes(doc: string, since: string, timestamp: string): string {
+    const status = JSON.parse(doc.replace(/"since":"[^"]*"/g, `"since":${JSON.stringify(since)}`)) as object;
+    return JSON.stringify({ ...status, controller: { timestamp } });
+}
+
 const unreachable = () => new JujuError("unreachable", "status", "ERROR cannot connect to API: connection refused");
 const erroring = statusDoc({ "etcd/0": { workload: "error", message: 'hook failed: "install"' } });
 
@@ -71,6 +77,24 @@ describe("waiting for the model to settle", () => {
         const run = await wait([pending, settled, settled, pending, settled], { idleMs: 30_000 });
         await run.result;
         assert.ok(run.clock() >= 40_000 + 30_000, `returned at ${run.clock()} ms, before units stayed settled for 30 s`);
+    });
+
+    it("runs the idle period from the units' last status change by the controller's clock, never before the last unsettled poll", async () => {
+        // Polls at 0 s (pending) and 10 s: the controller answers at 12:00:10 that etcd/0 changed
+        // last at 12:00:02, so it has been settled since 2 s and the 15 s idle period ends at 17 s.
+        const quietSince = (since: string) => controllerTimes(settled, since, "12:00:10Z");
+        const fromSince = await wait([pending, quietSince("25 Nov 2026 12:00:02Z")]);
+        await fromSince.result;
+        assert.equal(fromSince.clock(), 17_000);
+        // A `since` older than the poll that saw the unit pending counts from that poll (0 s).
+        const older = await wait([pending, quietSince("25 Nov 2026 11:00:00Z")]);
+        await older.result;
+        assert.equal(older.clock(), 15_000);
+        // Settled on the first poll, though long ago: the full idle period from the wait's start,
+        // since a change made just before it may not have started its hooks yet.
+        const first = await wait([quietSince("25 Nov 2026 11:00:00Z")]);
+        await first.result;
+        assert.equal(first.clock(), 15_000);
     });
 
     it("prints a progress line only when the picture changes", async () => {
