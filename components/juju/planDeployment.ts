@@ -27,6 +27,8 @@ export interface PlannedStep {
      * interrupted run upgraded it), up skips every step of it and says so.
      */
     readonly upgradeOf?: string;
+    /** What must hold before the operation runs (a unit an earlier, interrupted run added). */
+    readonly requires?: readonly Wait[];
     readonly then?: readonly Wait[];
 }
 
@@ -234,15 +236,19 @@ export function planDeploymentChange(
     const steps: PlannedStep[] = settlingRestore(restore.flatMap((operation) => restoreSteps(operation, workers.removed, status)));
     if (olds.channel !== news.channel) steps.push(...upgradeSteps(news, live, notes));
     const move = balancerMoveOf(olds, news);
-    if (move && !unitOn(status, "kubeapi-load-balancer", move.to)) {
-        steps.push({
-            operation: juju("add-unit", ["kubeapi-load-balancer"], ["--to", move.to]),
-            then: [{ kind: "unit-active", app: "kubeapi-load-balancer", machine: move.to }],
-        });
+    const newBalancerActive: Wait | undefined = move && { kind: "unit-active", app: "kubeapi-load-balancer", machine: move.to };
+    const newBalancer = move && unitOn(status, "kubeapi-load-balancer", move.to);
+    if (move && !newBalancer) {
+        steps.push({ operation: juju("add-unit", ["kubeapi-load-balancer"], ["--to", move.to]), then: [newBalancerActive!] });
     }
     steps.push(...settingSteps(olds, news));
     const oldBalancer = move ? unitOn(status, "kubeapi-load-balancer", move.from) : undefined;
-    if (oldBalancer) steps.push({ operation: juju("remove-unit", [oldBalancer]) });
+    if (oldBalancer) {
+        // The old unit serves the API until the new one does, also when an interrupted run added the new one.
+        if (newBalancer)
+            notes.push(`machine ${move!.to} already has ${newBalancer} (earlier, interrupted run): up waits for it to be active`);
+        steps.push({ operation: juju("remove-unit", [oldBalancer]), ...(newBalancer ? { requires: [newBalancerActive!] } : {}) });
+    }
     for (const machine of workers.added) {
         // An interrupted run may have added it already: a second unit would clash on its ports.
         const present = unitOn(status, "kubernetes-worker", machine);

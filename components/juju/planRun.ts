@@ -147,15 +147,17 @@ export async function runPlan(
         }
         const hooks = step.then?.find((wait) => wait.kind === "config-hooks");
         const before = hooks ? agentSince(await jujuStatus(news), hooks.app) : undefined;
+        for (const wait of step.requires ?? []) await waitFor(news, wait, step.operation, undefined, context);
         context.say(`step ${index + 1}/${steps.length}: ${line}`);
         etcdSnapshot = (await runOperation(news, step.operation, context)) ?? etcdSnapshot;
         ran.push(line);
-        for (const wait of step.then ?? []) await waitAfter(news, wait, step.operation, before, context);
+        for (const wait of step.then ?? []) await waitFor(news, wait, step.operation, before, context);
     }
     return { ran, etcdSnapshot };
 }
 
-async function waitAfter(
+/** Waits for what a step requires before its operation, or for what follows it. */
+async function waitFor(
     news: DeploymentInputs,
     wait: Wait,
     operation: Operation,

@@ -230,6 +230,26 @@ describe("putting back a hand edit (restore operations from a refresh)", () => {
         assert.deepEqual(plan.notes, ["machine 5 already has kubernetes-worker/4 (earlier, interrupted run): no add-unit"]);
     });
 
+    it("moving an older stack's balancer: the old unit goes only once the new one an interrupted run added is active", () => {
+        // An earlier version placed the balancer on the first worker (machine 2); the move's first run
+        // added kubeapi-load-balancer/1 on the new machine 6 and was interrupted.
+        const older = { ...state, machines: state.machines.filter((m) => !m.roles.includes("load-balancer")) };
+        const moved = { ...state, machines: [...older.machines, { id: "6", roles: ["load-balancer"] }] };
+        const balancers = { "kubeapi-load-balancer/0": { machine: "2" }, "kubeapi-load-balancer/1": { machine: "6" } };
+        const interrupted: LiveModel = {
+            ...live,
+            status: { ...live.status, applications: { ...live.status.applications, "kubeapi-load-balancer": { units: balancers } } },
+        };
+        const plan = planDeploymentChange(older, moved, interrupted, []);
+        assert.deepEqual(
+            plan.steps.map((step) => [describeOperation(step.operation), step.requires?.map((wait) => JSON.stringify(wait))]),
+            [["juju remove-unit kubeapi-load-balancer/0", ['{"kind":"unit-active","app":"kubeapi-load-balancer","machine":"6"}']]],
+        );
+        assert.deepEqual(plan.notes, [
+            "machine 6 already has kubeapi-load-balancer/1 (earlier, interrupted run): up waits for it to be active",
+        ]);
+    });
+
     it("puts a worker removed by hand (its machine went with it) onto its node's new machine, named after the node at preview", () => {
         // worker-1 was on machine 3, which Juju removed with the unit (live has no machine 3); its
         // node is enlisted again, and restoreOperations adds nothing onto the gone machine.
