@@ -14,10 +14,17 @@ const TSCONFIG = path.join(ROOT, "tsconfig.json");
 const COMPILER = path.join(ROOT, "node_modules", "typescript");
 const CACHE = path.join(ROOT, "node_modules", ".cache", "ck-dualstack-ts");
 
+/** What this loader sets over the project's compiler options. */
+const OVERRIDES = { inlineSourceMap: true, sourceMap: false, declaration: false, noEmit: false };
+
 let salt;
-/** What, besides a file's text, decides its JavaScript: the compiler's version and the project's options. */
+/** What, besides a file's text, decides its JavaScript: the compiler's version, the project's options and ours. */
 function cacheSalt() {
-    salt ??= `${JSON.parse(fs.readFileSync(path.join(COMPILER, "package.json"), "utf8")).version}\0${fs.readFileSync(TSCONFIG, "utf8")}`;
+    salt ??= [
+        JSON.parse(fs.readFileSync(path.join(COMPILER, "package.json"), "utf8")).version,
+        fs.readFileSync(TSCONFIG, "utf8"),
+        JSON.stringify(OVERRIDES),
+    ].join("\0");
     return salt;
 }
 
@@ -27,7 +34,7 @@ function compiler() {
     if (!compile) {
         const ts = require(COMPILER);
         const config = ts.parseJsonConfigFileContent(ts.readConfigFile(TSCONFIG, ts.sys.readFile).config, ts.sys, ROOT).options;
-        const options = { ...config, inlineSourceMap: true, sourceMap: false, declaration: false, noEmit: false };
+        const options = { ...config, ...OVERRIDES };
         compile = (source, fileName) => ts.transpileModule(source, { compilerOptions: options, fileName }).outputText;
     }
     return compile;
@@ -36,8 +43,10 @@ function compiler() {
 /** A file's JavaScript: from the cache, else transpiled and stored (a cache that cannot be written is only slower). */
 function javascriptOf(fileName) {
     const source = fs.readFileSync(fileName, "utf8");
-    const key = crypto.createHash("sha256").update(`${cacheSalt()}\0${fileName}\0${source}`).digest("hex");
-    const cached = path.join(CACHE, `${key}.js`);
+    const sha256 = (text) => crypto.createHash("sha256").update(text).digest("hex");
+    // Named by the file, then by what decides its JavaScript: a file's older entries can be found.
+    const fileKey = sha256(fileName).slice(0, 16);
+    const cached = path.join(CACHE, `${fileKey}-${sha256(`${cacheSalt()}\0${source}`)}.js`);
     try {
         return fs.readFileSync(cached, "utf8");
     } catch {
@@ -50,6 +59,11 @@ function javascriptOf(fileName) {
         const partial = `${cached}.${process.pid}.tmp`;
         fs.writeFileSync(partial, output);
         fs.renameSync(partial, cached);
+        // The file's earlier versions will not be asked for again in this checkout: one entry per file.
+        for (const entry of fs.readdirSync(CACHE)) {
+            if (entry.startsWith(`${fileKey}-`) && entry.endsWith(".js") && path.join(CACHE, entry) !== cached)
+                fs.rmSync(path.join(CACHE, entry), { force: true });
+        }
     } catch {
         // read-only checkout: transpile each time
     }

@@ -2,6 +2,7 @@
 // cloud's modules, and the bench's trace (CK_DUALSTACK_TRACE) records each provider method and its
 // Juju calls, command words only.
 import assert from "node:assert/strict";
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -87,9 +88,17 @@ describe("the fixed cost of a run", () => {
         fs.writeFileSync(module, `export const answer: number = ${process.pid};\n`);
         assert.deepEqual(load(), [process.pid, true]);
         assert.deepEqual(load(), [process.pid, false]);
-        // A changed file is transpiled again.
+        // A changed file is transpiled again, and its earlier entry goes: one entry per file.
+        const cacheDir = path.resolve(__dirname, "..", "..", "node_modules", ".cache", "ck-dualstack-ts");
+        // Its entries, named by the first 16 hex digits of its path's sha256 (other tests add their own meanwhile).
+        const fileKey = crypto.createHash("sha256").update(module).digest("hex").slice(0, 16);
+        const entries = () => fs.readdirSync(cacheDir).filter((entry) => entry.startsWith(`${fileKey}-`));
+        const first = entries();
+        assert.equal(first.length, 1);
         fs.writeFileSync(module, `export const answer: number = ${process.pid + 1};\n`);
         assert.deepEqual(load(), [process.pid + 1, true]);
+        assert.equal(entries().length, 1);
+        assert.notDeepEqual(entries(), first);
     });
 
     it("traces each provider method and its Juju calls by command word, only when asked", async () => {
