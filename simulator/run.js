@@ -49,11 +49,25 @@ if (!fs.existsSync(path.join(cacheDir, "commands.json"))) {
             } catch {
                 fs.rmSync(tmp, { recursive: true, force: true }); // another call won the race
             }
+            pruneOtherVersions();
             run();
         }, fail);
 } else {
     useProjectModules();
     run();
+}
+
+/**
+ * Removes the copies of earlier versions of the sources, once they are an hour old: a simulator
+ * process started before an edit may still load a command's module from its copy meanwhile.
+ */
+function pruneOtherVersions() {
+    const versions = path.dirname(cacheDir);
+    for (const entry of fs.readdirSync(versions)) {
+        const dir = path.join(versions, entry);
+        if (dir === cacheDir || entry.endsWith(".tmp")) continue;
+        if (Date.now() - fs.statSync(dir).mtimeMs > 3_600_000) fs.rmSync(dir, { recursive: true, force: true });
+    }
 }
 
 function useProjectModules() {
