@@ -66,7 +66,8 @@ export const HOOK_RETRY_MAX_MS = 5 * 60_000;
  */
 function settledFrom(status: JujuStatus, polledAt: number, unsettledAt: number): number {
     const quiet = quietForMs(status);
-    return quiet === undefined ? polledAt : Math.min(polledAt, Math.max(unsettledAt, polledAt - quiet));
+    // Both times are printed in whole seconds, cut short: the quiet may really be up to 1 s shorter.
+    return quiet === undefined ? polledAt : Math.min(polledAt, Math.max(unsettledAt, polledAt - (quiet - 1000)));
 }
 
 /** Remembers since when each key has been seen, forgetting keys that are no longer seen. */

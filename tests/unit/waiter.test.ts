@@ -81,11 +81,12 @@ describe("waiting for the model to settle", () => {
 
     it("runs the idle period from the units' last status change by the controller's clock, never before the last unsettled poll", async () => {
         // Polls at 0 s (pending) and 10 s: the controller answers at 12:00:10 that etcd/0 changed
-        // last at 12:00:02, so it has been settled since 2 s and the 15 s idle period ends at 17 s.
+        // last at 12:00:02, so it has been settled since 2 s, 3 s counting the seconds cut short,
+        // and the 15 s idle period ends at 18 s.
         const quietSince = (since: string) => controllerTimes(settled, since, "12:00:10Z");
         const fromSince = await wait([pending, quietSince("25 Nov 2026 12:00:02Z")]);
         await fromSince.result;
-        assert.equal(fromSince.clock(), 17_000);
+        assert.equal(fromSince.clock(), 18_000);
         // A `since` older than the poll that saw the unit pending counts from that poll (0 s).
         const older = await wait([pending, quietSince("25 Nov 2026 11:00:00Z")]);
         await older.result;
