@@ -784,6 +784,26 @@ describe("Deployment provider", () => {
         assert.equal((await provider.diff("id", read.props as DeploymentOutputs, inputs(f.path) as CheckedDeployment)).changes, true);
     });
 
+    it("reads a model re-created under the same name as gone: its bundle is not this stack's drift", async () => {
+        const models = (uuid: string) => [{ stdout: JSON.stringify({ models: [{ "short-name": "ck", "model-uuid": uuid }] }) }];
+        const reads = async (uuid: string) => {
+            const f = fake({ "export-bundle": [{ stdout: exported("10.9.0.0/16,fd00:c00b:1::/112") }], models: models(uuid) });
+            const said: string[] = [];
+            const log = console.log;
+            console.log = (line: string) => said.push(line);
+            try {
+                return { read: await new DeploymentProvider().read("id", { ...outputs(f.path), modelUuid: "uuid-1" }), said };
+            } finally {
+                console.log = log;
+            }
+        };
+        const recreated = await reads("uuid-2");
+        assert.deepEqual(recreated.read, {});
+        assert.deepEqual(recreated.said, [], "no drift reported from another model");
+        // The stack's own model is read as before.
+        assert.equal((await reads("uuid-1")).read.id, "id");
+    });
+
     it("previews a state without a model view (earlier versions) as before: no Juju call, no change", async () => {
         const f = fake({});
         const provider = new DeploymentProvider();

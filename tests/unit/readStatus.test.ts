@@ -96,6 +96,16 @@ describe("the model-identity check before each mutating call", () => {
         assert.equal(f.calls().filter((args) => args[0] === "models").length, 3);
     });
 
+    it("a refresh's reads take a model re-created under the same name for gone, asking its identity once", async () => {
+        const f = new FakeJuju({ models: [listed("uuid-2")], status: [{ stdout: statusDoc({}, { "0": "10.0.0.10" }) }] });
+        fakes.push(f);
+        const reads = await Promise.all(
+            ["0", "0"].map((id) => new MachineProvider().read(`lxd:ck/${id}`, { ...machineInputs(f.path, "uuid-1"), machineId: id })),
+        );
+        assert.deepEqual(reads, [{}, {}]);
+        assert.equal(f.calls().filter((args) => args[0] === "models").length, 1);
+    });
+
     it("still refuses a model re-created under the same name, for every check that shared the question", async () => {
         const f = new FakeJuju({ models: [listed("uuid-2")] });
         fakes.push(f);

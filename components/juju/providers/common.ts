@@ -47,13 +47,14 @@ const readMemo = new Map<string, { startedAt: number; changingCalls: number; sta
  * by every resource that reads it at about the same time (a refresh read it once per Machine
  * before). Not for waiters and pollers, which need the model as it is now, nor after any call
  * that may have changed a model (cli.ts changingCallsStarted): those start a new one. The answer is
- * shared, so callers only read it.
+ * shared, so callers only read it. A model re-created under the same name reads as gone (ownModelOrGone).
  */
 export function readStatus(target: JujuTarget): Promise<JujuStatus> {
     const key = `${toolPath(target.jujuPath)}\0${target.modelRef}`;
     const memo = readMemo.get(key);
     if (memo && memo.changingCalls === changingCallsStarted() && Date.now() - memo.startedAt < READ_STATUS_MAX_AGE_MS) return memo.status;
-    const status = jujuStatus(target);
+    // Asked together: the model's identity (a re-created model's status is not this stack's).
+    const status = Promise.all([jujuStatus(target), ownModelOrGone(target)]).then(([answer]) => answer);
     readMemo.set(key, { startedAt: Date.now(), changingCalls: changingCallsStarted(), status });
     // A failure is not shared with later reads: they ask again.
     status.catch(() => {
@@ -173,15 +174,37 @@ function modelNowShared(jujuPath: string, ref: string): Promise<ModelIdentity | 
  * never kept after it came.
  */
 export async function verifyModel(target: JujuTarget): Promise<void> {
-    if (!target.modelUuid) return;
-    const found = await modelNowShared(target.jujuPath, target.modelRef);
-    if (!found) throw new JujuError("not-found", "models", `model ${target.modelRef} not found`);
-    if (found.uuid !== target.modelUuid) {
+    const other = await otherModel(target);
+    if (other) {
         throw new Error(
             `refusing to change Juju model ${target.modelRef}: this stack created the model with UUID ${target.modelUuid}, ` +
-                `but ${target.modelRef} is now model ${found.uuid} on controller ${found.controller}; it is not this stack's model`,
+                `but ${target.modelRef} is now model ${other.uuid} on controller ${other.controller}; it is not this stack's model`,
         );
     }
+}
+
+/**
+ * For reads: Juju's not-found when `target.modelRef` no longer names this stack's model (gone, or
+ * re-created under the same name), so that what a refresh finds in another model is never taken
+ * for this stack's, nor reported as its drift.
+ */
+export async function ownModelOrGone(target: JujuTarget): Promise<void> {
+    const other = await otherModel(target);
+    if (other) {
+        throw new JujuError(
+            "not-found",
+            "models",
+            `model ${target.modelRef} is now model ${other.uuid}, not the model ${target.modelUuid} this stack created`,
+        );
+    }
+}
+
+/** The model `target.modelRef` names now when it is not the one this stack created; throws not-found when there is none. */
+async function otherModel(target: JujuTarget): Promise<ModelIdentity | undefined> {
+    if (!target.modelUuid) return undefined;
+    const found = await modelNowShared(target.jujuPath, target.modelRef);
+    if (!found) throw new JujuError("not-found", "models", `model ${target.modelRef} not found`);
+    return found.uuid === target.modelUuid ? undefined : found;
 }
 
 /** One task of `juju run`, as the Juju 3.6 client prints it in JSON (cmd/juju/action/common.go formatActionResult). */

@@ -27,7 +27,7 @@ import { removeGracefully } from "../removal";
 import { SettlePolicy, waitUnderPolicy } from "../settle";
 import { JujuStatus, controlPlaneApplication } from "../status";
 import { finishUpgrade, refuseUnhealthy } from "../upgrade";
-import { JujuTarget, ignoringGone, isGone, jujuOptions, jujuStatus, progress, verifyModel } from "./common";
+import { JujuTarget, ignoringGone, isGone, jujuOptions, jujuStatus, ownModelOrGone, progress, verifyModel } from "./common";
 
 export interface DeploymentInputs extends JujuTarget, SettlePolicy {
     readonly bundle: string;
@@ -371,7 +371,7 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
         try {
             const declared = declaredViewOf(props, props.charmServiceCidr, props.controlPlaneApp);
             if (!declared) return { id, props };
-            const exported = await exportBundle(props);
+            const [exported] = await Promise.all([exportBundle(props), ownModelOrGone(props)]);
             const modelView = liveView(exported, declared);
             const revisions = liveRevisions(exported, Object.keys(declared.applications));
             for (const line of describeDrift(modelDiff(declared, modelView))) say(props, `differs from the deployment: ${line}`);
