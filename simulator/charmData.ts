@@ -31,6 +31,8 @@ export interface BundleApplication {
     readonly numUnits?: number;
     /** Principal applications a subordinate charm rides on (from the bundle's relations). */
     readonly subordinateTo?: string[];
+    /** The bundle exposes it (`expose: true`: kubeapi-load-balancer and kubernetes-worker). */
+    readonly expose?: true;
 }
 
 /** A Charmhub bundle as the simulator deploys and diffs it (simulator/commands/bundles.ts). */
@@ -79,7 +81,10 @@ export function buildCharmData(referenceDir: string): SimCharmData {
     const bundleDoc = yaml.load(fs.readFileSync(path.join(referenceDir, "charmed-kubernetes", "bundle-1.35.yaml"), "utf8")) as {
         name: string;
         series?: string;
-        applications: Record<string, { charm: string; channel: string; options?: Record<string, string>; num_units?: number }>;
+        applications: Record<
+            string,
+            { charm: string; channel: string; options?: Record<string, string>; num_units?: number; expose?: boolean }
+        >;
         relations: [string, string][];
     };
     const applications: Record<string, BundleApplication> = {};
@@ -100,6 +105,7 @@ export function buildCharmData(referenceDir: string): SimCharmData {
             options: app.options ?? {},
             ...(app.num_units !== undefined ? { numUnits: app.num_units } : {}),
             ...(subordinateTo ? { subordinateTo } : {}),
+            ...(app.expose === true ? { expose: true as const } : {}),
         };
     }
     const bundle: SimBundle = { ...(bundleDoc.series ? { series: bundleDoc.series } : {}), applications, relations: bundleDoc.relations };

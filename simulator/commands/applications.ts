@@ -169,8 +169,12 @@ async function deploy(args: Parameters<Command["run"]>[0]): Promise<void> {
     const changes: string[] = [];
     for (const app of Object.keys(bundle)) {
         const live = model.applications[app];
+        // An application the bundle exposes is exposed after it is deployed, and again if it was
+        // unexposed (core/bundle/changes: ExposeChange, described as below in changes.go).
+        const expose =
+            bundle[app].expose && !live?.exposed ? [`- expose all endpoints of ${app} and allow access from CIDRs 0.0.0.0/0 and ::/0`] : [];
         if (!live) {
-            changes.push(`- deploy application ${app} from charm-hub on ubuntu@24.04 with ${channel}`);
+            changes.push(`- deploy application ${app} from charm-hub on ubuntu@24.04 with ${channel}`, ...expose);
             continue;
         }
         if (live.life === "dying") throw new JujuExit(`ERROR cannot deploy bundle: application "${app}" is being removed`);
@@ -184,6 +188,7 @@ async function deploy(args: Parameters<Command["run"]>[0]): Promise<void> {
             changes.push(`- upgrade ${app} from charm-hub using charm ${app} for base ubuntu@24.04 from channel ${channel}`);
         const reset = Object.entries(asText(options[app] ?? {})).filter(([k, v]) => optionValue(live.charm, live.options, k) !== v);
         if (reset.length > 0) changes.push(`- set application options for ${app}: ${reset.map(([k, v]) => `${k}=${v}`).join(" ")}`);
+        changes.push(...expose);
         const placed = new Set(Object.values(live.units).map((unit) => unit.machine));
         for (const machine of placement(app).filter((m) => !placed.has(m))) changes.push(`- add unit ${app}/? to new machine ${machine}`);
     }
@@ -216,10 +221,11 @@ async function deploy(args: Parameters<Command["run"]>[0]): Promise<void> {
                     options: wanted,
                     units: {},
                     subordinateTo: spec.subordinateTo,
-                    exposed: false,
+                    exposed: spec.expose === true,
                 };
                 continue;
             }
+            if (spec.expose) existing.exposed = true;
             const refreshed = existing.channel !== channel || (existing.revision ?? 1) !== revision();
             existing.channel = channel;
             existing.revision = revision();

@@ -196,6 +196,7 @@ function baseBundle(ref: string): BundleDoc {
                 charm: app.charm,
                 channel: app.channel,
                 ...(app.numUnits !== undefined ? { num_units: app.numUnits } : {}),
+                ...(app.expose ? { expose: true } : {}),
                 options: { ...app.options },
             },
         ]),

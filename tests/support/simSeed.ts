@@ -172,7 +172,8 @@ export function seedModel(simHome: string, key: string, options: SeedOptions): S
             options: Object.fromEntries(Object.entries(spec.options).map(([k, v]) => [k, String(v)])),
             units: Object.fromEntries((placement[name] ?? []).map((id, i) => [`${name}/${i}`, unit(id, i === 0)])),
             ...(spec.subordinateTo ? { subordinateTo: spec.subordinateTo } : {}),
-            exposed: false,
+            // As the bundle's deploy leaves them (commands/applications.ts deploy).
+            exposed: spec.expose === true,
         };
     }
     // Every application on the charms' channel; the Kubernetes snaps and their option on it too.

@@ -71,7 +71,7 @@ describe("juju export-bundle as Juju 3.6 prints it", () => {
         assert.deepEqual(Object.keys(exported), ["default-base", "applications", "machines", "relations"]);
         const apps = exported.applications as Record<string, Record<string, unknown>>;
         // charm v12 ApplicationSpec order, subordinates without num_units/to (bundle_test.go TestExportCharmhubBundle).
-        assert.deepEqual(Object.keys(apps["kubernetes-worker"]), ["charm", "channel", "revision", "num_units", "to", "options"]);
+        assert.deepEqual(Object.keys(apps["kubernetes-worker"]), ["charm", "channel", "revision", "num_units", "to", "expose", "options"]);
         assert.deepEqual(apps.calico, {
             charm: "calico",
             channel: "1.35/stable",
@@ -79,6 +79,11 @@ describe("juju export-bundle as Juju 3.6 prints it", () => {
             options: { cidr: "192.168.0.0/16,fd00:c00b:1::/112", "image-registry": "ghcr.io/canonical/cdk", vxlan: "Always" },
         });
         assert.deepEqual(exported.machines, { "0": {}, "1": {}, "2": {}, "3": {} });
+        // The bundle exposes the balancer and the workers (bundle-1.35.yaml `expose: true`).
+        assert.deepEqual(
+            Object.keys(apps).filter((app) => apps[app].expose === true),
+            ["kubeapi-load-balancer", "kubernetes-worker"],
+        );
         assert.deepEqual((exported.relations as string[][])[0], [
             "kubernetes-control-plane:loadbalancer-external",
             "kubeapi-load-balancer:lb-consumers",
@@ -134,6 +139,35 @@ describe("juju export-bundle as Juju 3.6 prints it", () => {
             stdout: "",
             stderr: "ERROR nothing to export as there are no applications\n",
         });
+    });
+});
+
+describe("juju deploy of the charmed-kubernetes bundle", () => {
+    it("exposes what the bundle exposes, saying so as Juju does (core/bundle/changes ExposeChange)", async () => {
+        await ok("add-model", "--no-switch", "-c", "sim", "--", "exposing");
+        const deployed = await juju(
+            "deploy",
+            "-m",
+            "sim:exposing",
+            "--channel",
+            "1.35/stable",
+            "--map-machines=existing",
+            "--",
+            "charmed-kubernetes",
+        );
+        assert.equal(deployed.code, 0, deployed.stderr);
+        const exposing = deployed.stderr.split("\n").filter((line) => line.startsWith("- expose "));
+        assert.deepEqual(exposing, [
+            "- expose all endpoints of kubeapi-load-balancer and allow access from CIDRs 0.0.0.0/0 and ::/0",
+            "- expose all endpoints of kubernetes-worker and allow access from CIDRs 0.0.0.0/0 and ::/0",
+        ]);
+        const status = JSON.parse(await ok("status", "-m", "sim:exposing", "--format=json")) as {
+            applications: Record<string, { exposed: boolean }>;
+        };
+        assert.deepEqual(
+            Object.keys(status.applications).filter((app) => status.applications[app].exposed),
+            ["kubeapi-load-balancer", "kubernetes-worker"],
+        );
     });
 });
 
@@ -233,6 +267,10 @@ describe("juju diff-bundle as Juju 3.6 prints it", () => {
         assert.deepEqual((diff.applications.calico.options as Record<string, unknown>)["nat-outgoing"], undefined, "the overlay sets it");
         assert.deepEqual((diff.applications.calico.options as Record<string, unknown>).ipip, { bundle: null, model: "Never" });
         assert.equal(diff.machines, undefined, "the placement overlay's machines are the model's");
+        assert.ok(
+            Object.values(diff.applications).every((app) => app.expose === undefined && app.exposed_endpoints === undefined),
+            "exposed as the bundle says",
+        );
         assert.equal(diff.relations, undefined);
         // A unit moved to another machine shows nothing (diff.go:176-178; diff_test.go TestModelMissingMachine).
         await ok("add-unit", "-m", MODEL, "kubernetes-worker", "--to", "0");
