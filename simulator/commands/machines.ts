@@ -24,7 +24,9 @@ export const machineCommands: Record<string, Command> = {
             const target = /^ssh:(?:([^@]+)@)?(.+)$/.exec(args.positional[0] ?? "");
             if (!target) throw new JujuExit("ERROR the simulator only enlists existing hosts: add-machine ssh:[user@]host");
             readStateModel(ref);
-            await sleep(seconds("MACHINE_SECONDS", 1));
+            // The call takes MACHINE_SECONDS in all, this process's start included, as deploy does
+            // (commands/applications.ts): a real call's time is one Go binary's, not a Node.js start on top.
+            await sleep(seconds("MACHINE_SECONDS", 1) - process.uptime() * 1000);
             const id = await withState((state) => {
                 const model = getModel(state, ref);
                 // environs/manual/sshprovisioner.go checkProvisioned: a host whose systemd service list
