@@ -35,7 +35,7 @@ export function etcdChannelFor(channel: string): string | undefined {
 }
 
 /** Units an upgrade must not start over: in error, or blocked for any reason but the upgrade gate (an interrupted upgrade). */
-export function upgradeBlockers(status: JujuStatus): UnitView[] {
+function upgradeBlockers(status: JujuStatus): UnitView[] {
     return flattenUnits(status).filter(
         (unit) => unit.workload === "error" || unit.agent === "error" || (unit.workload === "blocked" && unit.message !== UPGRADE_GATE),
     );
