@@ -221,7 +221,8 @@ const zoneMs = (zone: string | undefined) =>
  * unit's workload or agent status (subordinates included; an agent's `since` moves with every hook
  * it runs) to `controller.timestamp`, the controller's time of the answer, which carries no date
  * (Go's "15:04:05Z07:00", cmd/juju/common/format.go FormatTimeAsTimestamp): the answer is taken to
- * be within a day of that change, so a longer quiet counts short, never long. Both times come from
+ * be within a day of that change, so a longer quiet counts short, never long (a change stamped up to
+ * half a day after the answer counts as no quiet). Both times come from
  * the controller's clock (apiserver/common/setstatus.go stamps each status as it arrives;
  * apiserver/facades/client/client/status.go FullStatus asks state.ControllerTimestamp), so the
  * client's clock does not matter; in HA, two controllers' clocks may differ by their skew. Undefined
@@ -236,5 +237,8 @@ export function quietForMs(status: JujuStatus): number | undefined {
     const offset = zoneMs(clock[4]);
     const dayStart = Math.floor((latest + offset) / DAY_MS) * DAY_MS - offset;
     const answeredAt = dayStart + ((Number(clock[1]) * 60 + Number(clock[2])) * 60 + Number(clock[3])) * 1000;
-    return answeredAt >= latest ? answeredAt - latest : answeredAt + DAY_MS - latest;
+    // A change stamped after the answer (another HA controller's clock ahead) is no quiet at all;
+    // only one half a day or more ahead is the next day's answer.
+    if (answeredAt >= latest) return answeredAt - latest;
+    return latest - answeredAt < DAY_MS / 2 ? 0 : answeredAt + DAY_MS - latest;
 }

@@ -58,16 +58,19 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
 export const HOOK_RETRY_MAX_MS = 5 * 60_000;
 
 /**
- * Since when a model first seen settled at `polledAt` has been settled: when its units' statuses
- * last changed by the controller's clock (quietForMs), so the idle period runs from the units' last
- * hook and not from the poll that first saw them idle; never before `unsettledAt`, the last time
- * it was seen unsettled (which also bounds a skew between HA controllers to one poll). The agent's
- * `since` moves with each hook it runs, except update-status (worker/uniter/operation/runhook.go).
+ * Since when a model seen settled in an answer that came at `answeredAt` has been settled: when its
+ * units' statuses last changed by the controller's clock (quietForMs; Juju stamps the answer's
+ * `controller.timestamp` after reading the statuses, apiserver/facades/client/client/status.go
+ * FullStatus), so the idle period runs from the units' last hook and not from the poll that first
+ * saw them idle; never before `unsettledAt`, the last time it was seen unsettled (which also bounds
+ * a skew between HA controllers to one poll). Undefined when the answer carries no readable times.
+ * The agent's `since` moves with each hook it runs, except update-status
+ * (worker/uniter/operation/runhook.go).
  */
-function settledFrom(status: JujuStatus, polledAt: number, unsettledAt: number): number {
+function settledFrom(status: JujuStatus, answeredAt: number, unsettledAt: number): number | undefined {
     const quiet = quietForMs(status);
     // Both times are printed in whole seconds, cut short: the quiet may really be up to 1 s shorter.
-    return quiet === undefined ? polledAt : Math.min(polledAt, Math.max(unsettledAt, polledAt - (quiet - 1000)));
+    return quiet === undefined ? undefined : Math.min(answeredAt, Math.max(unsettledAt, answeredAt - (quiet - 1000)));
 }
 
 /** Remembers since when each key has been seen, forgetting keys that are no longer seen. */
@@ -107,8 +110,10 @@ export async function waitForSettled(options: WaitOptions): Promise<{ view: Stat
     for (;;) {
         const polledAt = now();
         let status: JujuStatus | undefined;
+        let answeredAt = polledAt;
         try {
             status = await options.poll();
+            answeredAt = now();
             if (outageSince !== undefined) {
                 options.log(`juju status answers again after ${duration(polledAt - outageSince)}`);
                 // Agents reconnect after the controller comes back: down and lost start over.
@@ -185,8 +190,14 @@ export async function waitForSettled(options: WaitOptions): Promise<{ view: Stat
                     view.machineErrors.length === 0 &&
                     view.unreachable.size === 0 &&
                     view.units.every((unit) => (unit.workload === "active" && unit.agent === "idle") || accepted(unit)));
-            if (!settledNow) unsettledAt = polledAt;
-            settledSince = settledNow ? (settledSince ?? settledFrom(status, polledAt, unsettledAt)) : undefined;
+            if (!settledNow) unsettledAt = answeredAt;
+            // Each answer's times count: a hook that ran between two polls moves the start again.
+            const quietSince = settledNow ? settledFrom(status, answeredAt, unsettledAt) : undefined;
+            settledSince = !settledNow
+                ? undefined
+                : quietSince === undefined
+                  ? (settledSince ?? polledAt)
+                  : Math.max(settledSince ?? quietSince, quietSince);
             if (settledSince !== undefined && polledAt - settledSince >= options.idleMs) return last;
         }
         if (now() - start >= options.timeoutMs) {

@@ -5,7 +5,8 @@ import { JujuError } from "../../components/juju/cli";
 import { DeploymentFailed, waitForSettled } from "../../components/juju/waiter";
 import { statusDoc } from "../support/fakeJuju";
 
-type Poll = string | Error;
+/** A status document, a failure, or a document the controller answers at the fake clock's time (ms). */
+type Poll = string | Error | ((clockMs: number) => string);
 
 /** Runs the waiter on a fake clock against a sequence of status documents or failures (the last repeats). */
 async function wait(
@@ -17,6 +18,8 @@ async function wait(
         outageMs?: number;
         idleMs?: number;
         downGraceMs?: number;
+        /** How long each `juju status` call takes. */
+        callMs?: number;
     } = {},
 ) {
     let clock = 0;
@@ -25,8 +28,9 @@ async function wait(
     const result = waitForSettled({
         poll: async () => {
             const doc = docs[Math.min(polls++, docs.length - 1)];
+            clock += overrides.callMs ?? 0;
             if (doc instanceof Error) throw doc;
-            return JSON.parse(doc) as JujuStatus;
+            return JSON.parse(typeof doc === "function" ? doc(clock) : doc) as JujuStatus;
         },
         expectedApplications: ["etcd"],
         pollMs: 10_000,
@@ -53,6 +57,17 @@ function controllerTimes(doc: string, since: string, timestamp: string): string 
     const status = JSON.parse(doc.replace(/"since":"[^"]*"/g, `"since":${JSON.stringify(since)}`)) as object;
     return JSON.stringify({ ...status, controller: { timestamp } });
 }
+
+/**
+ * The settled model as the controller answers it, the fake clock's 0 being 12:00:00 on its clock,
+ * every unit's statuses changed last at `changedAt` ("hh:mm:ss", the same day).
+ */
+const quietSince =
+    (changedAt: string) =>
+    (clockMs: number): string => {
+        const answered = new Date(Date.parse("2026-11-25T12:00:00Z") + clockMs).toISOString().slice(11, 19);
+        return controllerTimes(settled, `25 Nov 2026 ${changedAt}Z`, `${answered}Z`);
+    };
 
 const unreachable = () => new JujuError("unreachable", "status", "ERROR cannot connect to API: connection refused");
 const erroring = statusDoc({ "etcd/0": { workload: "error", message: 'hook failed: "install"' } });
@@ -83,19 +98,34 @@ describe("waiting for the model to settle", () => {
         // Polls at 0 s (pending) and 10 s: the controller answers at 12:00:10 that etcd/0 changed
         // last at 12:00:02, so it has been settled since 2 s, 3 s counting the seconds cut short,
         // and the 15 s idle period ends at 18 s.
-        const quietSince = (since: string) => controllerTimes(settled, since, "12:00:10Z");
-        const fromSince = await wait([pending, quietSince("25 Nov 2026 12:00:02Z")]);
+        const fromSince = await wait([pending, quietSince("12:00:02")]);
         await fromSince.result;
         assert.equal(fromSince.clock(), 18_000);
         // A `since` older than the poll that saw the unit pending counts from that poll (0 s).
-        const older = await wait([pending, quietSince("25 Nov 2026 11:00:00Z")]);
+        const older = await wait([pending, quietSince("11:00:00")]);
         await older.result;
         assert.equal(older.clock(), 15_000);
         // Settled on the first poll, though long ago: the full idle period from the wait's start,
         // since a change made just before it may not have started its hooks yet.
-        const first = await wait([quietSince("25 Nov 2026 11:00:00Z")]);
+        const first = await wait([quietSince("11:00:00")]);
         await first.result;
         assert.equal(first.clock(), 15_000);
+    });
+
+    it("starts the idle period again from a hook that ran between two polls, as the later answer's since says", async () => {
+        // Settled at 10 s since 12:00:02; the next answer (18 s) says etcd/0 changed at 12:00:14:
+        // a hook ran in between, so the 15 s count from 15 s (14 s and the second cut short).
+        const run = await wait([pending, quietSince("12:00:02"), quietSince("12:00:14")]);
+        await run.result;
+        assert.equal(run.clock(), 30_000);
+    });
+
+    it("counts the quiet from the answer's time, not from when a slow juju status call started", async () => {
+        // Each call takes 4 s; etcd/0 settled at 6 s. The poll that decides must start at 21 s or later
+        // (15 s after 6 s), so the wait ends 4 s after that at the earliest.
+        const run = await wait([pending, quietSince("12:00:06")], { callMs: 4000 });
+        await run.result;
+        assert.ok(run.clock() >= 25_000, `returned at ${run.clock()} ms, before etcd/0 stayed settled for 15 s`);
     });
 
     it("prints a progress line only when the picture changes", async () => {
