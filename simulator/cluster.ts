@@ -283,7 +283,8 @@ export function restartApiServer(server: SimApiServer, serviceCidr: string, host
         const name = arg.split("=")[0];
         return name in replaced ? `${name}=${replaced[name]}` : arg;
     });
-    const restarted = { ...server, apiserverArgs: args, serviceCidr, host, controllers: undefined };
+    // Not ready until a status read finds the new process answering (commands/status.ts).
+    const restarted = { ...server, apiserverArgs: args, serviceCidr, host, controllers: undefined, readySince: undefined };
     const apiserverPid = startDetached("kube-apiserver", apiserverCommand(restarted), path.join(clusterDir(server), "kube-apiserver.log"));
     return { ...restarted, apiserverPid };
 }

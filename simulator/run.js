@@ -58,15 +58,22 @@ if (!fs.existsSync(path.join(cacheDir, "commands.json"))) {
 }
 
 /**
- * Removes the copies of earlier versions of the sources, once they are an hour old: a simulator
- * process started before an edit may still load a command's module from its copy meanwhile.
+ * Removes the copies of earlier versions of the sources (and unfinished ones), once they are an
+ * hour old: a simulator process started before an edit may still load a command's module from its
+ * copy meanwhile.
  */
 function pruneOtherVersions() {
     const versions = path.dirname(cacheDir);
     for (const entry of fs.readdirSync(versions)) {
         const dir = path.join(versions, entry);
-        if (dir === cacheDir || entry.endsWith(".tmp")) continue;
-        if (Date.now() - fs.statSync(dir).mtimeMs > 3_600_000) fs.rmSync(dir, { recursive: true, force: true });
+        if (dir === cacheDir) continue;
+        // Another call may be pruning the same folders meanwhile; a transpile that died left its .tmp.
+        try {
+            const stat = fs.statSync(dir, { throwIfNoEntry: false });
+            if (stat && Date.now() - stat.mtimeMs > 3_600_000) fs.rmSync(dir, { recursive: true, force: true });
+        } catch {
+            // gone already, or not ours to remove: the next call tries again
+        }
     }
 }
 

@@ -58,9 +58,12 @@ function unitStatus(
     // the last poll that saw the unit unsettled).
     const errorFor = hookErrorMs(unit);
     const recoveredAt = errorFor ? settleAt + errorFor : settleAt;
-    const status = (workload: string, message: string, agent: string, agentMessage = "", changedAt = settleAt) => ({
-        "workload-status": { current: workload, ...(message ? { message } : {}), since: since(changedAt) },
-        "juju-status": { current: agent, ...(agentMessage ? { message: agentMessage } : {}), since: since(changedAt), version: VERSION },
+    // The agent's since is its last hook's end; a workload status its charm set later (in an
+    // update-status hook, which leaves the agent's since alone: worker/uniter/operation/runhook.go)
+    // has its own.
+    const status = (workload: string, message: string, agent: string, agentMessage = "", agentAt = settleAt, workloadAt = agentAt) => ({
+        "workload-status": { current: workload, ...(message ? { message } : {}), since: since(workloadAt) },
+        "juju-status": { current: agent, ...(agentMessage ? { message: agentMessage } : {}), since: since(agentAt), version: VERSION },
     });
     const installing = now < settleAt;
     // apiserver/common/unitstatus.go: an agent the controller stopped hearing from is "lost" (not
@@ -106,7 +109,7 @@ function unitStatus(
     // §2); "Kubernetes worker running." was the old reactive charms' message. The control plane's
     // turns active once its kube-apiserver answers.
     const activeAt = app === "kubernetes-control-plane" ? Math.max(recoveredAt, apiReadySince ?? 0) : recoveredAt;
-    return status("active", "Ready", "idle", "", activeAt);
+    return status("active", "Ready", "idle", "", recoveredAt, activeAt);
 }
 
 /**

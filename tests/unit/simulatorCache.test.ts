@@ -12,7 +12,7 @@ const root = fs.mkdtempSync(path.join(os.tmpdir(), "ck-sim-cache-"));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
 
 describe("the simulator's transpiled copies", () => {
-    it("removes the copies of earlier versions an hour old, and keeps younger ones", () => {
+    it("removes the copies of earlier versions an hour old (unfinished ones too), and keeps younger ones", () => {
         // A checkout of its own: the simulator's sources and what it shares with the project.
         for (const dir of ["simulator", "components/net"]) fs.cpSync(path.join(project, dir), path.join(root, dir), { recursive: true });
         fs.mkdirSync(path.join(root, "components", "juju"), { recursive: true });
@@ -21,9 +21,10 @@ describe("the simulator's transpiled copies", () => {
         const versions = path.join(root, ".sandbox", "simulator-js");
         const old = path.join(versions, "0000000000000000");
         const young = path.join(versions, "1111111111111111");
-        for (const dir of [old, young]) fs.mkdirSync(dir, { recursive: true });
+        const unfinished = path.join(versions, "2222222222222222.4242.tmp");
+        for (const dir of [old, young, unfinished]) fs.mkdirSync(dir, { recursive: true });
         const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
-        fs.utimesSync(old, twoHoursAgo, twoHoursAgo);
+        for (const dir of [old, unfinished]) fs.utimesSync(dir, twoHoursAgo, twoHoursAgo);
         execFileSync(process.execPath, [path.join(root, "simulator", "run.js"), "version"], {
             env: { ...process.env, CK_JUJU_SIM_HOME: path.join(root, ".sandbox", "home") },
             encoding: "utf8",
