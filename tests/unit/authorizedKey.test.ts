@@ -87,18 +87,27 @@ describe("AuthorizedKey provider (the operator's key in the Juju model)", () => 
 
     it("reads the key as gone when `juju ssh-keys --full` no longer lists it, or the model is gone", async () => {
         const listing = (keys: string[]) => ({ stdout: `Keys used in model: ck\n${keys.join("\n")}\n` });
-        const present = fake({ "ssh-keys": [listing([NEW_KEY, OLD_KEY.replace("operator@example", "renamed")])] });
+        const present = fake({ ...MODELS, "ssh-keys": [listing([NEW_KEY, OLD_KEY.replace("operator@example", "renamed")])] });
         assert.equal(
             (await new AuthorizedKeyProvider().read("id", stored(present))).id,
             "id",
             "listed under another comment is the same key",
         );
-        const absent = fake({ "ssh-keys": [listing([NEW_KEY])] });
+        const absent = fake({ ...MODELS, "ssh-keys": [listing([NEW_KEY])] });
         assert.deepEqual(await new AuthorizedKeyProvider().read("id", stored(absent)), {});
-        const none = fake({ "ssh-keys": [{ stderr: "No keys to display.\n" }] });
+        const none = fake({ ...MODELS, "ssh-keys": [{ stderr: "No keys to display.\n" }] });
         assert.deepEqual(await new AuthorizedKeyProvider().read("id", stored(none)), {});
-        const modelGone = fake({ "ssh-keys": [{ stderr: "ERROR model sim:admin/ck not found\n", code: 1 }] });
+        const modelGone = fake({ ...NO_MODELS, "ssh-keys": [{ stderr: "ERROR model sim:admin/ck not found\n", code: 1 }] });
         assert.deepEqual(await new AuthorizedKeyProvider().read("id", stored(modelGone)), {});
+        // A model re-created under the same name lists its own keys, maybe this one: not this stack's.
+        const recreated = fake({
+            models: [{ stdout: JSON.stringify({ models: [{ "short-name": "ck", "model-uuid": "uuid-2" }] }) }],
+            "ssh-keys": [listing([OLD_KEY])],
+        });
+        assert.deepEqual(await new AuthorizedKeyProvider().read("id", stored(recreated)), {});
+        // And destroy leaves it alone: the key went with this stack's model.
+        await new AuthorizedKeyProvider().delete("id", stored(recreated));
+        assert.ok(!recreated.calls().some((call) => call[0] === "remove-ssh-key"), "nothing removed from another model");
     });
 });
 

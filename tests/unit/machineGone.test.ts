@@ -57,6 +57,19 @@ describe("deleting a machine that is already gone", () => {
         assert.ok(!legacyLines.some((line) => /machine 4 removed/.test(line)), legacyLines.join("\n"));
     });
 
+    it("leaves a model re-created under the same name alone: this stack's machine went with its model", async () => {
+        const f = fake({
+            models: [{ stdout: JSON.stringify({ models: [{ "short-name": "ck", "model-uuid": "uuid-2" }] }) }],
+            status: [{ stdout: statusDoc({}, { "4": "10.0.0.20" }) }],
+        });
+        const lines = await printed(() => new MachineProvider().delete("ck/4", outputs(f.path, "uuid-1")));
+        assert.ok(!f.calls().some((c) => c[0] === "remove-machine"), "nothing removed from another model");
+        assert.ok(
+            lines.some((line) => /machine 4 was already gone: model lxd:ck is now model uuid-2/.test(line)),
+            lines.join("\n"),
+        );
+    });
+
     it("says the machine was already gone when Juju removed it with its last unit", async () => {
         const f = fake({ status: [{ stdout: statusDoc({}) }] });
         const lines = await printed(() => new MachineProvider().delete("ck/4", outputs(f.path)));

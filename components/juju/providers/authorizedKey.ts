@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { runJuju } from "../cli";
 import { KeyLine, keyFingerprint, listedKeys, parseKeyLine, refusedKeys, sameKey } from "../sshKeys";
-import { JujuTarget, ignoringGone, isGone, jujuOptions, progress, verifyModel } from "./common";
+import { JujuTarget, ignoringGone, isGone, jujuOptions, ownModelOrGone, progress, verifyModel } from "./common";
 
 export interface AuthorizedKeyInputs extends JujuTarget {
     /** The OpenSSH public key line (sshPublicKey): public, not a secret. */
@@ -84,7 +84,10 @@ export class AuthorizedKeyProvider implements pulumi.dynamic.ResourceProvider {
     /** Kept while `juju ssh-keys --full` lists the key; gone with the model or when someone removed it. */
     async read(id: string, props: AuthorizedKeyOutputs): Promise<pulumi.dynamic.ReadResult> {
         try {
-            const { stdout } = await runJuju(jujuOptions(props), ["ssh-keys", "-m", props.modelRef, "--full"]);
+            const [{ stdout }] = await Promise.all([
+                runJuju(jujuOptions(props), ["ssh-keys", "-m", props.modelRef, "--full"]),
+                ownModelOrGone(props),
+            ]);
             const key = parsed(props.key);
             return listedKeys(stdout).some((listed) => sameKey(listed, key)) ? { id, props } : {};
         } catch (error) {
@@ -111,7 +114,7 @@ export class AuthorizedKeyProvider implements pulumi.dynamic.ResourceProvider {
         await verifyModel(news);
         await addKey(news, news.key);
         const gone = await ignoringGone(async () => {
-            await verifyModel(olds);
+            await ownModelOrGone(olds);
             await removeKey(olds, olds.fingerprint);
         });
         if (gone) say(olds, `${olds.fingerprint} went with its model: ${gone}`);
@@ -120,8 +123,9 @@ export class AuthorizedKeyProvider implements pulumi.dynamic.ResourceProvider {
 
     /** Removes the key; done when it, or the whole model, is gone already. */
     async delete(_id: string, props: AuthorizedKeyOutputs): Promise<void> {
+        // A model re-created under the same name is not this stack's: the key went with ours.
         const gone = await ignoringGone(async () => {
-            await verifyModel(props);
+            await ownModelOrGone(props);
             await removeKey(props, props.fingerprint);
         });
         if (gone) say(props, `${props.fingerprint} went with its model: ${gone}`);

@@ -451,7 +451,8 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
     async delete(_id: string, stored: StoredDeployment): Promise<void> {
         const props = migrateDeployment(stored);
         await ignoringGone(async () => {
-            await verifyModel(props);
+            // A model re-created under the same name is not this stack's: ours is gone, nothing to remove.
+            await ownModelOrGone(props);
             const apps = Object.keys((await jujuStatus(props)).applications ?? {});
             if (apps.length === 0) return;
             const forced = await removeGracefully(props, {

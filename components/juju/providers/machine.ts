@@ -4,7 +4,18 @@ import { migrateMachine } from "../migrations";
 import { JujuCall, describeOperation, jujuArgv } from "../operations";
 import { isUnknown } from "../planDeployment";
 import { machineByAddress } from "../status";
-import { JujuTarget, ignoringGone, isGone, jujuOptions, jujuStatus, progress, readStatus, toolPath, verifyModel } from "./common";
+import {
+    JujuTarget,
+    ignoringGone,
+    isGone,
+    jujuOptions,
+    jujuStatus,
+    ownModelOrGone,
+    progress,
+    readStatus,
+    toolPath,
+    verifyModel,
+} from "./common";
 
 export interface MachineInputs extends JujuTarget {
     /** The node's name, for messages. */
@@ -139,7 +150,8 @@ export class MachineProvider implements pulumi.dynamic.ResourceProvider {
         const graceMs = props.removeGraceMinutes * 60_000;
         const pollMs = props.pollSeconds * 1000;
         const gone = await ignoringGone(async () => {
-            await verifyModel(props);
+            // A model re-created under the same name is not this stack's: ours is gone with its machines.
+            await ownModelOrGone(props);
             const deadline = Date.now() + graceMs;
             let hosting = false;
             for (;;) {
