@@ -145,9 +145,10 @@ export async function runPlan(
                 continue;
             }
         }
+        // What the step requires first; then what its config-changed hooks are told apart from.
+        for (const wait of step.requires ?? []) await waitFor(news, wait, step.operation, undefined, context);
         const hooks = step.then?.find((wait) => wait.kind === "config-hooks");
         const before = hooks ? agentSince(await jujuStatus(news), hooks.app) : undefined;
-        for (const wait of step.requires ?? []) await waitFor(news, wait, step.operation, undefined, context);
         context.say(`step ${index + 1}/${steps.length}: ${line}`);
         etcdSnapshot = (await runOperation(news, step.operation, context)) ?? etcdSnapshot;
         ran.push(line);

@@ -33,9 +33,9 @@ function present(status: JujuStatus, kind: RemovalKind, name: string): boolean {
 
 /**
  * What keeps `name` from going, for the message that says why it is forced. A unit seen in error
- * during the grace is named by that error: between failures the uniter retries the hook and the unit
- * shows executing for a moment (worker/uniter/resolver.go, hook retry), which would hide
- * why it never left.
+ * during the grace is named by that error, then by what it shows now: between failures the uniter
+ * retries the hook and the unit shows executing for a moment (worker/uniter/resolver.go, hook
+ * retry), which alone would hide why it never left.
  */
 function holding(status: JujuStatus, kind: RemovalKind, name: string, lastErrors: ReadonlyMap<string, string>): string {
     const units = flattenUnits(status).filter((unit) => {
@@ -43,7 +43,11 @@ function holding(status: JujuStatus, kind: RemovalKind, name: string, lastErrors
         if (kind === "application") return unit.name.startsWith(`${name}/`);
         return Object.values(status.applications ?? {}).some((app) => app.units?.[unit.name]?.machine === name);
     });
-    const described = units.map((unit) => lastErrors.get(unit.name) ?? describeUnit(unit));
+    const described = units.map((unit) => {
+        const lastError = lastErrors.get(unit.name);
+        if (!lastError || inError(unit)) return describeUnit(unit);
+        return `${lastError}, now ${unit.workload}/${unit.agent}${unit.message ? `: ${unit.message}` : ""}`;
+    });
     return described.length > 0 ? described.join(", ") : "no unit left; still dying";
 }
 

@@ -43,6 +43,9 @@ describe("forcing a removal after its grace", () => {
         assert.ok(polls > 1, "the grace ended on a later poll");
         assert.deepEqual(forced, ["kubernetes-worker"]);
         const forcing = lines.find((line) => line.startsWith("forcing the removal of application kubernetes-worker"));
-        assert.match(forcing ?? lines.join("\n"), /kubernetes-worker\/0 \(error\/idle: hook failed: "install"\)/);
+        assert.match(
+            forcing ?? lines.join("\n"),
+            /kubernetes-worker\/0 \(error\/idle: hook failed: "install"\), now maintenance\/executing: retrying install/,
+        );
     });
 });
