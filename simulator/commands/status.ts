@@ -462,6 +462,9 @@ function renderStatus(name: string, controller: string, model: SimModel, apiRead
         "charm-rev": app.revision ?? 1,
         "charm-channel": app.channel,
         exposed: app.exposed,
+        // Exposing every endpoint stores "" to all addresses (apiserver/facades/client/application
+        // Expose, as clients before 2.9 did); formatted.go prints it after `exposed`.
+        ...(app.exposed ? { "exposed-endpoints": { "": { "expose-to-cidrs": ["0.0.0.0/0", "::/0"] } } } : {}),
         ...(app.life ? { life: app.life } : {}),
     });
     const relationFields = (appName: string, app: SimApplication) => {

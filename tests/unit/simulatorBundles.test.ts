@@ -162,12 +162,15 @@ describe("juju deploy of the charmed-kubernetes bundle", () => {
             "- expose all endpoints of kubernetes-worker and allow access from CIDRs 0.0.0.0/0 and ::/0",
         ]);
         const status = JSON.parse(await ok("status", "-m", "sim:exposing", "--format=json")) as {
-            applications: Record<string, { exposed: boolean }>;
+            applications: Record<string, { exposed: boolean; "exposed-endpoints"?: unknown }>;
         };
         assert.deepEqual(
             Object.keys(status.applications).filter((app) => status.applications[app].exposed),
             ["kubeapi-load-balancer", "kubernetes-worker"],
         );
+        assert.deepEqual(status.applications["kubernetes-worker"]["exposed-endpoints"], {
+            "": { "expose-to-cidrs": ["0.0.0.0/0", "::/0"] },
+        });
     });
 });
 
