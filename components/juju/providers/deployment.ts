@@ -152,8 +152,8 @@ function deployCall(inputs: DeploymentInputs): JujuCall {
     };
 }
 
+/** Deploys the bundle with its overlays; the caller has checked the model's identity. */
 async function deploy(inputs: DeploymentInputs): Promise<void> {
-    await verifyModel(inputs);
     writeOverlays(inputs);
     const call = deployCall(inputs);
     progress(`deployment ${inputs.modelRef}`, describeOperation(call));
@@ -339,8 +339,9 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
     }
 
     async create(inputs: DeploymentInputs): Promise<pulumi.dynamic.CreateResult> {
-        await ensureSupportedJuju(jujuOptions(inputs));
-        const present = Object.keys((await jujuStatus(inputs)).applications ?? {});
+        // Asked together: the client's version, what the model holds, and that it is still this stack's model.
+        const [, before] = await Promise.all([ensureSupportedJuju(jujuOptions(inputs)), jujuStatus(inputs), verifyModel(inputs)]);
+        const present = Object.keys(before.applications ?? {});
         const adopted = inputs.expectedApplications.every((app) => present.includes(app));
         if (adopted) say(inputs, "the bundle's applications are already deployed (earlier, interrupted run); taking them over");
         else await deploy(inputs);

@@ -50,8 +50,7 @@ function enlistCall(inputs: MachineInputs): JujuCall {
 export class MachineProvider implements pulumi.dynamic.ResourceProvider {
     async create(inputs: MachineInputs): Promise<pulumi.dynamic.CreateResult> {
         const juju = jujuOptions(inputs);
-        await ensureSupportedJuju(juju);
-        await verifyModel(inputs);
+        await Promise.all([ensureSupportedJuju(juju), verifyModel(inputs)]);
         let machineId: string | undefined;
         try {
             // add-machine ssh: logs in from where juju runs, here; a new instance has an address

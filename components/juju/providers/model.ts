@@ -51,9 +51,9 @@ export class ModelProvider implements pulumi.dynamic.ResourceProvider {
 
     async create(inputs: ModelInputs): Promise<pulumi.dynamic.CreateResult> {
         const juju = jujuOptions(inputs);
-        await ensureSupportedJuju(juju);
         // Resolved once and recorded: later calls never depend on the client's current controller.
-        const controllerName = inputs.controller || (await currentController(inputs.jujuPath));
+        // Asked together with the client's version: neither needs the other.
+        const [, controllerName] = await Promise.all([ensureSupportedJuju(juju), inputs.controller || currentController(inputs.jujuPath)]);
         const ref = `${controllerName}:${inputs.model}`;
         try {
             await runJuju(juju, [
