@@ -5,7 +5,7 @@
 // finishes a graceful removal: the uniter only retries the hook (worker/uniter/resolver.go).
 import { runJuju } from "./cli";
 import { JujuTarget, isGone, jujuOptions, jujuStatus } from "./providers/common";
-import { JujuStatus, describeUnit, flattenUnits, inError } from "./status";
+import { JujuStatus, describeState, describeUnit, flattenUnits, inError } from "./status";
 
 /** What `juju remove-application`, `remove-unit` or `remove-machine` removes. */
 export type RemovalKind = "application" | "unit" | "machine";
@@ -46,7 +46,7 @@ function holding(status: JujuStatus, kind: RemovalKind, name: string, lastErrors
     const described = units.map((unit) => {
         const lastError = lastErrors.get(unit.name);
         if (!lastError || inError(unit)) return describeUnit(unit);
-        return `${lastError}, now ${unit.workload}/${unit.agent}${unit.message ? `: ${unit.message}` : ""}`;
+        return `${lastError}, now ${describeState(unit)}`;
     });
     return described.length > 0 ? described.join(", ") : "no unit left; still dying";
 }

@@ -118,9 +118,14 @@ export function flattenUnits(status: JujuStatus): UnitView[] {
     return units.sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
 }
 
+/** `error/idle: hook failed: "install"` */
+export function describeState(unit: UnitView): string {
+    return `${unit.workload}/${unit.agent}${unit.message ? `: ${unit.message}` : ""}`;
+}
+
 /** `etcd/0 (error/idle: hook failed: "install")` */
 export function describeUnit(unit: UnitView): string {
-    return `${unit.name} (${unit.workload}/${unit.agent}${unit.message ? `: ${unit.message}` : ""})`;
+    return `${unit.name} (${describeState(unit)})`;
 }
 
 /** Whether the unit's workload or agent is in error (a failed hook). */

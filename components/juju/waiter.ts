@@ -190,14 +190,15 @@ export async function waitForSettled(options: WaitOptions): Promise<{ view: Stat
                     view.machineErrors.length === 0 &&
                     view.unreachable.size === 0 &&
                     view.units.every((unit) => (unit.workload === "active" && unit.agent === "idle") || accepted(unit)));
-            if (!settledNow) unsettledAt = answeredAt;
-            // Each answer's times count: a hook that ran between two polls moves the start again.
-            const quietSince = settledNow ? settledFrom(status, answeredAt, unsettledAt) : undefined;
-            settledSince = !settledNow
-                ? undefined
-                : quietSince === undefined
-                  ? (settledSince ?? polledAt)
-                  : Math.max(settledSince ?? quietSince, quietSince);
+            if (!settledNow) {
+                unsettledAt = answeredAt;
+                settledSince = undefined;
+            } else {
+                // Each answer's times count: a hook that ran between two polls moves the start again.
+                const quietSince = settledFrom(status, answeredAt, unsettledAt);
+                if (quietSince === undefined) settledSince ??= polledAt;
+                else settledSince = Math.max(settledSince ?? quietSince, quietSince);
+            }
             if (settledSince !== undefined && polledAt - settledSince >= options.idleMs) return last;
         }
         if (now() - start >= options.timeoutMs) {
