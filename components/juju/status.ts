@@ -222,6 +222,18 @@ const zoneMs = (zone: string | undefined) =>
         : (zone[0] === "-" ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6))) * 60_000;
 
 /**
+ * The latest change of any unit's workload or agent status (subordinates included), in ms since the
+ * epoch by the controller's clock, as its `since` stamps say (whole seconds). Undefined when a unit
+ * has no readable `since`, or there are no units.
+ */
+export function lastChangeAt(status: JujuStatus): number | undefined {
+    const units = flattenUnits(status);
+    const changes = units.flatMap((unit) => [parseSince(unit.since), parseSince(unit.agentSince)]);
+    if (units.length === 0 || changes.some((at) => at === undefined)) return undefined;
+    return Math.max(...(changes as number[]));
+}
+
+/**
  * How long the model has been quiet by the controller's clock: from the latest change of any
  * unit's workload or agent status (subordinates included; an agent's `since` moves with every hook
  * it runs) to `controller.timestamp`, the controller's time of the answer, which carries no date
@@ -235,10 +247,8 @@ const zoneMs = (zone: string | undefined) =>
  */
 export function quietForMs(status: JujuStatus): number | undefined {
     const clock = TIMESTAMP.exec(status.controller?.timestamp ?? "");
-    const units = flattenUnits(status);
-    const changes = units.flatMap((unit) => [parseSince(unit.since), parseSince(unit.agentSince)]);
-    if (!clock || units.length === 0 || changes.some((at) => at === undefined)) return undefined;
-    const latest = Math.max(...(changes as number[]));
+    const latest = lastChangeAt(status);
+    if (!clock || latest === undefined) return undefined;
     const offset = zoneMs(clock[4]);
     const dayStart = Math.floor((latest + offset) / DAY_MS) * DAY_MS - offset;
     const answeredAt = dayStart + ((Number(clock[1]) * 60 + Number(clock[2])) * 60 + Number(clock[3])) * 1000;

@@ -1,5 +1,5 @@
 import { isTransient } from "./cli";
-import { JujuStatus, StatusView, describeUnit, interpretStatus, quietForMs } from "./status";
+import { JujuStatus, StatusView, describeUnit, interpretStatus, lastChangeAt, quietForMs } from "./status";
 
 /** How to wait for a model to settle. */
 export interface WaitOptions {
@@ -101,6 +101,8 @@ export async function waitForSettled(options: WaitOptions): Promise<{ view: Stat
     const unreachableSince = new FirstSeen();
     let unreachablePolls = new Map<string, number>();
     let settledSince: number | undefined;
+    // The units' last status change (controller's clock) in the answers settledSince comes from.
+    let lastChange: number | undefined;
     // The last poll that saw the model unsettled (or the wait's start: a change made just before it
     // may not have started its hooks yet).
     let unsettledAt = start;
@@ -194,10 +196,15 @@ export async function waitForSettled(options: WaitOptions): Promise<{ view: Stat
                 unsettledAt = answeredAt;
                 settledSince = undefined;
             } else {
-                // Each answer's times count: a hook that ran between two polls moves the start again.
                 const quietSince = settledFrom(status, answeredAt, unsettledAt);
+                const changedAt = lastChangeAt(status);
                 if (quietSince === undefined) settledSince ??= polledAt;
+                // Each answer bounds the same last change from above (the seconds cut short, the
+                // call's time): the tightest bound is the earliest. A later change is a hook that ran
+                // between two polls: the idle period starts again from it.
+                else if (changedAt === lastChange && settledSince !== undefined) settledSince = Math.min(settledSince, quietSince);
                 else settledSince = Math.max(settledSince ?? quietSince, quietSince);
+                lastChange = changedAt;
             }
             if (settledSince !== undefined && polledAt - settledSince >= options.idleMs) return last;
         }

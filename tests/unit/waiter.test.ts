@@ -59,13 +59,13 @@ function controllerTimes(doc: string, since: string, timestamp: string): string 
 }
 
 /**
- * The settled model as the controller answers it, the fake clock's 0 being 12:00:00 on its clock,
- * every unit's statuses changed last at `changedAt` ("hh:mm:ss", the same day).
+ * The settled model as the controller answers it, the fake clock's 0 being 12:00:00 on its clock
+ * (`controllerAheadMs` later), every unit's statuses changed last at `changedAt` ("hh:mm:ss", the same day).
  */
 const quietSince =
-    (changedAt: string) =>
+    (changedAt: string, controllerAheadMs = 0) =>
     (clockMs: number): string => {
-        const answered = new Date(Date.parse("2026-11-25T12:00:00Z") + clockMs).toISOString().slice(11, 19);
+        const answered = new Date(Date.parse("2026-11-25T12:00:00Z") + clockMs + controllerAheadMs).toISOString().slice(11, 19);
         return controllerTimes(settled, `25 Nov 2026 ${changedAt}Z`, `${answered}Z`);
     };
 
@@ -126,6 +126,17 @@ describe("waiting for the model to settle", () => {
         const run = await wait([pending, quietSince("12:00:06")], { callMs: 4000 });
         await run.result;
         assert.ok(run.clock() >= 25_000, `returned at ${run.clock()} ms, before etcd/0 stayed settled for 15 s`);
+    });
+
+    it("takes the tightest of the answers' bounds on one last change, so the poll at the idle period's end decides", async () => {
+        // Calls take 0.3 s; the controller's clock runs 0.75 s ahead. The answer at 10.3 s says etcd/0
+        // changed at 12:00:10 and it is 12:00:11: settled since 10.3 s at the latest, so the idle
+        // period (5 s) has passed for any poll from 15.3 s. The answer to that poll (15.6 s, 12:00:16)
+        // bounds the same change more loosely (since 10.6 s), as its seconds are cut at another point.
+        const run = await wait([pending, quietSince("12:00:10", 750)], { idleMs: 5000, callMs: 300 });
+        await run.result;
+        assert.equal(run.clock(), 15_600);
+        assert.equal(run.polls(), 3);
     });
 
     it("prints a progress line only when the picture changes", async () => {
