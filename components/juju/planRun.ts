@@ -28,8 +28,9 @@ export async function readLiveModel(target: JujuTarget, channelChange: boolean):
     if (channelChange) {
         const controlPlane = controlPlaneApplication(status) ?? "kubernetes-control-plane";
         const apps = ["etcd", ...SNAP_UPGRADED.map((app) => (app === "kubernetes-control-plane" ? controlPlane : app))];
-        for (const app of apps.filter((name) => status.applications?.[name]))
-            channelOptions[app] = await liveOption(target, app, "channel");
+        const present = apps.filter((name) => status.applications?.[name]);
+        const values = await Promise.all(present.map((app) => liveOption(target, app, "channel")));
+        present.forEach((app, i) => (channelOptions[app] = values[i]));
     }
     return { status, channelOptions };
 }

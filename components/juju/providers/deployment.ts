@@ -421,9 +421,9 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
         });
         const drifted = driftRecorded(olds, olds.charmServiceCidr, olds.controlPlaneApp);
         if (!touchesJuju(olds, news) && !drifted) return { outs: outs([]) };
-        await verifyModel(news);
         const upgrading = olds.channel !== news.channel;
-        const live = await readLiveModel(news, upgrading);
+        // Asked together: the model as it is now, and that it is still this stack's (before any change).
+        const [, live] = await Promise.all([verifyModel(news), readLiveModel(news, upgrading)]);
         if (upgrading) refuseUnhealthy(live.status, news.channel);
         const restore = drifted ? await restoreOf(olds, news, olds.charmServiceCidr, olds.controlPlaneApp, live.status) : undefined;
         if (restore && restore.refusals.length > 0) throw new Error(restore.refusals.map((r) => `${r.property}: ${r.reason}`).join("; "));
