@@ -1,11 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ResourceArgs, dynamicProvider } from "./lazyProvider";
+import { DynamicResource } from "./DynamicResource";
+import { ResourceArgs } from "./lazyProvider";
 
 /** The Deployment's arguments: the provider's inputs (providers/deployment.ts DeploymentInputs), each may be an Output. */
 export type DeploymentArgs = ResourceArgs<"deployment">;
 
 /** The bundle deployed with the dual-stack and placement overlays, changed in place on day 2 (the Settled resource waits). */
-export class Deployment extends pulumi.dynamic.Resource {
+export class Deployment extends DynamicResource {
     public readonly overlay!: pulumi.Output<object>;
     public readonly controlPlaneApp!: pulumi.Output<string>;
     /** What Juju was last asked to make of the model: Settled waits again when it changes. */
@@ -18,7 +19,9 @@ export class Deployment extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: DeploymentArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            dynamicProvider("deployment"),
+            "deployment",
+            "juju",
+            "Deployment",
             name,
             {
                 ...args,
@@ -29,8 +32,6 @@ export class Deployment extends pulumi.dynamic.Resource {
                 jujuOperations: undefined,
             },
             opts,
-            "juju",
-            "Deployment",
         );
     }
 }

@@ -1,83 +1,80 @@
 import * as path from "path";
 import type * as pulumi from "@pulumi/pulumi";
+import { traceEvent, tracedMethod } from "./trace";
 
-/** The project folder as this process sees it; never serialized (see dynamicProvider). */
+/** The project folder as this process sees it; never stored (see providerLoader). */
 const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+
+/** This file, relative to the project folder: what a stored provider loads. */
+const THIS_FILE = "components/juju/lazyProvider.ts";
 
 /** Inputs that carry no Juju meaning but were stored machine-specific by earlier versions. */
 const MIGRATED_KEYS = ["__provider", "jujuPath"] as const;
 
 /**
+ * The text stored as a dynamic resource's `__provider`. @pulumi/pulumi's provider host loads it as
+ * a module and calls its `handler()` for the provider (cmd/dynamic-provider/index.js getProvider,
+ * with require-from-string; check, diff, create and update take it from the new inputs, read and
+ * delete from the stored outputs). It finds the project folder and calls lazyProvider there, so it
+ * names nothing that depends on where the checkout lives: the engine starts the provider host in the
+ * program's folder (plugin.Context.Pwd, the folder of Pulumi.yaml; checked end to end by moving a
+ * checkout), and the search walks up from there. A few hundred bytes, where @pulumi/pulumi's
+ * serialization of a provider object's closures (dynamic/index.ts serializeProvider) stored 6.7 KB
+ * twice per resource, most of the state the engine writes on every change (issue 23).
+ */
+export function providerLoader(modulePath: string, exportName: string): string {
+    const args = [modulePath, exportName].map((arg) => JSON.stringify(arg)).join(", ");
+    return [
+        "exports.handler = function () {",
+        '    var path = require("path"), fs = require("fs");',
+        `    for (var dir = process.cwd(); ; dir = path.dirname(dir)) {`,
+        `        if (fs.existsSync(path.join(dir, ${JSON.stringify(THIS_FILE)})) && fs.existsSync(path.join(dir, "Pulumi.yaml"))) {`,
+        '            require(path.join(dir, "components", "tsCache.js"));',
+        `            return require(path.join(dir, ${JSON.stringify(THIS_FILE)})).lazyProvider(${args});`,
+        "        }",
+        "        if (path.dirname(dir) === dir)",
+        `            throw new Error("ck-dualstack: cannot find ${THIS_FILE} from " + process.cwd() + " or above; run pulumi in the project folder");`,
+        "    }",
+        "};",
+        "",
+    ].join("\n");
+}
+
+let started = false;
+/**
+ * Once per provider process: relative paths (a jujuPath like simulator/juju) mean the project
+ * folder from here on, and a traced run records the process's start-up (Node.js, the provider host).
+ */
+function startProviderProcess(): void {
+    if (started) return;
+    started = true;
+    process.chdir(PROJECT_ROOT);
+    traceEvent("provider-start", { uptimeMs: Math.round(process.uptime() * 1000) });
+}
+
+/**
  * A dynamic provider that loads its implementation (`exportName` from `modulePath`, relative to
- * the project folder) inside the provider process.
+ * the project folder) in the provider process, when a method first runs; providerLoader's text
+ * calls it there.
  *
- * Pulumi serializes this object's functions into the resource's state (`__provider`), and read
- * and delete run the serialized copy stored in state, so they capture only the relative path and
- * the export name: nothing that depends on where the checkout lives. The project folder is found
- * when the provider loads: the engine starts the dynamic provider plugin in the program's folder
- * (plugin.Context.Pwd, the folder of Pulumi.yaml; checked end to end by moving a checkout), and the
- * search walks up from there to the folder that holds the module.
- *
- * Stacks written by earlier versions stored absolute paths (`__provider`, `jujuPath`). Their diff
- * says "update" when only those differ, and the update rewrites them without running Juju, so a
- * no-op `up` migrates a stack in place. A stored provider that names its module relatively is kept
- * when only its code differs (a new version of this function): it loads the current modules all the
- * same, and an update of every dynamic resource would leave the Model's outputs unknown in a
- * preview, so that every Machine would preview as replaced.
+ * Stacks written by earlier versions stored @pulumi/pulumi's serialization of an older lazyProvider
+ * as `__provider`, which read and delete still run: it loads the same files (components/tsCache.js,
+ * trace.ts, the provider modules). The oldest of them captured absolute paths (`__provider`,
+ * `jujuPath`): their diff says "update" when only those differ, and the update rewrites them
+ * without running Juju, so a no-op `up` migrates a stack in place. A stored provider that names its
+ * module relatively is kept when only its text differs: it loads the current modules all the same,
+ * and an update of every dynamic resource would leave the Model's outputs unknown in a preview, so
+ * that every Machine would preview as replaced.
  */
 export function lazyProvider(modulePath: string, exportName: string): pulumi.dynamic.ResourceProvider {
-    /** The project folder, found once per process (with the loader of the project's .ts modules). */
-    const projectRoot = (): string => {
-        const marker = "__ckDualstackProjectRoot";
-        const globals = globalThis as Record<string, unknown>;
-        // require, not import: these functions run serialized in the provider process.
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const fs = require("fs") as typeof import("fs");
-        let root = globals[marker] as string | undefined;
-        if (root === undefined) {
-            const started = Date.now();
-            for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
-                if (fs.existsSync(path.join(dir, modulePath)) && fs.existsSync(path.join(dir, "Pulumi.yaml"))) {
-                    root = dir;
-                    break;
-                }
-                if (path.dirname(dir) === dir)
-                    throw new Error(
-                        `ck-dualstack: cannot find ${modulePath} from ${process.cwd()} or above; run pulumi in the project folder`,
-                    );
-            }
-            // Relative paths (a jujuPath like simulator/juju) mean the project folder from here on.
-            process.chdir(root);
-            // The project's TypeScript, transpiled once and kept (components/tsCache.js).
+    startProviderProcess();
+    /** Loads the implementation and runs one of its methods, traced when the bench asks (trace.ts). */
+    const traced = <T>(method: string, run: (provider: pulumi.dynamic.ResourceProvider) => Promise<T>): Promise<T> =>
+        tracedMethod(exportName, method, async () => {
             // eslint-disable-next-line @typescript-eslint/no-require-imports
-            if (modulePath.endsWith(".ts")) require(path.join(root, "components", "tsCache.js"));
-            globals[marker] = root;
-            if (process.env.CK_DUALSTACK_TRACE) {
-                // The process's start-up (Node.js, the dynamic provider host) and finding the project.
-                // eslint-disable-next-line @typescript-eslint/no-require-imports
-                require(path.join(root, "components", "juju", "trace")).traceEvent("provider-start", {
-                    uptimeMs: Math.round(process.uptime() * 1000),
-                    registerMs: Date.now() - started,
-                });
-            }
-        }
-        return root;
-    };
-    /**
-     * Loads the implementation and runs one of its methods; when the bench traces the run, the
-     * method's duration and its Juju calls are recorded (components/juju/trace.ts).
-     */
-    const traced = <T>(method: string, run: (provider: pulumi.dynamic.ResourceProvider) => Promise<T>): Promise<T> => {
-        const root = projectRoot();
-        const work = async () => {
-            // eslint-disable-next-line @typescript-eslint/no-require-imports
-            const Provider = require(path.join(root, modulePath))[exportName];
+            const Provider = require(path.join(PROJECT_ROOT, modulePath))[exportName];
             return run(new Provider());
-        };
-        if (!process.env.CK_DUALSTACK_TRACE) return work();
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        return require(path.join(root, "components", "juju", "trace")).tracedMethod(exportName, method, work);
-    };
+        });
     /** Migrated keys whose stored value differs from the new input. */
     const stale = (olds: Record<string, unknown>, news: Record<string, unknown>): string[] =>
         MIGRATED_KEYS.filter((key) =>
@@ -171,21 +168,9 @@ export type ResourceArgs<K extends ProviderKind> = {
     readonly [F in keyof ProviderInputs<K>]-?: pulumi.Input<Exclude<ProviderInputs<K>[F], undefined>>;
 };
 
-const providersMade = new Map<ProviderKind, pulumi.dynamic.ResourceProvider>();
-
-/**
- * The provider of a kind of resource, by its file relative to the project folder (see lazyProvider):
- * one object per kind, because @pulumi/pulumi serializes a provider once per object (dynamic/index.ts
- * serializeProvider, a cache keyed by the object) and each serialization took tens of milliseconds
- * of the program's time, once per Machine before (issue 23).
- */
-export function dynamicProvider(kind: ProviderKind): pulumi.dynamic.ResourceProvider {
-    let provider = providersMade.get(kind);
-    if (!provider) {
-        provider = lazyProvider(path.relative(PROJECT_ROOT, PROVIDERS[kind].file), PROVIDERS[kind].exportName);
-        providersMade.set(kind, provider);
-    }
-    return provider;
+/** What a resource of a kind stores as its provider (providerLoader): its file relative to the project folder, and its class. */
+export function storedProvider(kind: ProviderKind): string {
+    return providerLoader(path.relative(PROJECT_ROOT, PROVIDERS[kind].file), PROVIDERS[kind].exportName);
 }
 
 /** The registry, for the test that loads each provider as the provider process does. */

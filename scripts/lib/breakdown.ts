@@ -13,7 +13,6 @@ export interface TraceEvent {
     readonly command?: string;
     readonly ms?: number;
     readonly uptimeMs?: number;
-    readonly registerMs?: number;
 }
 
 /** A count of calls and their summed duration. */
@@ -115,7 +114,7 @@ export function traceBreakdown(events: readonly TraceEvent[], runStartedAt: numb
         programLoadMs: loadStart && programLoaded ? programLoaded.at - loadStart.at : undefined,
         stackRegistrationMs: programLoaded && programStart ? programStart.at - programLoaded.at : undefined,
         programRunMs: programStart && programReturn ? programReturn.at - programStart.at : undefined,
-        dynamicProviderStartMs: providerStart ? (providerStart.uptimeMs ?? 0) + (providerStart.registerMs ?? 0) : undefined,
+        dynamicProviderStartMs: providerStart?.uptimeMs,
         dynamicProviderMethodsMs: unionMs(intervals),
         methods,
         jujuCalls,

@@ -18,6 +18,7 @@ import { quiet, sandboxConfig, sweepSimulator } from "./harness";
 /** The last commit whose lazyProvider serialized absolute paths into state. */
 const PREVIOUS_VERSION = "d5980f8";
 const LAZY_PROVIDER = path.join("components", "juju", "lazyProvider.ts");
+const DYNAMIC_RESOURCE = path.join("components", "juju", "DynamicResource.ts");
 
 const PARENT = fs.mkdtempSync(path.join(os.tmpdir(), "ck-moved-"));
 const FIRST = path.join(PARENT, "ck-dualstack");
@@ -49,22 +50,33 @@ function copyCheckout(to: string): void {
 }
 
 /**
- * This version's lazyProvider.ts writing state as the previous version did: the previous version's
- * lazyProvider function (it requires the module by the absolute path it captured), handed each
- * provider's absolute file. The rest of the module is this version's, which the resources import.
+ * This version's DynamicResource.ts writing state as the previous version did: the resource is a
+ * `pulumi.dynamic.Resource` whose provider object @pulumi/pulumi serializes into state, made by the
+ * previous version's lazyProvider function (it requires the module by the absolute path it
+ * captured), handed each provider's absolute file. The rest is this version's.
  */
-function previousLazyProvider(): string {
-    const lazyProviderOf = (text: string) => {
-        const start = text.indexOf("export function lazyProvider(");
-        return text.slice(start, text.indexOf("\n}\n", start) + 3);
-    };
-    const current = fs.readFileSync(path.join(ROOT, LAZY_PROVIDER), "utf8");
+function previousDynamicResource(): string {
+    const current = fs.readFileSync(path.join(ROOT, DYNAMIC_RESOURCE), "utf8");
+    assert.ok(
+        current.includes("protected constructor(\n        kind: ProviderKind,\n        module: string,\n        type: string,"),
+        `${DYNAMIC_RESOURCE} changed: update this test`,
+    );
     const previous = execFileSync("git", ["show", `${PREVIOUS_VERSION}:${LAZY_PROVIDER}`], { cwd: ROOT, encoding: "utf8" });
-    const relative = "path.relative(PROJECT_ROOT, PROVIDERS[kind].file)";
-    assert.ok(current.includes(relative) && lazyProviderOf(current).length > 0, `${LAZY_PROVIDER} changed: update this test`);
-    const patched = current.replace(lazyProviderOf(current), lazyProviderOf(previous)).replace(relative, "PROVIDERS[kind].file");
-    // the program is type-checked: what only this version's lazyProvider used counts as used
-    return current.includes("const MIGRATED_KEYS") ? `${patched}\nvoid MIGRATED_KEYS;\n` : patched;
+    const start = previous.indexOf("export function lazyProvider(");
+    const previousLazyProvider = previous.slice(start, previous.indexOf("\n}\n", start) + 3);
+    return `import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { PROVIDER_FILES, ProviderKind } from "./lazyProvider";
+
+const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+
+${previousLazyProvider}
+export abstract class DynamicResource extends pulumi.dynamic.Resource {
+    protected constructor(kind: ProviderKind, module: string, type: string, name: string, props: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
+        super(lazyProvider(PROVIDER_FILES[kind].file, PROVIDER_FILES[kind].exportName), name, props, opts, module, type);
+    }
+}
+`;
 }
 
 function writeStackFile(dir: string, jujuPath: string): void {
@@ -101,8 +113,8 @@ after(async () => {
 describe("a moved checkout", () => {
     it("migrates a stack of the previous version with a no-op up, then refreshes and destroys it from a renamed folder", async () => {
         copyCheckout(FIRST);
-        // The previous version: absolute provider module paths, jujuPath stored absolute.
-        fs.writeFileSync(path.join(FIRST, LAZY_PROVIDER), previousLazyProvider());
+        // The previous version: serialized providers with absolute module paths, jujuPath stored absolute.
+        fs.writeFileSync(path.join(FIRST, DYNAMIC_RESOURCE), previousDynamicResource());
         writeStackFile(FIRST, path.join(FIRST, "simulator", "juju"));
         stack = await openStack(STACK, ENV, FIRST);
         const first = await stack.up(quiet);
@@ -110,7 +122,7 @@ describe("a moved checkout", () => {
         assert.ok(JSON.stringify(exportEncrypted(stack)).includes(FIRST), "the previous version stored the checkout's path");
 
         // Upgrade to this version: a no-op up rewrites each stored provider, without any Juju mutation.
-        fs.copyFileSync(path.join(ROOT, LAZY_PROVIDER), path.join(FIRST, LAZY_PROVIDER));
+        fs.copyFileSync(path.join(ROOT, DYNAMIC_RESOURCE), path.join(FIRST, DYNAMIC_RESOURCE));
         const noJujuMutation = async (what: string) => {
             const mark = calls().length;
             const result = await stack!.up(quiet);

@@ -50,7 +50,7 @@ describe("run breakdown", () => {
             { event: "program-loaded", pid: 1, at: at + 2800 },
             { event: "program-start", pid: 1, at: at + 3000 },
             { event: "program-return", pid: 1, at: at + 3300 },
-            { event: "provider-start", pid: 2, at: at + 4000, uptimeMs: 1100, registerMs: 100 },
+            { event: "provider-start", pid: 2, at: at + 4000, uptimeMs: 1200 },
             { event: "juju", pid: 2, at: at + 4200, kind: "MachineProvider", method: "read", command: "status", ms: 150 },
             { event: "method", pid: 2, at: at + 4300, kind: "MachineProvider", method: "read", ms: 300 },
             { event: "method", pid: 2, at: at + 4250, kind: "MachineProvider", method: "read", ms: 200 },

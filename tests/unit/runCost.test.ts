@@ -11,7 +11,7 @@ import { after, describe, it } from "node:test";
 import { installMocks, settle } from "../support/mocks";
 import { FakeJuju } from "../support/fakeJuju";
 
-installMocks({ cloud: "sandbox", jujuPath: "simulator/juju", workerCount: "30" });
+const registered = installMocks({ cloud: "sandbox", jujuPath: "simulator/juju", workerCount: "30" });
 // How often the SDK serializes a dynamic provider (dynamic/index.ts calls this module's function per provider object).
 const closures = require("@pulumi/pulumi/runtime/closure/serializeClosure") as {
     serializeFunction: (...args: unknown[]) => Promise<unknown>;
@@ -23,7 +23,8 @@ closures.serializeFunction = (...args) => {
     return serializeFunction(...args);
 };
 const { program } = require("../../components/program") as typeof import("../../components/program");
-const { lazyProvider } = require("../../components/juju/lazyProvider") as typeof import("../../components/juju/lazyProvider");
+const { lazyProvider, storedProvider } =
+    require("../../components/juju/lazyProvider") as typeof import("../../components/juju/lazyProvider");
 const { TRACE_ENV } = require("../../components/juju/trace") as typeof import("../../components/juju/trace");
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "ck-run-cost-"));
@@ -34,7 +35,7 @@ after(() => {
 });
 
 describe("the fixed cost of a run", () => {
-    it("a sandbox stack loads no other cloud's modules or SDKs, and serializes each kind of dynamic provider once", async () => {
+    it("a sandbox stack loads no other cloud's modules or SDKs, and serializes no dynamic provider", async () => {
         await program();
         await settle();
         const loaded = Object.keys(require.cache).map((file) => path.relative(process.cwd(), file));
@@ -51,8 +52,40 @@ describe("the fixed cost of a run", () => {
                 `${other} was loaded`,
             );
         assert.ok(loaded.some((file) => file.startsWith("components/sandbox/")));
-        // 32 Machines and one resource of each other kind: each kind's provider serialized once.
-        assert.equal(serialized, 6);
+        // No provider object is serialized: each dynamic resource stores the project's loader (a few
+        // hundred bytes, one text per kind), where a serialized provider took 6.7 KB.
+        assert.equal(serialized, 0);
+        const stored = registered.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/")).map((r) => String(r.inputs.__provider));
+        assert.equal(stored.length, 37, "32 Machines and one resource of each other kind");
+        assert.equal(new Set(stored).size, 6);
+        assert.ok(Math.max(...stored.map((text) => text.length)) < 1000);
+    });
+
+    it("a stored provider finds the project from where the engine starts the provider host, and names no path of this checkout", () => {
+        const root = path.resolve(__dirname, "..", "..");
+        const text = storedProvider("machine");
+        assert.ok(!text.includes(root), text);
+        // In a process of its own, as @pulumi/pulumi's provider host loads it (require-from-string),
+        // started in a folder below the project's.
+        const methods = execFileSync(
+            process.execPath,
+            [
+                "-e",
+                `console.log(Object.keys(require(${JSON.stringify(require.resolve("require-from-string"))})(process.argv[1]).handler()).join(" "))`,
+                text,
+            ],
+            { cwd: path.join(root, "docs"), encoding: "utf8" },
+        );
+        assert.equal(methods.trim(), "check create read diff update delete");
+        assert.throws(
+            () =>
+                execFileSync(
+                    process.execPath,
+                    ["-e", `require(${JSON.stringify(require.resolve("require-from-string"))})(process.argv[1]).handler()`, text],
+                    { cwd: os.tmpdir(), stdio: "pipe" },
+                ),
+            /cannot find components\/juju\/lazyProvider.ts from .* or above; run pulumi in the project folder/,
+        );
     });
 
     it("a stored provider of an earlier version of this code is kept, one with an absolute path is rewritten", async () => {
