@@ -73,6 +73,46 @@ function settledFrom(status: JujuStatus, answeredAt: number, unsettledAt: number
     return quiet === undefined ? undefined : Math.min(answeredAt, Math.max(unsettledAt, answeredAt - (quiet - 1000)));
 }
 
+/** Since when the units have been settled at the latest, and what that rests on. */
+export interface SettledBound {
+    /** The local time by which the units' last status change had happened. */
+    readonly since: number;
+    /** That change by the controller's clock (lastChangeAt), when the answers carried it. */
+    readonly changedAt?: number;
+    /** Whether `since` comes from the controller's times (settledFrom), not from a poll's time. */
+    readonly timed: boolean;
+    /** The longest `juju status` call among the answers it comes from. */
+    readonly callMs: number;
+}
+
+/**
+ * The bound after one more answer that saw the units settled. A later last change than the bound's
+ * is a hook that ran between two polls: the idle period starts again from it. Answers about the same
+ * change each bound it from above, apart by less than the seconds their times cut short and their
+ * calls' time; the tightest of those holds. Bounds further apart come from two controllers whose
+ * clocks disagree (HA: a controller stamps its answer, the one an agent talks to stamps its
+ * status), and the later holds, so a clock ahead never shortens the idle period by more than that
+ * second and a call; nor does a hook that starts and ends within the second of the last change.
+ */
+export function nextSettledBound(
+    previous: SettledBound | undefined,
+    answer: { quietSince?: number; changedAt?: number; polledAt: number; answeredAt: number },
+): SettledBound {
+    const callMs = answer.answeredAt - answer.polledAt;
+    const timed = answer.quietSince !== undefined;
+    const own: SettledBound = { since: answer.quietSince ?? answer.polledAt, changedAt: answer.changedAt, timed, callMs };
+    if (!previous) return own;
+    const hookRan = answer.changedAt !== undefined && previous.changedAt !== undefined && answer.changedAt !== previous.changedAt;
+    if (hookRan) return { ...own, since: Math.max(previous.since, own.since) };
+    // Nothing new is known without the controller's times.
+    if (!timed) return { ...previous, changedAt: previous.changedAt ?? answer.changedAt };
+    // The controller's times bound the change better than the poll that first saw it settled.
+    if (!previous.timed) return own;
+    const longestCallMs = Math.max(previous.callMs, callMs);
+    const agree = Math.abs(own.since - previous.since) <= 1000 + longestCallMs;
+    return { ...own, since: (agree ? Math.min : Math.max)(previous.since, own.since), callMs: longestCallMs };
+}
+
 /** Remembers since when each key has been seen, forgetting keys that are no longer seen. */
 class FirstSeen {
     private readonly since = new Map<string, number>();
@@ -100,9 +140,8 @@ export async function waitForSettled(options: WaitOptions): Promise<{ view: Stat
     const blockedSince = new FirstSeen();
     const unreachableSince = new FirstSeen();
     let unreachablePolls = new Map<string, number>();
-    let settledSince: number | undefined;
-    // The units' last status change (controller's clock) in the answers settledSince comes from.
-    let lastChange: number | undefined;
+    // Since when the units have been settled, at the latest, from the answers that saw them settled.
+    let settled: SettledBound | undefined;
     // The last poll that saw the model unsettled (or the wait's start: a change made just before it
     // may not have started its hooks yet).
     let unsettledAt = start;
@@ -133,7 +172,7 @@ export async function waitForSettled(options: WaitOptions): Promise<{ view: Stat
                 );
             }
             options.log(`juju status failed (${(error as Error).message}); still waiting, outage so far ${duration(outage)}`);
-            settledSince = undefined;
+            settled = undefined;
         }
         const elapsed = now() - start;
         if (status) {
@@ -194,30 +233,23 @@ export async function waitForSettled(options: WaitOptions): Promise<{ view: Stat
                     view.units.every((unit) => (unit.workload === "active" && unit.agent === "idle") || accepted(unit)));
             if (!settledNow) {
                 unsettledAt = answeredAt;
-                settledSince = undefined;
+                settled = undefined;
             } else {
                 const quietSince = settledFrom(status, answeredAt, unsettledAt);
-                const changedAt = lastChangeAt(status);
-                if (quietSince === undefined) settledSince ??= polledAt;
-                // Each answer bounds the same last change from above (the seconds cut short, the
-                // call's time): the tightest bound is the earliest. A later change is a hook that ran
-                // between two polls: the idle period starts again from it.
-                else if (changedAt === lastChange && settledSince !== undefined) settledSince = Math.min(settledSince, quietSince);
-                else settledSince = Math.max(settledSince ?? quietSince, quietSince);
-                lastChange = changedAt;
+                settled = nextSettledBound(settled, { quietSince, changedAt: lastChangeAt(status), polledAt, answeredAt });
             }
-            if (settledSince !== undefined && polledAt - settledSince >= options.idleMs) return last;
+            if (settled !== undefined && polledAt - settled.since >= options.idleMs) return last;
         }
         if (now() - start >= options.timeoutMs) {
             const pending = last?.view.pending.join(", ");
             throw new DeploymentFailed(
-                `deployment timed out after ${duration(options.timeoutMs)}; still pending: ${pending || (settledSince !== undefined ? `units to stay settled for ${duration(options.idleMs)}` : "a first answer from juju status")}`,
+                `deployment timed out after ${duration(options.timeoutMs)}; still pending: ${pending || (settled !== undefined ? `units to stay settled for ${duration(options.idleMs)}` : "a first answer from juju status")}`,
             );
         }
         // Polls start every interval (call time included); once settled, the confirming poll
         // comes when the idle period ends, so readiness is seen within about one poll.
         const nextAt =
-            settledSince !== undefined ? Math.min(polledAt + options.pollMs, settledSince + options.idleMs) : polledAt + options.pollMs;
+            settled !== undefined ? Math.min(polledAt + options.pollMs, settled.since + options.idleMs) : polledAt + options.pollMs;
         await sleep(Math.max(1, nextAt - now()));
     }
 }

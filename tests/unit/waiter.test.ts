@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import fc from "fast-check";
 import { JujuStatus } from "../../components/juju/status";
 import { JujuError } from "../../components/juju/cli";
 import { DeploymentFailed, waitForSettled } from "../../components/juju/waiter";
@@ -137,6 +138,49 @@ describe("waiting for the model to settle", () => {
         await run.result;
         assert.equal(run.clock(), 15_600);
         assert.equal(run.polls(), 3);
+    });
+
+    it("never decides before the idle period has passed, whatever the calls' time and the controller's second boundaries", async () => {
+        await fc.assert(
+            fc.asyncProperty(
+                fc.integer({ min: 0, max: 1500 }),
+                fc.integer({ min: 0, max: 999 }),
+                fc.integer({ min: 0, max: 8500 }),
+                async (callMs, aheadMs, afterFirstAnswerMs) => {
+                    // etcd/0 settles after the first answer saw it pending, stamped by the controller's clock.
+                    const changedAtMs = callMs + afterFirstAnswerMs;
+                    const changedAt = new Date(Date.parse("2026-11-25T12:00:00Z") + changedAtMs + aheadMs).toISOString().slice(11, 19);
+                    const run = await wait([pending, quietSince(changedAt, aheadMs)], { callMs });
+                    await run.result;
+                    // The poll that decided started a call's time before the wait returned.
+                    assert.ok(run.clock() - callMs - changedAtMs >= 15_000, `returned at ${run.clock()} ms`);
+                    // ... and within the seconds cut short and two calls of the idle period's end.
+                    assert.ok(run.clock() - changedAtMs <= 15_000 + 2000 + 2 * callMs, `returned at ${run.clock()} ms`);
+                },
+            ),
+        );
+    });
+
+    it("does not shorten the idle period on the word of an HA controller whose clock runs ahead", async () => {
+        // etcd/0 changed last at 4 s by the clock of the controller it reports to (the fake clock's).
+        // The answer at 10 s comes from a controller 20 s ahead (quiet 26 s by its clock); the later
+        // ones from the unit's. The 15 s idle period ends at 19 s: no poll before it may decide.
+        const run = await wait([pending, quietSince("12:00:04", 20_000), quietSince("12:00:04")], { callMs: 300 });
+        await run.result;
+        assert.ok(run.clock() >= 19_300, `returned at ${run.clock()} ms, before etcd/0 stayed settled for 15 s`);
+    });
+
+    it("starts the idle period again from a change named by an answer without the controller's time", async () => {
+        // Settled since 2 s at 10 s; a hook then runs until 14 s. The answer at 18.3 s names that
+        // change but carries no controller timestamp: the 15 s start again from that poll at the latest.
+        const untimed = (changedAt: string) => () => {
+            const doc = JSON.parse(controllerTimes(settled, `25 Nov 2026 ${changedAt}Z`, "")) as Record<string, unknown>;
+            delete doc.controller;
+            return JSON.stringify(doc);
+        };
+        const run = await wait([pending, quietSince("12:00:02"), untimed("12:00:14"), quietSince("12:00:14")], { callMs: 300 });
+        await run.result;
+        assert.ok(run.clock() >= 29_300, `returned at ${run.clock()} ms, before etcd/0 stayed settled for 15 s after its hook`);
     });
 
     it("prints a progress line only when the picture changes", async () => {
