@@ -9,6 +9,8 @@ export interface FakeAnswer {
     readonly code?: number;
     /** Never answer, and ignore SIGTERM (a hung juju); the pid goes to `hung.pid`. */
     readonly hang?: boolean;
+    /** Answer this much later (a slow controller). */
+    readonly delayMs?: number;
 }
 
 /**
@@ -44,9 +46,11 @@ if (answer.hang) {
   setInterval(() => undefined, 1000);
   return;
 }
-if (answer.stdout) process.stdout.write(answer.stdout);
-if (answer.stderr) process.stderr.write(answer.stderr);
-process.exit(answer.code ?? 0);
+setTimeout(() => {
+  if (answer.stdout) process.stdout.write(answer.stdout);
+  if (answer.stderr) process.stderr.write(answer.stderr);
+  process.exit(answer.code ?? 0);
+}, answer.delayMs ?? 0);
 `,
             { mode: 0o755 },
         );

@@ -690,6 +690,30 @@ describe("Deployment provider", () => {
         assert.deepEqual([calico.vxlan, calico["nat-outgoing"]], ["Always", true]);
     });
 
+    it("refuses to change a model re-created under the same name, and says a gone model is gone, whichever answers first", async () => {
+        const change = (jujuPath: string) =>
+            new DeploymentProvider().update(
+                "id",
+                { ...outputs(jujuPath), modelUuid: "uuid-1" },
+                {
+                    ...inputs(jujuPath),
+                    modelUuid: "uuid-1",
+                    loadbalancerIps: "2001:db8::20",
+                },
+            );
+        const recreated = fake({
+            ...VERSION,
+            status: [{ stdout: settledDoc }],
+            models: [{ ...listed("uuid-2"), delayMs: 300 }],
+            config: [{}],
+        });
+        await assert.rejects(change(recreated.path), /lxd:ck is now model uuid-2 on controller lxd; it is not this stack's model/);
+        // `juju status` of a gone model fails first; the identity check's word is the one shown.
+        const gone = fake({ ...VERSION, status: [NOT_FOUND_MODEL], models: [{ ...listed(), delayMs: 300 }], config: [{}] });
+        await assert.rejects(change(gone.path), /juju models failed \(not-found\): model lxd:ck not found/);
+        for (const f of [recreated, gone]) assert.ok(!f.calls().some((c) => c[0] === "config"), "changed a model that is not this stack's");
+    });
+
     it("records a model ref that gained its controller without touching juju", async () => {
         const f = fake({});
         const updated = await new DeploymentProvider().update("id", { ...outputs(f.path), modelRef: "ck" }, inputs(f.path));

@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { runJuju } from "../cli";
 import { KeyLine, keyFingerprint, listedKeys, parseKeyLine, refusedKeys, sameKey } from "../sshKeys";
-import { JujuTarget, ignoringGone, isGone, jujuOptions, ownModelOrGone, progress, verifyModel } from "./common";
+import { JujuTarget, askedTogether, ignoringGone, isGone, jujuOptions, ownModelOrGone, progress, verifyModel } from "./common";
 
 export interface AuthorizedKeyInputs extends JujuTarget {
     /** The OpenSSH public key line (sshPublicKey): public, not a secret. */
@@ -84,10 +84,10 @@ export class AuthorizedKeyProvider implements pulumi.dynamic.ResourceProvider {
     /** Kept while `juju ssh-keys --full` lists the key; gone with the model or when someone removed it. */
     async read(id: string, props: AuthorizedKeyOutputs): Promise<pulumi.dynamic.ReadResult> {
         try {
-            const [{ stdout }] = await Promise.all([
-                runJuju(jujuOptions(props), ["ssh-keys", "-m", props.modelRef, "--full"]),
+            const [, { stdout }] = await askedTogether(
                 ownModelOrGone(props),
-            ]);
+                runJuju(jujuOptions(props), ["ssh-keys", "-m", props.modelRef, "--full"]),
+            );
             const key = parsed(props.key);
             return listedKeys(stdout).some((listed) => sameKey(listed, key)) ? { id, props } : {};
         } catch (error) {

@@ -54,13 +54,26 @@ export function readStatus(target: JujuTarget): Promise<JujuStatus> {
     const memo = readMemo.get(key);
     if (memo && memo.changingCalls === changingCallsStarted() && Date.now() - memo.startedAt < READ_STATUS_MAX_AGE_MS) return memo.status;
     // Asked together: the model's identity (a re-created model's status is not this stack's).
-    const status = Promise.all([jujuStatus(target), ownModelOrGone(target)]).then(([answer]) => answer);
+    const status = askedTogether(ownModelOrGone(target), jujuStatus(target)).then(([, answer]) => answer);
     readMemo.set(key, { startedAt: Date.now(), changingCalls: changingCallsStarted(), status });
     // A failure is not shared with later reads: they ask again.
     status.catch(() => {
         if (readMemo.get(key)?.status === status) readMemo.delete(key);
     });
     return status;
+}
+
+/**
+ * Calls asked together, none needing another's answer: every one is awaited, and a failure is that
+ * of the first failing call in the order given, not the first to fail in time, so what an operator
+ * reads does not depend on which answered first. Callers list the client's version first, then the
+ * model's identity, then what they read (a gone or re-created model is said as such, not as a
+ * read's failure).
+ */
+export async function askedTogether<T extends readonly unknown[]>(...calls: { readonly [K in keyof T]: Promise<T[K]> }): Promise<T> {
+    const settled = await Promise.allSettled(calls);
+    for (const result of settled) if (result.status === "rejected") throw result.reason;
+    return settled.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 /** True when juju said the model, machine, application or unit is gone (nothing else counts). */

@@ -27,7 +27,7 @@ import { removeGracefully } from "../removal";
 import { SettlePolicy, waitUnderPolicy } from "../settle";
 import { JujuStatus, controlPlaneApplication } from "../status";
 import { finishUpgrade, refuseUnhealthy } from "../upgrade";
-import { JujuTarget, ignoringGone, isGone, jujuOptions, jujuStatus, ownModelOrGone, progress, verifyModel } from "./common";
+import { JujuTarget, askedTogether, ignoringGone, isGone, jujuOptions, jujuStatus, ownModelOrGone, progress, verifyModel } from "./common";
 
 export interface DeploymentInputs extends JujuTarget, SettlePolicy {
     readonly bundle: string;
@@ -340,7 +340,7 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
 
     async create(inputs: DeploymentInputs): Promise<pulumi.dynamic.CreateResult> {
         // Asked together: the client's version, what the model holds, and that it is still this stack's model.
-        const [, before] = await Promise.all([ensureSupportedJuju(jujuOptions(inputs)), jujuStatus(inputs), verifyModel(inputs)]);
+        const [, , before] = await askedTogether(ensureSupportedJuju(jujuOptions(inputs)), verifyModel(inputs), jujuStatus(inputs));
         const present = Object.keys(before.applications ?? {});
         const adopted = inputs.expectedApplications.every((app) => present.includes(app));
         if (adopted) say(inputs, "the bundle's applications are already deployed (earlier, interrupted run); taking them over");
@@ -372,7 +372,7 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
         try {
             const declared = declaredViewOf(props, props.charmServiceCidr, props.controlPlaneApp);
             if (!declared) return { id, props };
-            const [exported] = await Promise.all([exportBundle(props), ownModelOrGone(props)]);
+            const [, exported] = await askedTogether(ownModelOrGone(props), exportBundle(props));
             const modelView = liveView(exported, declared);
             const revisions = liveRevisions(exported, Object.keys(declared.applications));
             for (const line of describeDrift(modelDiff(declared, modelView))) say(props, `differs from the deployment: ${line}`);
@@ -423,7 +423,7 @@ export class DeploymentProvider implements pulumi.dynamic.ResourceProvider {
         if (!touchesJuju(olds, news) && !drifted) return { outs: outs([]) };
         const upgrading = olds.channel !== news.channel;
         // Asked together: the model as it is now, and that it is still this stack's (before any change).
-        const [, live] = await Promise.all([verifyModel(news), readLiveModel(news, upgrading)]);
+        const [, live] = await askedTogether(verifyModel(news), readLiveModel(news, upgrading));
         if (upgrading) refuseUnhealthy(live.status, news.channel);
         const restore = drifted ? await restoreOf(olds, news, olds.charmServiceCidr, olds.controlPlaneApp, live.status) : undefined;
         if (restore && restore.refusals.length > 0) throw new Error(restore.refusals.map((r) => `${r.property}: ${r.reason}`).join("; "));

@@ -6,6 +6,7 @@ import { isUnknown } from "../planDeployment";
 import { machineByAddress } from "../status";
 import {
     JujuTarget,
+    askedTogether,
     ignoringGone,
     isGone,
     jujuOptions,
@@ -50,7 +51,7 @@ function enlistCall(inputs: MachineInputs): JujuCall {
 export class MachineProvider implements pulumi.dynamic.ResourceProvider {
     async create(inputs: MachineInputs): Promise<pulumi.dynamic.CreateResult> {
         const juju = jujuOptions(inputs);
-        await Promise.all([ensureSupportedJuju(juju), verifyModel(inputs)]);
+        await askedTogether(ensureSupportedJuju(juju), verifyModel(inputs));
         let machineId: string | undefined;
         try {
             // add-machine ssh: logs in from where juju runs, here; a new instance has an address

@@ -1,6 +1,16 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { JujuError, ensureSupportedJuju, runJuju, runJujuJson } from "../cli";
-import { ModelIdentity, currentController, findModel, ignoringGone, isGone, jujuOptions, modelNow, progress } from "./common";
+import {
+    ModelIdentity,
+    askedTogether,
+    currentController,
+    findModel,
+    ignoringGone,
+    isGone,
+    jujuOptions,
+    modelNow,
+    progress,
+} from "./common";
 
 /** Model config key that records which stack made a model, so a re-run can adopt it. */
 export const OWNER_KEY = "ck-dualstack-owner";
@@ -53,7 +63,10 @@ export class ModelProvider implements pulumi.dynamic.ResourceProvider {
         const juju = jujuOptions(inputs);
         // Resolved once and recorded: later calls never depend on the client's current controller.
         // Asked together with the client's version: neither needs the other.
-        const [, controllerName] = await Promise.all([ensureSupportedJuju(juju), inputs.controller || currentController(inputs.jujuPath)]);
+        const [, controllerName] = await askedTogether(
+            ensureSupportedJuju(juju),
+            inputs.controller ? Promise.resolve(inputs.controller) : currentController(inputs.jujuPath),
+        );
         const ref = `${controllerName}:${inputs.model}`;
         try {
             await runJuju(juju, [
