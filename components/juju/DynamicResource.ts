@@ -7,6 +7,7 @@ import { ProviderKind, storedProvider } from "./lazyProvider";
  * which the engine hands to the Node.js dynamic provider host, and the provider in the reserved
  * `__provider` input), so URNs and stored states stay as they were; only the stored provider is
  * this project's short loader (lazyProvider.ts providerLoader) instead of a serialized closure.
+ * Every state names the files that loader loads: providerLoader says which must keep their names.
  */
 export abstract class DynamicResource extends pulumi.CustomResource {
     protected constructor(

@@ -17,10 +17,17 @@ const MIGRATED_KEYS = ["__provider", "jujuPath"] as const;
  * with require-from-string; check, diff, create and update take it from the new inputs, read and
  * delete from the stored outputs). It finds the project folder and calls lazyProvider there, so it
  * names nothing that depends on where the checkout lives: the engine starts the provider host in the
- * program's folder (plugin.Context.Pwd, the folder of Pulumi.yaml; checked end to end by moving a
- * checkout), and the search walks up from there. A few hundred bytes, where @pulumi/pulumi's
- * serialization of a provider object's closures (dynamic/index.ts serializeProvider) stored 6.7 KB
- * twice per resource, most of the state the engine writes on every change (issue 23).
+ * folder of the program's main (pkg/engine/project.go getPwdMain; here the folder of Pulumi.yaml;
+ * plugins start there, sdk/go/common/resource/plugin/plugin.go; checked end to end by moving a
+ * checkout), the folder the host finds @pulumi/pulumi from too, and the search walks up from there.
+ * A few hundred bytes, where @pulumi/pulumi's serialization of a provider object's closures
+ * (dynamic/index.ts serializeProvider) stored 6.7 KB twice per resource, most of the state the
+ * engine writes on every change (issue 23).
+ *
+ * Every stack's state depends on the names it uses: this file, its `lazyProvider(modulePath,
+ * exportName)` export, components/tsCache.js and each provider's file and class (PROVIDERS). A
+ * relative stored provider is never rewritten (see lazyProvider), so moving or renaming any of
+ * them breaks read and delete of every existing stack.
  */
 export function providerLoader(modulePath: string, exportName: string): string {
     const args = [modulePath, exportName].map((arg) => JSON.stringify(arg)).join(", ");
@@ -137,7 +144,7 @@ type ProviderExport<M> = { [E in keyof M]: M[E] extends ProviderClass ? E : neve
 /**
  * Every dynamic provider: its file (resolved, not loaded) and the class it exports, checked by the
  * compiler against the module's exports. Stored states name the same files and classes (each
- * resource's `__provider`), so a provider keeps its file and class name.
+ * resource's `__provider`), so a provider keeps its file and class name (see providerLoader).
  */
 const PROVIDERS = {
     model: { file: require.resolve("./providers/model"), exportName: "ModelProvider" },

@@ -16,7 +16,9 @@ import { alive, readCalls as calls, serverPids, readState as simState } from "..
 import { quiet, sandboxConfig, sweepSimulator } from "./harness";
 
 /** The last commit whose lazyProvider serialized absolute paths into state. */
-const PREVIOUS_VERSION = "d5980f8";
+const ABSOLUTE_VERSION = "d5980f8";
+/** The last commit whose resources stored @pulumi/pulumi's serialization of lazyProvider (relative paths). */
+const SERIALIZING_VERSION = "4be3343";
 const LAZY_PROVIDER = path.join("components", "juju", "lazyProvider.ts");
 const DYNAMIC_RESOURCE = path.join("components", "juju", "DynamicResource.ts");
 
@@ -24,6 +26,9 @@ const PARENT = fs.mkdtempSync(path.join(os.tmpdir(), "ck-moved-"));
 const FIRST = path.join(PARENT, "ck-dualstack");
 const MOVED = path.join(PARENT, "renamed-checkout");
 const STACK = `e2e-move-${process.pid}`;
+/** A checkout where a stack of SERIALIZING_VERSION is kept by this version. */
+const SECOND = path.join(PARENT, "kept-stack");
+const KEPT_STACK = `e2e-kept-${process.pid}`;
 /** The sandbox's settings for the checkout in `dir`: its state and simulator home where the driver keeps them, in .sandbox/. */
 const envAt = (dir: string) => ({
     CK_DUALSTACK_SANDBOX_STATE: path.join(dir, ".sandbox", "state"),
@@ -50,38 +55,45 @@ function copyCheckout(to: string): void {
 }
 
 /**
- * This version's DynamicResource.ts writing state as the previous version did: the resource is a
- * `pulumi.dynamic.Resource` whose provider object @pulumi/pulumi serializes into state, made by the
- * previous version's lazyProvider function (it requires the module by the absolute path it
- * captured), handed each provider's absolute file. The rest is this version's.
+ * This version's DynamicResource.ts writing state as an earlier version did: the resource is a
+ * `pulumi.dynamic.Resource` whose provider object @pulumi/pulumi serializes into state, made by that
+ * version's lazyProvider function, handed each provider's file as that version did: absolute
+ * (ABSOLUTE_VERSION: the function requires the module by the path it captured) or relative to the
+ * project folder (SERIALIZING_VERSION, one provider object per kind). The rest is this version's.
  */
-function previousDynamicResource(): string {
+function earlierDynamicResource(version: typeof ABSOLUTE_VERSION | typeof SERIALIZING_VERSION): string {
     const current = fs.readFileSync(path.join(ROOT, DYNAMIC_RESOURCE), "utf8");
     assert.ok(
         current.includes("protected constructor(\n        kind: ProviderKind,\n        module: string,\n        type: string,"),
         `${DYNAMIC_RESOURCE} changed: update this test`,
     );
-    const previous = execFileSync("git", ["show", `${PREVIOUS_VERSION}:${LAZY_PROVIDER}`], { cwd: ROOT, encoding: "utf8" });
-    const start = previous.indexOf("export function lazyProvider(");
-    const previousLazyProvider = previous.slice(start, previous.indexOf("\n}\n", start) + 3);
+    const earlier = execFileSync("git", ["show", `${version}:${LAZY_PROVIDER}`], { cwd: ROOT, encoding: "utf8" });
+    const start = earlier.indexOf("export function lazyProvider(");
+    const earlierLazyProvider = earlier.slice(start, earlier.indexOf("\n}\n", start) + 3);
+    const file = version === ABSOLUTE_VERSION ? "PROVIDER_FILES[kind].file" : "path.relative(PROJECT_ROOT, PROVIDER_FILES[kind].file)";
+    // What either version's function refers to beside itself.
     return `import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { PROVIDER_FILES, ProviderKind } from "./lazyProvider";
 
 const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+const MIGRATED_KEYS = ["__provider", "jujuPath"] as const;
 
-${previousLazyProvider}
+${earlierLazyProvider}
+const made = new Map<ProviderKind, pulumi.dynamic.ResourceProvider>();
+
 export abstract class DynamicResource extends pulumi.dynamic.Resource {
     protected constructor(kind: ProviderKind, module: string, type: string, name: string, props: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
-        super(lazyProvider(PROVIDER_FILES[kind].file, PROVIDER_FILES[kind].exportName), name, props, opts, module, type);
+        if (!made.has(kind)) made.set(kind, lazyProvider(${file}, PROVIDER_FILES[kind].exportName));
+        super(made.get(kind)!, name, props, opts, module, type);
     }
 }
 `;
 }
 
-function writeStackFile(dir: string, jujuPath: string): void {
+function writeStackFile(dir: string, jujuPath: string, stackName = STACK): void {
     const config = { ...sandboxConfig(), "ck-dualstack:jujuPath": jujuPath };
-    const file = path.join(dir, `Pulumi.${STACK}.yaml`);
+    const file = path.join(dir, `Pulumi.${stackName}.yaml`);
     // keep the encryption salt the first `stack select --create` wrote
     const previous = fs.existsSync(file) ? (yaml.load(fs.readFileSync(file, "utf8")) as Record<string, unknown>) : {};
     fs.writeFileSync(file, yaml.dump({ ...previous, config }));
@@ -107,6 +119,7 @@ after(async () => {
     await stack?.destroy(quiet).catch(() => undefined);
     const at = fs.existsSync(MOVED) ? MOVED : FIRST;
     if (fs.existsSync(at)) sweepSimulator(ENV.CK_JUJU_SIM_HOME, STACK, at);
+    if (fs.existsSync(SECOND)) sweepSimulator(envAt(SECOND).CK_JUJU_SIM_HOME, KEPT_STACK, SECOND);
     fs.rmSync(PARENT, { recursive: true, force: true });
 });
 
@@ -114,7 +127,7 @@ describe("a moved checkout", () => {
     it("migrates a stack of the previous version with a no-op up, then refreshes and destroys it from a renamed folder", async () => {
         copyCheckout(FIRST);
         // The previous version: serialized providers with absolute module paths, jujuPath stored absolute.
-        fs.writeFileSync(path.join(FIRST, DYNAMIC_RESOURCE), previousDynamicResource());
+        fs.writeFileSync(path.join(FIRST, DYNAMIC_RESOURCE), earlierDynamicResource(ABSOLUTE_VERSION));
         writeStackFile(FIRST, path.join(FIRST, "simulator", "juju"));
         stack = await openStack(STACK, ENV, FIRST);
         const first = await stack.up(quiet);
@@ -180,5 +193,41 @@ describe("a moved checkout", () => {
         const swept = sweepSimulator(ENV.CK_JUJU_SIM_HOME, STACK, MOVED);
         assert.equal(swept.status, 0, `${swept.stdout}\n${swept.stderr}`);
         assert.match(String(swept.stdout), /^simulator: cleared model sim:ck-dualstack$/m);
+    });
+
+    it("keeps a stack whose resources stored serialized providers: a no-op preview and up, then refresh and destroy run them", async () => {
+        copyCheckout(SECOND);
+        const env = envAt(SECOND);
+        fs.writeFileSync(path.join(SECOND, DYNAMIC_RESOURCE), earlierDynamicResource(SERIALIZING_VERSION));
+        writeStackFile(SECOND, "simulator/juju", KEPT_STACK);
+        stack = await openStack(KEPT_STACK, env, SECOND);
+        assert.equal((await stack.up(quiet)).summary.result, "succeeded");
+        const storedProviders = () => (exportEncrypted(stack!).resources ?? []).map((r) => String(r.outputs?.__provider ?? ""));
+        const serialized = storedProviders().filter((p) => p.startsWith("exports.handler = __f"));
+        assert.ok(serialized.length >= 6, "the earlier version stored serialized providers");
+
+        fs.copyFileSync(path.join(ROOT, DYNAMIC_RESOURCE), path.join(SECOND, DYNAMIC_RESOURCE));
+        const preview = pulumi(["preview", "--stack", KEPT_STACK, "--expect-no-changes"], { cwd: SECOND, extra: env, capture: true });
+        assert.equal(preview.status, 0, `${preview.stdout}\n${preview.stderr}`);
+        const mark = calls().length;
+        const up = await stack.up(quiet);
+        assert.deepEqual(Object.keys(up.summary.resourceChanges ?? {}), ["same"], JSON.stringify(up.summary.resourceChanges));
+        assert.deepEqual(
+            calls()
+                .slice(mark)
+                .filter((c) => c.mutating),
+            [],
+        );
+        // Read and delete run what the outputs hold: the serialized providers, kept.
+        assert.deepEqual(
+            storedProviders().filter((p) => p.startsWith("exports.handler = __f")),
+            serialized,
+        );
+        const refreshed = await stack.refresh(quiet);
+        assert.equal(refreshed.summary.result, "succeeded");
+        assert.equal(refreshed.summary.resourceChanges?.update, undefined, JSON.stringify(refreshed.summary.resourceChanges));
+        assert.equal((await stack.destroy(quiet)).summary.result, "succeeded");
+        stack = undefined;
+        assert.deepEqual(simState().models, {});
     });
 });

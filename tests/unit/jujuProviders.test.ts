@@ -1034,6 +1034,9 @@ describe("dynamic resources and their providers", () => {
             assert.match(relative, /^components\/[\w/]+\/providers\/\w+\.ts$/, kind);
             const Provider = require(path.join(ROOT, relative))[exportName];
             assert.equal(typeof Provider?.prototype?.create, "function", `${kind}: ${relative} exports ${exportName}`);
+            // Without its own diff, an older stack's stored provider (a changed __provider) would
+            // preview as an update of every resource (the engine's own input diff).
+            assert.equal(typeof Provider.prototype.diff, "function", `${kind}: ${exportName} has no diff`);
         }
     });
 
