@@ -2,8 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CloudNodesFunction } from "./cloud";
 import { CLOUDS } from "./config/keys";
-import { ConfigError, ValidConfig, loadConfig } from "./config/load";
-import { ownConfig } from "./config/ownKeys";
+import { ValidConfig } from "./config/load";
+import { validatedConfig } from "./config/validated";
 import { JujuCluster } from "./juju/JujuCluster";
 import { settlePolicyOf } from "./juju/settle";
 import { ServiceRange } from "./cluster/ServiceRange";
@@ -13,35 +13,6 @@ import { apiOverIpv6 } from "./net/families";
 import { workloadOptions } from "./workload/specs";
 import { NginxDualStack } from "./workload/NginxDualStack";
 import { workerIpv6Urls } from "./workload/urls";
-
-/**
- * Our config values as the engine hands them over (lists as JSON), before validation: every key of
- * the stack (PULUMI_CONFIG), so an unknown key of ours or one in a mistyped namespace is refused.
- */
-export function rawConfig(): ReturnType<typeof ownConfig> {
-    return ownConfig(pulumi.runtime.allConfig(), isConfigSecret);
-}
-
-/**
- * Whether the engine handed a key over as a secret (`pulumi config set --secret`), so a refusal
- * never shows it: the language host lists them in PULUMI_CONFIG_SECRET_KEYS, which @pulumi/pulumi
- * reads in runtime/config.ts isConfigSecret (exported at run time, marked internal in its typings).
- */
-function isConfigSecret(fullKey: string): boolean {
-    const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
-    return runtime.isConfigSecret?.(fullKey) ?? false;
-}
-
-/** Validates everything before any resource exists; every problem on its own line, no stack trace. */
-export function validatedConfig(): ValidConfig {
-    try {
-        const { raw, problems, secretKeys } = rawConfig();
-        return loadConfig(raw, problems, secretKeys);
-    } catch (error) {
-        if (error instanceof ConfigError) throw new pulumi.RunError(error.message);
-        throw error;
-    }
-}
 
 /**
  * Each cloud folder's one function (components/<cloud>/index.ts): a cloud without one does not
@@ -59,10 +30,9 @@ const CLOUD_NODES: Record<(typeof CLOUDS)[number], () => CloudNodesFunction> = {
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-/** The whole deployment; its return value is the stack outputs. */
-export async function program(): Promise<Record<string, unknown>> {
+/** The whole deployment from a valid config (validated here when not given); its return value is the stack outputs. */
+export async function program(valid: ValidConfig = validatedConfig()): Promise<Record<string, unknown>> {
     traceEvent("program-start");
-    const valid = validatedConfig();
     const { config, families } = valid;
     // Validation has refused any other cloud.
     const cloud = CLOUD_NODES[config.cloud as (typeof CLOUDS)[number]]()(valid);

@@ -197,7 +197,7 @@ describe("secrets", () => {
             },
             ["ck-dualstack:model", "ck-dualstack:hosts"],
         );
-        const { validatedConfig } = require("../../components/program") as typeof import("../../components/program");
+        const { validatedConfig } = require("../../components/config/validated") as typeof import("../../components/config/validated");
         assert.throws(validatedConfig, (error: Error) => {
             assert.match(error.message, /ck-dualstack:model = \(a secret, not shown\): must start with a letter/);
             assert.match(error.message, /ck-dualstack:hosts = \(a secret, not shown\): /);
