@@ -82,10 +82,10 @@ async function rolloutMs(): Promise<number> {
 /**
  * The engine's own time for an empty program on the same path (the median of three runs): the CLI
  * in a project folder, the Node.js language host, ts-node and @pulumi/pulumi's run script, no
- * resources. Transpiled only,
- * as the program runs (Pulumi.yaml runtime.options.tsconfig, noCheck): without a tsconfig that says
- * noCheck, @pulumi/pulumi's cmd/run/run.js leaves ts-node to type-check (its default), which the
- * program no longer pays. `typeChecked` measures that older path, for comparison with earlier runs.
+ * resources. Transpiled only, as the program runs (Pulumi.yaml runtime.options.tsconfig, noCheck):
+ * without a tsconfig that says noCheck, @pulumi/pulumi's cmd/run/run.js leaves ts-node to
+ * type-check (its default), which the program no longer pays. `typeChecked` measures that older
+ * path, for comparison with earlier runs.
  */
 async function emptyProgramMs(typeChecked = false): Promise<number> {
     const dir = path.join(WORK, typeChecked ? "empty-type-checked" : "empty");
@@ -206,7 +206,8 @@ async function noopRun(stack: Stack, file: string, run: () => Promise<unknown>, 
             programLoadSeconds: inSeconds(trace.programLoadMs),
             stackRegistrationSeconds: inSeconds(trace.stackRegistrationMs),
             programRunSeconds: inSeconds(trace.programRunMs),
-            dynamicProviderStartSeconds: inSeconds(trace.dynamicProviderStartMs),
+            dynamicProviderLaunchSeconds: inSeconds(trace.dynamicProviderLaunchMs),
+            dynamicProviderWaitSeconds: inSeconds(trace.dynamicProviderWaitMs),
             dynamicProviderMethodsSeconds: seconds(trace.dynamicProviderMethodsMs),
             kubernetesProviderSeconds: seconds(kubernetesProviderMs),
             engineRestSeconds: seconds(ms - counted),

@@ -6,7 +6,7 @@ import { ownConfig } from "./ownKeys";
  * Our config values as the engine hands them over (lists as JSON), before validation: every key of
  * the stack (PULUMI_CONFIG), so an unknown key of ours or one in a mistyped namespace is refused.
  */
-export function rawConfig(): ReturnType<typeof ownConfig> {
+function rawConfig(): ReturnType<typeof ownConfig> {
     return ownConfig(pulumi.runtime.allConfig(), isConfigSecret);
 }
 

@@ -49,8 +49,9 @@ export function providerLoader(modulePath: string, exportName: string): string {
 
 let started = false;
 /**
- * Once per provider process: relative paths (a jujuPath like simulator/juju) mean the project
- * folder from here on, and a traced run records the process's start-up (Node.js, the provider host).
+ * Once per provider process, at its first provider call: relative paths (a jujuPath like
+ * simulator/juju) mean the project folder from here on, and a traced run records when the process
+ * started (its uptime) and this first call.
  */
 function startProviderProcess(): void {
     if (started) return;

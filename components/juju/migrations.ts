@@ -2,8 +2,8 @@
 // was stored in, and the one cluster layout they may still have (kubeapi-load-balancer on a worker).
 // A provider reads stored state (olds in check, diff and update; props in read and delete) only
 // through these functions, so a stack of any earlier version previews as no change unless something
-// Juju knows about changed. (The stored provider and CLI paths are migrated by lazyProvider itself:
-// that code is serialized into every resource's state and must stay as it is.)
+// Juju knows about changed. (The stored provider and CLI paths are migrated by lazyProvider itself,
+// which every resource's stored provider loads: see providerLoader.)
 import type { NodeRole, PlacedMachineRef } from "./dayTwo";
 import { planFamilies } from "../net/families";
 import type { DeploymentOutputs } from "./providers/deployment";

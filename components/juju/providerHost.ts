@@ -17,9 +17,12 @@ const SEND_WINDOW_MS = 50;
  * getProviderReference, which loads the default provider for the token's package). The host answers
  * every invoke with "unknown function" (@pulumi/pulumi cmd/dynamic-provider/index.ts invoke), which
  * is dropped here: nothing depends on the answer, and a host that cannot start fails the first
- * registration with its own error. @pulumi/pulumi sends an invoke only once the stack's own
- * registration is answered (runtime/invoke.ts awaitStackRegistrations); the program's modules then
- * load synchronously, so the event loop is let turn for SEND_WINDOW_MS first.
+ * registration with its own error. (On a new stack, `up` records the default provider the invoke
+ * loaded, `pulumi:providers:pulumi-nodejs::default`, as the first dynamic resource would have.)
+ * @pulumi/pulumi sends the request only after some awaited steps (runtime/invoke.ts invokeAsync:
+ * the provider reference, the arguments' serialization, createInvokeRequest), and grpc-js writes it
+ * on a later turn of the event loop; the program's modules then load synchronously, so the event
+ * loop is let turn for SEND_WINDOW_MS first.
  */
 export async function startProviderHost(): Promise<void> {
     pulumi.runtime.invoke(START_TOKEN, {}).catch(() => undefined);

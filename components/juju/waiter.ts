@@ -83,6 +83,8 @@ export interface SettledBound {
     readonly timed: boolean;
     /** The longest `juju status` call among the answers it comes from. */
     readonly callMs: number;
+    /** When the latest of those answers was asked for. */
+    readonly polledAt: number;
 }
 
 /**
@@ -90,9 +92,11 @@ export interface SettledBound {
  * is a hook that ran between two polls: the idle period starts again from it. Answers about the same
  * change each bound it from above, apart by less than the seconds their times cut short and their
  * calls' time; the tightest of those holds. Bounds further apart come from two controllers whose
- * clocks disagree (HA: a controller stamps its answer, the one an agent talks to stamps its
- * status), and the later holds, so a clock ahead never shortens the idle period by more than that
- * second and a call; nor does a hook that starts and ends within the second of the last change.
+ * clocks disagree (HA: the controller that answers stamps the answer, the one an agent talks to
+ * stamps its status), and the later holds. A bound never falls before the last poll that saw the
+ * model unsettled (settledFrom) nor, for a new change, before the poll that still saw the earlier
+ * one; so a clock ahead shortens the idle period by at most one poll interval, and a hook that
+ * starts and ends within the second of the last change by at most that second and a call.
  */
 export function nextSettledBound(
     previous: SettledBound | undefined,
@@ -100,12 +104,19 @@ export function nextSettledBound(
 ): SettledBound {
     const callMs = answer.answeredAt - answer.polledAt;
     const timed = answer.quietSince !== undefined;
-    const own: SettledBound = { since: answer.quietSince ?? answer.polledAt, changedAt: answer.changedAt, timed, callMs };
+    const own: SettledBound = {
+        since: answer.quietSince ?? answer.polledAt,
+        changedAt: answer.changedAt,
+        timed,
+        callMs,
+        polledAt: answer.polledAt,
+    };
     if (!previous) return own;
     const hookRan = answer.changedAt !== undefined && previous.changedAt !== undefined && answer.changedAt !== previous.changedAt;
-    if (hookRan) return { ...own, since: Math.max(previous.since, own.since) };
+    // The previous answer still showed the earlier change: this one came after that poll started.
+    if (hookRan) return { ...own, since: Math.max(previous.since, own.since, previous.polledAt) };
     // Nothing new is known without the controller's times.
-    if (!timed) return { ...previous, changedAt: previous.changedAt ?? answer.changedAt };
+    if (!timed) return { ...previous, changedAt: previous.changedAt ?? answer.changedAt, polledAt: answer.polledAt };
     // The controller's times bound the change better than the poll that first saw it settled.
     if (!previous.timed) return own;
     const longestCallMs = Math.max(previous.callMs, callMs);

@@ -64,8 +64,10 @@ export interface TraceBreakdown {
     readonly stackRegistrationMs?: number;
     /** The program's own run, registering its resources, to its return. */
     readonly programRunMs?: number;
-    /** The dynamic provider process: its start-up (Node.js and the SDK) and the ts-node registration. */
-    readonly dynamicProviderStartMs?: number;
+    /** When the dynamic provider host's process started, after the run's start (index.ts has the engine start it early). */
+    readonly dynamicProviderLaunchMs?: number;
+    /** From the program's return to the host's first provider call: what the registrations waited for the host. */
+    readonly dynamicProviderWaitMs?: number;
     /** Wall time while any dynamic provider method ran (parallel calls counted once). */
     readonly dynamicProviderMethodsMs: number;
     /** `<Provider>.<method>`: calls and summed time, with the Juju calls each made. */
@@ -114,7 +116,8 @@ export function traceBreakdown(events: readonly TraceEvent[], runStartedAt: numb
         programLoadMs: loadStart && programLoaded ? programLoaded.at - loadStart.at : undefined,
         stackRegistrationMs: programLoaded && programStart ? programStart.at - programLoaded.at : undefined,
         programRunMs: programStart && programReturn ? programReturn.at - programStart.at : undefined,
-        dynamicProviderStartMs: providerStart?.uptimeMs,
+        dynamicProviderLaunchMs: providerStart ? providerStart.at - (providerStart.uptimeMs ?? 0) - runStartedAt : undefined,
+        dynamicProviderWaitMs: providerStart && programReturn ? Math.max(0, providerStart.at - programReturn.at) : undefined,
         dynamicProviderMethodsMs: unionMs(intervals),
         methods,
         jujuCalls,

@@ -226,6 +226,11 @@ describe("a moved checkout", () => {
         const refreshed = await stack.refresh(quiet);
         assert.equal(refreshed.summary.result, "succeeded");
         assert.equal(refreshed.summary.resourceChanges?.update, undefined, JSON.stringify(refreshed.summary.resourceChanges));
+        // ... and the reads kept them: the delete runs them too.
+        assert.deepEqual(
+            storedProviders().filter((p) => p.startsWith("exports.handler = __f")),
+            serialized,
+        );
         assert.equal((await stack.destroy(quiet)).summary.result, "succeeded");
         stack = undefined;
         assert.deepEqual(simState().models, {});

@@ -62,7 +62,9 @@ describe("run breakdown", () => {
         assert.equal(breakdown.programLoadMs, 800);
         assert.equal(breakdown.stackRegistrationMs, 200);
         assert.equal(breakdown.programRunMs, 300);
-        assert.equal(breakdown.dynamicProviderStartMs, 1200);
+        // The host started at 2.8 s (its first call at 4 s, 1.2 s after its start), 0.7 s after the program returned.
+        assert.equal(breakdown.dynamicProviderLaunchMs, 2800);
+        assert.equal(breakdown.dynamicProviderWaitMs, 700);
         assert.equal(breakdown.dynamicProviderMethodsMs, 300);
         assert.deepEqual(breakdown.methods["MachineProvider.read"], { count: 2, ms: 500, juju: { status: { count: 1, ms: 150 } } });
         assert.deepEqual(breakdown.providerJujuCalls, { status: { count: 1, ms: 150 } });

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { JujuStatus } from "../../components/juju/status";
 import { JujuError } from "../../components/juju/cli";
-import { DeploymentFailed, waitForSettled } from "../../components/juju/waiter";
+import { DeploymentFailed, nextSettledBound, waitForSettled } from "../../components/juju/waiter";
 import { statusDoc } from "../support/fakeJuju";
 
 /** A status document, a failure, or a document the controller answers at the fake clock's time (ms). */
@@ -170,6 +170,16 @@ describe("waiting for the model to settle", () => {
         assert.ok(run.clock() >= 19_300, `returned at ${run.clock()} ms, before etcd/0 stayed settled for 15 s`);
     });
 
+    it("counts a new change from no earlier than the poll that still saw the one before, whatever the answering controller's clock", async () => {
+        // Every answer comes from a controller 30 s ahead of the one etcd/0 reports to. Settled at
+        // 10 s (since 2 s, bounded by the pending poll); a hook then runs until 13 s. Its clock says
+        // the change is long past, but the poll at 10 s still saw the earlier one: the idle period
+        // runs from then at the earliest, one poll interval (10 s) at most before the hook's end.
+        const run = await wait([pending, quietSince("12:00:02", 30_000), quietSince("12:00:13", 30_000)], { callMs: 300 });
+        await run.result;
+        assert.ok(run.clock() >= 13_000 + 15_000 - 10_000, `returned at ${run.clock()} ms`);
+    });
+
     it("starts the idle period again from a change named by an answer without the controller's time", async () => {
         // Settled since 2 s at 10 s; a hook then runs until 14 s. The answer at 18.3 s names that
         // change but carries no controller timestamp: the 15 s start again from that poll at the latest.
@@ -181,6 +191,23 @@ describe("waiting for the model to settle", () => {
         const run = await wait([pending, quietSince("12:00:02"), untimed("12:00:14"), quietSince("12:00:14")], { callMs: 300 });
         await run.result;
         assert.ok(run.clock() >= 29_300, `returned at ${run.clock()} ms, before etcd/0 stayed settled for 15 s after its hook`);
+    });
+
+    it("combines the answers' bounds: the tightest of one change when they agree, the latest otherwise, a new change after its poll", () => {
+        const first = nextSettledBound(undefined, { quietSince: 10_000, changedAt: 1, polledAt: 12_000, answeredAt: 12_300 });
+        // The same change, 0.6 s apart (within a cut second and a call): the tightest.
+        assert.equal(nextSettledBound(first, { quietSince: 10_600, changedAt: 1, polledAt: 17_000, answeredAt: 17_300 }).since, 10_000);
+        assert.equal(nextSettledBound(first, { quietSince: 9_400, changedAt: 1, polledAt: 17_000, answeredAt: 17_300 }).since, 9_400);
+        // 3 s apart: two clocks disagree, the latest holds.
+        assert.equal(nextSettledBound(first, { quietSince: 7_000, changedAt: 1, polledAt: 17_000, answeredAt: 17_300 }).since, 10_000);
+        assert.equal(nextSettledBound(first, { quietSince: 13_000, changedAt: 1, polledAt: 17_000, answeredAt: 17_300 }).since, 13_000);
+        // A later change: from its own bound, never before the poll that saw the earlier one.
+        assert.equal(nextSettledBound(first, { quietSince: 5_000, changedAt: 2, polledAt: 17_000, answeredAt: 17_300 }).since, 12_000);
+        assert.equal(nextSettledBound(first, { quietSince: 15_000, changedAt: 2, polledAt: 17_000, answeredAt: 17_300 }).since, 15_000);
+        // Without the controller's times nothing new is known; with them again, they replace the poll's time.
+        const untimed = nextSettledBound(undefined, { changedAt: 1, polledAt: 12_000, answeredAt: 12_300 });
+        assert.equal(nextSettledBound(untimed, { changedAt: 1, polledAt: 17_000, answeredAt: 17_300 }).since, 12_000);
+        assert.equal(nextSettledBound(untimed, { quietSince: 14_000, changedAt: 1, polledAt: 17_000, answeredAt: 17_300 }).since, 14_000);
     });
 
     it("prints a progress line only when the picture changes", async () => {

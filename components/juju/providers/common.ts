@@ -64,16 +64,18 @@ export function readStatus(target: JujuTarget): Promise<JujuStatus> {
 }
 
 /**
- * Calls asked together, none needing another's answer: every one is awaited, and a failure is that
- * of the first failing call in the order given, not the first to fail in time, so what an operator
- * reads does not depend on which answered first. Callers list the client's version first, then the
- * model's identity, then what they read (a gone or re-created model is said as such, not as a
- * read's failure).
+ * Calls asked together, none needing another's answer, awaited in the order given: a failure is
+ * that of the first failing call in that order, not the first to fail in time, so what an operator
+ * reads does not depend on which answered first, and nothing after it is waited for. Callers list
+ * the client's version first, then the model's identity, then what they read (a gone or re-created
+ * model is said as such, not as a read's failure).
  */
 export async function askedTogether<T extends readonly unknown[]>(...calls: { readonly [K in keyof T]: Promise<T[K]> }): Promise<T> {
-    const settled = await Promise.allSettled(calls);
-    for (const result of settled) if (result.status === "rejected") throw result.reason;
-    return settled.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T;
+    // A later call's failure is never left unhandled while an earlier one is awaited.
+    for (const call of calls) call.catch(() => undefined);
+    const answers: unknown[] = [];
+    for (const call of calls) answers.push(await call);
+    return answers as unknown as T;
 }
 
 /** True when juju said the model, machine, application or unit is gone (nothing else counts). */
